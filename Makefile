@@ -1,0 +1,31 @@
+# Task runner. `make run` and `make test` each set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test chat catalogs clean
+
+setup: $(STAMP) catalogs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+catalogs: $(STAMP)
+	@if [ -d locales ] && ls locales/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -d locales -D messages --statistics; fi
+
+run: setup
+	$(BIN)/connect-energy serve
+
+chat: setup
+	$(BIN)/connect-energy chat
+
+test: setup
+	scripts/test
+
+clean:
+	rm -rf $(VENV) connect_energy.db connect_energy.db.secret .pytest_cache .mypy_cache .ruff_cache

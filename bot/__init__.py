@@ -1,0 +1,1 @@
+"""Channels, the outbox dispatcher and the command line."""

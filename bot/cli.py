@@ -1,0 +1,106 @@
+"""The `connect-energy` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from bot.runtime import open_runtime
+from marketplace.db import make_engine
+from marketplace.schema import upgrade_database
+from marketplace.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input on the command line; the message is shown to the user as is."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status."""
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if arguments.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"connect-energy: invalid configuration: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
+    try:
+        return handler(arguments, settings)
+    except UsageError as error:
+        print(f"connect-energy: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand (argparse exits with 2 on bad usage)."""
+    parser = argparse.ArgumentParser(
+        prog="connect-energy",
+        description="Connect Energy: compare electricity offers in Brazil, in chat.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the web app, the dispatcher and channels")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=run_serve)
+
+    db = commands.add_parser("db", help="database administration")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser(
+        "upgrade", help="apply migrations, then load or refresh the ANEEL reference data"
+    )
+    upgrade.set_defaults(handler=run_db_upgrade)
+
+    return parser
+
+
+def run_db_upgrade(_arguments: argparse.Namespace, settings: Settings) -> int:
+    """Apply migrations and refresh the bundled reference data."""
+    engine = make_engine(settings.database_url)
+    try:
+        report = upgrade_database(engine)
+    finally:
+        engine.dispose()
+    print(
+        f"database up to date: {report.distributors} distributors, {report.tariffs} tariffs, "
+        f"{report.flag_months} flag months, {report.cep_ranges} CEP ranges"
+    )
+    return EXIT_OK
+
+
+def run_serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    """Serve the web app (and, as they arrive, the channels) with uvicorn."""
+    import uvicorn
+
+    if not 0 < arguments.port < 65536:
+        raise UsageError(f"--port must be between 1 and 65535, not {arguments.port}")
+    open_runtime(settings).close()  # prepare an empty embedded database before workers start
+    uvicorn.run(
+        "webhooks.app:create_app",
+        factory=True,
+        host=arguments.host,
+        port=arguments.port,
+        log_level="info",
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

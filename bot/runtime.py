@@ -1,0 +1,44 @@
+"""The composition root: settings, database and clock, wired once per process."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from marketplace.clock import Clock, SystemClock
+from marketplace.db import make_engine, make_session_factory
+from marketplace.schema import prepare_embedded_database
+from marketplace.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What every command and channel of one process shares."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
+    """Connect to the configured database, preparing an empty embedded one on first use."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    if settings.is_embedded:
+        prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or SystemClock(),
+    )

@@ -1,0 +1,1 @@
+"""Dialogues as state machines, channel-neutral, and the parsing of what people type."""

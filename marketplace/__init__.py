@@ -1,0 +1,1 @@
+"""The domain of Connect Energy: tariffs, suppliers, offers, savings, consumers and leads."""

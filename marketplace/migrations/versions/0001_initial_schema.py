@@ -1,0 +1,394 @@
+"""initial schema
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "distributors",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cnpj", sa.String(length=14), nullable=False),
+        sa.Column("sigla", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("consumer_units", sa.Integer(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_distributors")),
+        sa.UniqueConstraint("cnpj", name=op.f("uq_distributors_cnpj")),
+    )
+    op.create_table(
+        "flag_months",
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("flag", sa.String(length=30), nullable=False),
+        sa.Column("additional_rs_mwh", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.PrimaryKeyConstraint("month", name=op.f("pk_flag_months")),
+    )
+    op.create_table(
+        "flag_rates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("act", sa.String(length=40), nullable=False),
+        sa.Column("level", sa.String(length=30), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("rs_mwh", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flag_rates")),
+        sa.UniqueConstraint("act", "level", name=op.f("uq_flag_rates_act_level")),
+    )
+    op.create_table(
+        "states",
+        sa.Column("uf", sa.String(length=2), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.PrimaryKeyConstraint("uf", name=op.f("pk_states")),
+    )
+    op.create_table(
+        "suppliers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("cnpj", sa.String(length=14), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("is_demo", sa.Boolean(), nullable=False),
+        sa.Column("rating", sa.Numeric(precision=2, scale=1), nullable=True),
+        sa.Column("rating_count", sa.Integer(), nullable=False),
+        sa.Column("response_hours", sa.Integer(), nullable=False),
+        sa.Column("accepting_leads", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
+        sa.UniqueConstraint("cnpj", name=op.f("uq_suppliers_cnpj")),
+    )
+    op.create_table(
+        "transcript_entries",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("conversation_id", sa.BigInteger(), nullable=False),
+        sa.Column("direction", sa.String(length=3), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transcript_entries")),
+    )
+    with op.batch_alter_table("transcript_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_transcript_conversation", ["conversation_id", "id"], unique=False
+        )
+
+    op.create_table(
+        "cep_ranges",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("uf", sa.String(length=2), nullable=False),
+        sa.Column("cep_start", sa.Integer(), nullable=False),
+        sa.Column("cep_end", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(["uf"], ["states.uf"], name=op.f("fk_cep_ranges_uf_states")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cep_ranges")),
+        sa.UniqueConstraint("cep_start", name=op.f("uq_cep_ranges_cep_start")),
+    )
+    op.create_table(
+        "consumers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locale", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("uf", sa.String(length=2), nullable=True),
+        sa.Column("distributor_id", sa.Integer(), nullable=True),
+        sa.Column("bill_brl", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("monthly_kwh", sa.Numeric(precision=10, scale=1), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["distributor_id"],
+            ["distributors.id"],
+            name=op.f("fk_consumers_distributor_id_distributors"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consumers")),
+    )
+    op.create_table(
+        "distributor_states",
+        sa.Column("distributor_id", sa.Integer(), nullable=False),
+        sa.Column("uf", sa.String(length=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["distributor_id"],
+            ["distributors.id"],
+            name=op.f("fk_distributor_states_distributor_id_distributors"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["uf"], ["states.uf"], name=op.f("fk_distributor_states_uf_states")
+        ),
+        sa.PrimaryKeyConstraint("distributor_id", "uf", name=op.f("pk_distributor_states")),
+    )
+    op.create_table(
+        "offers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=60), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("discount_pct", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("energy_price_rs_mwh", sa.Numeric(precision=10, scale=2), nullable=True),
+        sa.Column("price_per_kwp_brl", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("loyalty_months", sa.Integer(), nullable=False),
+        sa.Column("cancellation_fee_pct", sa.Numeric(precision=5, scale=2), nullable=True),
+        sa.Column("notice_days", sa.Integer(), nullable=False),
+        sa.Column("starts_in_days", sa.Integer(), nullable=False),
+        sa.Column("readjustment", sa.String(length=120), nullable=False),
+        sa.Column("two_bills", sa.Boolean(), nullable=False),
+        sa.Column("consumer_class", sa.String(length=20), nullable=False),
+        sa.Column("min_bill_brl", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("sign_directly", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_offers_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
+        sa.UniqueConstraint("supplier_id", "code", name=op.f("uq_offers_supplier_id_code")),
+    )
+    op.create_table(
+        "tariffs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("distributor_id", sa.Integer(), nullable=False),
+        sa.Column("act", sa.String(length=40), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_until", sa.Date(), nullable=True),
+        sa.Column("te_rs_mwh", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.Column("tusd_rs_mwh", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["distributor_id"],
+            ["distributors.id"],
+            name=op.f("fk_tariffs_distributor_id_distributors"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tariffs")),
+        sa.UniqueConstraint(
+            "distributor_id", "valid_from", name=op.f("uq_tariffs_distributor_id_valid_from")
+        ),
+    )
+    op.create_table(
+        "channel_identities",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("consumer_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("external_id", sa.String(length=100), nullable=False),
+        sa.Column("unreachable", sa.Boolean(), nullable=False),
+        sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["consumer_id"],
+            ["consumers.id"],
+            name=op.f("fk_channel_identities_consumer_id_consumers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_identities")),
+        sa.UniqueConstraint(
+            "channel", "external_id", name=op.f("uq_channel_identities_channel_external_id")
+        ),
+    )
+    op.create_table(
+        "consents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("consumer_id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=40), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=True),
+        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["consumer_id"],
+            ["consumers.id"],
+            name=op.f("fk_consents_consumer_id_consumers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_consents_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consents")),
+    )
+    op.create_table(
+        "conversations",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("chat_id", sa.String(length=100), nullable=False),
+        sa.Column("consumer_id", sa.Integer(), nullable=True),
+        sa.Column("flow", sa.String(length=40), nullable=False),
+        sa.Column("state", sa.String(length=60), nullable=False),
+        sa.Column(
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("locale", sa.String(length=10), nullable=False),
+        sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consumer_id"],
+            ["consumers.id"],
+            name=op.f("fk_conversations_consumer_id_consumers"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
+        sa.UniqueConstraint("channel", "chat_id", name=op.f("uq_conversations_channel_chat_id")),
+    )
+    op.create_table(
+        "offer_distributors",
+        sa.Column("offer_id", sa.Integer(), nullable=False),
+        sa.Column("distributor_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["distributor_id"],
+            ["distributors.id"],
+            name=op.f("fk_offer_distributors_distributor_id_distributors"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_offer_distributors_offer_id_offers")
+        ),
+        sa.PrimaryKeyConstraint("offer_id", "distributor_id", name=op.f("pk_offer_distributors")),
+    )
+    op.create_table(
+        "offer_states",
+        sa.Column("offer_id", sa.Integer(), nullable=False),
+        sa.Column("uf", sa.String(length=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_offer_states_offer_id_offers")
+        ),
+        sa.ForeignKeyConstraint(["uf"], ["states.uf"], name=op.f("fk_offer_states_uf_states")),
+        sa.PrimaryKeyConstraint("offer_id", "uf", name=op.f("pk_offer_states")),
+    )
+    op.create_table(
+        "inbound_messages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("message_id", sa.String(length=120), nullable=False),
+        sa.Column(
+            "conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_inbound_messages_conversation_id_conversations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_messages")),
+        sa.UniqueConstraint(
+            "channel", "message_id", name=op.f("uq_inbound_messages_channel_message_id")
+        ),
+    )
+    op.create_table(
+        "leads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("consumer_id", sa.Integer(), nullable=False),
+        sa.Column("offer_id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("consent_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("contact_name", sa.String(length=200), nullable=False),
+        sa.Column("contact_phone", sa.String(length=20), nullable=True),
+        sa.Column("contact_email", sa.String(length=254), nullable=True),
+        sa.Column("uf", sa.String(length=2), nullable=False),
+        sa.Column("distributor_id", sa.Integer(), nullable=False),
+        sa.Column("monthly_kwh", sa.Numeric(precision=10, scale=1), nullable=False),
+        sa.Column("bill_brl", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("monthly_saving_brl", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["consent_id"], ["consents.id"], name=op.f("fk_leads_consent_id_consents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["consumer_id"],
+            ["consumers.id"],
+            name=op.f("fk_leads_consumer_id_consumers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["distributor_id"],
+            ["distributors.id"],
+            name=op.f("fk_leads_distributor_id_distributors"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_leads_offer_id_offers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_leads_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
+        sa.UniqueConstraint("consumer_id", "offer_id", name=op.f("uq_leads_consumer_id_offer_id")),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("recipient", sa.String(length=254), nullable=False),
+        sa.Column(
+            "conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column(
+            "inbound_message_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=True,
+        ),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_outbox_conversation_id_conversations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inbound_messages.id"],
+            name=op.f("fk_outbox_inbound_message_id_inbound_messages"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_inbound", ["inbound_message_id"], unique=False)
+        batch_op.create_index("ix_outbox_pending", ["status", "next_attempt_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_pending")
+        batch_op.drop_index("ix_outbox_inbound")
+
+    op.drop_table("outbox")
+    op.drop_table("leads")
+    op.drop_table("inbound_messages")
+    op.drop_table("offer_states")
+    op.drop_table("offer_distributors")
+    op.drop_table("conversations")
+    op.drop_table("consents")
+    op.drop_table("channel_identities")
+    op.drop_table("tariffs")
+    op.drop_table("offers")
+    op.drop_table("distributor_states")
+    op.drop_table("consumers")
+    op.drop_table("cep_ranges")
+    with op.batch_alter_table("transcript_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_transcript_conversation")
+
+    op.drop_table("transcript_entries")
+    op.drop_table("suppliers")
+    op.drop_table("states")
+    op.drop_table("flag_rates")
+    op.drop_table("flag_months")
+    op.drop_table("distributors")

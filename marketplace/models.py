@@ -1,0 +1,382 @@
+"""Tables of the system of record.
+
+Reference data (states, CEP ranges, distributors, tariffs, flags) comes from ANEEL and is
+refreshed by `db upgrade`; the rest is written by the product.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.db import Base
+
+Money = Numeric(12, 2)
+RatePerMWh = Numeric(10, 2)
+Percent = Numeric(5, 2)
+# JSONB on PostgreSQL, JSON text elsewhere.
+Document = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY; BIGINT stays BIGINT on PostgreSQL.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Timestamp(TypeDecorator[datetime]):
+    """A UTC instant: stored with its zone on PostgreSQL, read back aware on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
+# Reference data -----------------------------------------------------------------------
+
+
+class State(Base):
+    """A Brazilian federative unit (UF)."""
+
+    __tablename__ = "states"
+
+    uf: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+
+class CepRange(Base):
+    """An inclusive range of 8-digit CEPs allocated to one state."""
+
+    __tablename__ = "cep_ranges"
+    __table_args__ = (UniqueConstraint("cep_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uf: Mapped[str] = mapped_column(ForeignKey("states.uf"))
+    cep_start: Mapped[int] = mapped_column(Integer)
+    cep_end: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class Distributor(Base):
+    """A distribution utility (distribuidora) registered with ANEEL."""
+
+    __tablename__ = "distributors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cnpj: Mapped[str] = mapped_column(String(14), unique=True)
+    sigla: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    consumer_units: Mapped[int | None] = mapped_column(Integer)
+
+    states: Mapped[list[DistributorState]] = relationship(
+        back_populates="distributor", cascade="all, delete-orphan"
+    )
+    tariffs: Mapped[list[Tariff]] = relationship(
+        back_populates="distributor", order_by="Tariff.valid_from"
+    )
+
+
+class DistributorState(Base):
+    """A state where a distributor has a concession area."""
+
+    __tablename__ = "distributor_states"
+
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id"), primary_key=True)
+    uf: Mapped[str] = mapped_column(ForeignKey("states.uf"), primary_key=True)
+
+    distributor: Mapped[Distributor] = relationship(back_populates="states")
+
+
+class Tariff(Base):
+    """A B1 residential tariff (conventional) approved by an ANEEL act, in R$/MWh."""
+
+    __tablename__ = "tariffs"
+    __table_args__ = (UniqueConstraint("distributor_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id"))
+    act: Mapped[str] = mapped_column(String(40))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    te_rs_mwh: Mapped[Decimal] = mapped_column(RatePerMWh)
+    tusd_rs_mwh: Mapped[Decimal] = mapped_column(RatePerMWh)
+
+    distributor: Mapped[Distributor] = relationship(back_populates="tariffs")
+
+
+class FlagMonth(Base):
+    """The tariff flag (bandeira) ANEEL set for one month, with its surcharge."""
+
+    __tablename__ = "flag_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    flag: Mapped[str] = mapped_column(String(30))
+    additional_rs_mwh: Mapped[Decimal] = mapped_column(RatePerMWh)
+
+
+class FlagRate(Base):
+    """The surcharge of one flag level under one ANEEL act."""
+
+    __tablename__ = "flag_rates"
+    __table_args__ = (UniqueConstraint("act", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    act: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(30))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    rs_mwh: Mapped[Decimal] = mapped_column(RatePerMWh)
+
+
+# Suppliers and offers -----------------------------------------------------------------
+
+
+class Supplier(Base):
+    """A company that sells energy or solar systems through the marketplace."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cnpj: Mapped[str] = mapped_column(String(14), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[Decimal | None] = mapped_column(Numeric(2, 1))
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
+    response_hours: Mapped[int] = mapped_column(Integer, default=24)
+    accepting_leads: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+    offers: Mapped[list[Offer]] = relationship(back_populates="supplier")
+
+
+class Offer(Base):
+    """What a supplier sells, with the fact-sheet fields of DOMAIN.md and who may sign."""
+
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("supplier_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    code: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))  # subscription | free_market | solar
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    # Price: one of these, by kind (see marketplace/savings.py for the arithmetic).
+    discount_pct: Mapped[Decimal | None] = mapped_column(Percent)
+    energy_price_rs_mwh: Mapped[Decimal | None] = mapped_column(RatePerMWh)
+    price_per_kwp_brl: Mapped[Decimal | None] = mapped_column(Money)
+
+    loyalty_months: Mapped[int] = mapped_column(Integer, default=0)
+    cancellation_fee_pct: Mapped[Decimal | None] = mapped_column(Percent)
+    notice_days: Mapped[int] = mapped_column(Integer, default=0)
+    starts_in_days: Mapped[int] = mapped_column(Integer, default=0)
+    readjustment: Mapped[str] = mapped_column(String(120), default="")
+    two_bills: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    consumer_class: Mapped[str] = mapped_column(String(20), default="residential")
+    min_bill_brl: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    sign_directly: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp())
+
+    supplier: Mapped[Supplier] = relationship(back_populates="offers")
+    states: Mapped[list[OfferState]] = relationship(cascade="all, delete-orphan")
+    distributors: Mapped[list[OfferDistributor]] = relationship(cascade="all, delete-orphan")
+
+
+class OfferState(Base):
+    """A state where an offer can serve consumers."""
+
+    __tablename__ = "offer_states"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    uf: Mapped[str] = mapped_column(ForeignKey("states.uf"), primary_key=True)
+
+
+class OfferDistributor(Base):
+    """A distributor area an offer is limited to (no rows: every area of its states)."""
+
+    __tablename__ = "offer_distributors"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id"), primary_key=True)
+
+
+# Consumers, consents and leads --------------------------------------------------------
+
+
+class Consumer(Base):
+    """A person looking for a supplier; personal fields are kept only with consent."""
+
+    __tablename__ = "consumers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    locale: Mapped[str] = mapped_column(String(10), default="pt_BR")
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    uf: Mapped[str | None] = mapped_column(String(2))
+    distributor_id: Mapped[int | None] = mapped_column(ForeignKey("distributors.id"))
+    bill_brl: Mapped[Decimal | None] = mapped_column(Money)
+    monthly_kwh: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+
+    identities: Mapped[list[ChannelIdentity]] = relationship(back_populates="consumer")
+
+
+class ChannelIdentity(Base):
+    """How one consumer is reached on one channel (a Telegram user, a WhatsApp number...)."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+    consumer: Mapped[Consumer] = relationship(back_populates="identities")
+
+
+class Consent(Base):
+    """A purpose a consumer agreed to; sharing with a supplier names that supplier."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(40))  # privacy_terms | share_with_supplier
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    granted_at: Mapped[datetime] = mapped_column(Timestamp())
+    revoked_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+
+class Lead(Base):
+    """A consumer's request to be contacted by the supplier of one offer."""
+
+    __tablename__ = "leads"
+    __table_args__ = (UniqueConstraint("consumer_id", "offer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id", ondelete="CASCADE"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consents.id"))
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    uf: Mapped[str] = mapped_column(String(2))
+    distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id"))
+    monthly_kwh: Mapped[Decimal] = mapped_column(Numeric(10, 1))
+    bill_brl: Mapped[Decimal] = mapped_column(Money)
+    monthly_saving_brl: Mapped[Decimal | None] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+    offer: Mapped[Offer] = relationship()
+    supplier: Mapped[Supplier] = relationship()
+
+
+# Conversations, inbound messages and the outbox ---------------------------------------
+
+
+class Conversation(Base):
+    """The state of one chat with the bot: which flow, which step, and what was said."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    consumer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consumers.id", ondelete="SET NULL")
+    )
+    flow: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(Document, default=dict)
+    locale: Mapped[str] = mapped_column(String(10), default="pt_BR")
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class InboundMessage(Base):
+    """A message id seen on a channel; its row is what makes a redelivery a no-op."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    message_id: Mapped[str] = mapped_column(String(120))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
+    received_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class OutboxMessage(Base):
+    """A message to deliver after commit: a reply or a notification, sent exactly once."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        Index("ix_outbox_inbound", "inbound_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(254))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="reply")
+    payload: Mapped[dict[str, Any]] = mapped_column(Document)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+
+class TranscriptEntry(Base):
+    """One line of a conversation as it happened, in either direction."""
+
+    __tablename__ = "transcript_entries"
+    __table_args__ = (Index("ix_transcript_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    body: Mapped[dict[str, Any]] = mapped_column(Document)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())

@@ -1,0 +1,98 @@
+"""One validated settings object, read once at start-up from the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///connect_energy.db"
+
+
+class Settings(BaseSettings):
+    """Configuration of one Connect Energy process.
+
+    Every name matches an environment variable (DESIGN.md lists them); an optional
+    `.env` file in the working folder is read too.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = DEFAULT_DATABASE_URL
+    mongo_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = None
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+
+    whatsapp_access_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: str | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com"
+
+    picpay_token: str | None = None
+    picpay_seller_token: str | None = None
+    picpay_api_url: str = "https://appws.picpay.com/ecommerce/public"
+
+    fcm_credentials: str | None = None
+    smtp_url: str | None = None
+
+    default_locale: str = Field(default="pt_BR", pattern=r"^(pt_BR|en|es)$")
+    load_demo_catalog: bool = Field(
+        default=True, description="Load the demo catalog into an empty embedded database."
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _prefer_psycopg3(cls, value: str) -> str:
+        # Plain "postgresql://" would make SQLAlchemy look for psycopg2, which we do not ship.
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgres://")
+        return value
+
+    @property
+    def is_embedded(self) -> bool:
+        """Whether this process runs on the embedded default (a SQLite file)."""
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind the database URL, or None for a server database."""
+        if not self.is_embedded:
+            return None
+        location = self.database_url.split("///", 1)[-1]
+        if not location or location == ":memory:":
+            return None
+        return Path(location)
+
+    def resolved_secret_key(self) -> str:
+        """The secret key, made and kept beside the embedded database when none is set.
+
+        Raises:
+            MissingSecretKey: outside the embedded default, when `SECRET_KEY` is unset.
+        """
+        if self.secret_key:
+            return self.secret_key
+        database_file = self.sqlite_path()
+        if database_file is None:
+            raise MissingSecretKey("SECRET_KEY must be set outside the embedded default")
+        key_file = database_file.with_name(database_file.name + ".secret")
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+            key_file.chmod(0o600)
+        return key_file.read_text(encoding="utf-8").strip()
+
+
+class MissingSecretKey(RuntimeError):
+    """A secret key is required and none was configured."""

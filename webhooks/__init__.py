@@ -1,0 +1,1 @@
+"""The HTTP edge: webhooks, the web chat page, the signing page and health."""
