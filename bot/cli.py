@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
+from bot import catalog_command, offers_command
+from bot.errors import UsageError
 from bot.runtime import open_runtime
 from marketplace.db import make_engine
 from marketplace.schema import upgrade_database
@@ -18,10 +20,6 @@ logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """Bad input on the command line; the message is shown to the user as is."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     upgrade.set_defaults(handler=run_db_upgrade)
 
+    offers_command.register(commands)
+    catalog_command.register(commands)
     return parser
 
 
