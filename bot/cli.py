@@ -33,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"connect-energy: invalid configuration: {error}", file=sys.stderr)
+        for problem in error.errors():
+            name = ".".join(str(part) for part in problem["loc"]).upper()
+            print(
+                f"connect-energy: invalid configuration: {name}: {problem['msg']}", file=sys.stderr
+            )
         return EXIT_USAGE
     handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
     try:
