@@ -1,0 +1,177 @@
+"""Reading catalog files: layouts, locations, and files refused as a whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from marketplace import catalog_files
+from marketplace.catalog_files import (
+    MAX_FILE_BYTES,
+    CatalogFileError,
+    read_catalog_bytes,
+    read_catalog_file,
+)
+from tests.support.catalog_samples import (
+    ALPHANUMERIC_CNPJ,
+    NUMERIC_CNPJ,
+    csv_catalog,
+    json_catalog,
+    solar_fields,
+    subscription_fields,
+    supplier_fields,
+    write,
+)
+
+
+def test_json_records_are_located_by_json_path(tmp_path: Path) -> None:
+    text = json_catalog(
+        supplier_fields(offers=[subscription_fields("A"), solar_fields("B")]),
+        supplier_fields(cnpj=ALPHANUMERIC_CNPJ),
+    )
+
+    records = read_catalog_file(write(tmp_path / "catalog.json", text))
+
+    assert [record.location for record in records] == ["suppliers[0]", "suppliers[1]"]
+    assert [offer.location for offer in records[0].offers] == [
+        "suppliers[0].offers[0]",
+        "suppliers[0].offers[1]",
+    ]
+    assert "offers" not in records[0].fields
+    assert records[1].offers == []
+
+
+def test_csv_rows_are_grouped_by_supplier_with_lists_split(tmp_path: Path) -> None:
+    other = supplier_fields(cnpj=ALPHANUMERIC_CNPJ, name="Outra Energia")
+    text = csv_catalog(
+        [
+            (supplier_fields(), subscription_fields("A", states=["CE", "PE"])),
+            (other, solar_fields("B")),
+            (supplier_fields(cnpj="11.222.333/0001-81"), solar_fields("C")),
+        ]
+    )
+
+    records = read_catalog_file(write(tmp_path / "catalog.csv", text))
+
+    assert [record.location for record in records] == ["row 2", "row 3"]
+    assert [offer.location for offer in records[0].offers] == ["row 2", "row 4"]
+    assert records[0].offers[0].fields["states"] == ["CE", "PE"]
+    assert records[0].offers[1].fields["distributors"] == []
+    assert records[0].fields["cnpj"] == NUMERIC_CNPJ
+    assert records[0].offers[1].problem is not None  # its CNPJ is written differently
+    assert "description" not in records[0].offers[0].fields  # empty cells take defaults
+
+
+def test_csv_with_semicolons_and_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    text = csv_catalog([(supplier_fields(), subscription_fields())], delimiter=";")
+    path = tmp_path / "catalog.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+    records = read_catalog_file(path)
+
+    assert records[0].fields["name"] == "Energia de Teste Ltda"
+    assert records[0].offers[0].fields["readjustment"] == "IPCA, janeiro"
+
+
+def test_a_misaligned_csv_row_is_reported_alone(tmp_path: Path) -> None:
+    text = csv_catalog([(supplier_fields(), subscription_fields())]) + "only,three,cells\n"
+
+    records = read_catalog_file(write(tmp_path / "catalog.csv", text))
+
+    assert records[-1].location == "row 3"
+    assert records[-1].problem == "the row has 3 columns where the header has 25"
+
+
+def test_a_file_without_extension_is_recognised_by_content(tmp_path: Path) -> None:
+    json_text = json_catalog(supplier_fields())
+    csv_text = csv_catalog([(supplier_fields(), solar_fields())])
+
+    from_json = read_catalog_file(write(tmp_path / "catalog", json_text))
+    from_csv = read_catalog_file(write(tmp_path / "offers", csv_text))
+
+    assert from_json[0].location == "suppliers[0]"
+    assert from_csv[0].location == "row 2"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "complaint"),
+    [
+        ("catalog.json", b'{"suppliers": [', r"not valid JSON: .*\(line 1, column 16\)"),
+        ("catalog.json", b"[" * 100_000 + b"]" * 100_000, "not usable JSON"),
+        ("catalog.json", b'{"suppliers": [{"rating": NaN}]}', "NaN is not allowed"),
+        ("catalog.json", b'{"offers": []}', 'an object with a "suppliers" list'),
+        ("catalog.json", b'[{"cnpj": "11222333000181"}]', 'an object with a "suppliers" list'),
+        ("catalog.json", b'{"suppliers": [], "extra": 1}', "unexpected top-level field 'extra'"),
+        ("catalog.json", "Ceará".encode("latin-1"), "not UTF-8 text"),
+        ("catalog.json", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        ("catalog.csv", b"", "empty"),
+        ("catalog.csv", b"supplier_cnpj,code,price\n", "unknown CSV column 'price'"),
+        ("catalog.csv", b"supplier_cnpj,supplier_name,code\n", "lacks the column 'kind'"),
+        ("catalog.csv", b'code,kind,"unterminated\n', "malformed"),
+        ("catalog.xlsx", b"PK\x03\x04", "ends in .json or .csv"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_plain_reason(
+    tmp_path: Path, name: str, content: bytes, complaint: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+
+    with pytest.raises(CatalogFileError, match=complaint):
+        read_catalog_file(path)
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as stream:
+        stream.write(b'{"suppliers": [')
+        stream.truncate(MAX_FILE_BYTES + 1)
+
+    with pytest.raises(CatalogFileError, match="larger than 20 MB"):
+        read_catalog_file(path)
+
+
+def test_a_missing_file_or_a_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CatalogFileError, match="does not exist"):
+        read_catalog_file(tmp_path / "missing.json")
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    with pytest.raises(CatalogFileError, match="is a folder"):
+        read_catalog_file(folder)
+
+
+def test_json_numbers_are_read_as_exact_decimals() -> None:
+    data = json.dumps({"suppliers": [{"rating": 4.7}]}).encode()
+
+    records = read_catalog_bytes(data)
+
+    assert str(records[0].fields["rating"]) == "4.7"
+
+
+def test_a_catalog_over_the_offer_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog_files, "MAX_OFFERS", 2)
+    offers = [solar_fields(code) for code in ("A", "B", "C")]
+    rows = [(supplier_fields(), offer) for offer in offers]
+
+    with pytest.raises(CatalogFileError, match="more than 2 offers"):
+        read_catalog_bytes(json_catalog(supplier_fields(offers=offers)).encode())
+    with pytest.raises(CatalogFileError, match="more than 2 offers"):
+        read_catalog_bytes(csv_catalog(rows).encode())
+
+
+def test_offers_past_the_per_supplier_limit_are_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog_files, "MAX_OFFERS_PER_SUPPLIER", 2)
+    offers = [solar_fields(code) for code in ("A", "B", "C")]
+    rows = [(supplier_fields(), offer) for offer in offers]
+
+    (from_json,) = read_catalog_bytes(json_catalog(supplier_fields(offers=offers)).encode())
+    (from_csv,) = read_catalog_bytes(csv_catalog(rows).encode())
+
+    assert from_json.problem == "a supplier may list at most 2 offers"
+    assert [offer.problem for offer in from_csv.offers] == [
+        None,
+        None,
+        "a supplier may list at most 2 offers",
+    ]
