@@ -8,9 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from bot import catalog_command, offers_command
-from bot.errors import UsageError
+from bot.errors import DatabaseNotReady, UsageError
 from bot.runtime import open_runtime
 from marketplace.db import make_engine
 from marketplace.schema import upgrade_database
@@ -19,6 +20,7 @@ from marketplace.settings import Settings
 logger = logging.getLogger(__name__)
 
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
 
@@ -45,6 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"connect-energy: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except DatabaseNotReady as error:
+        print(f"connect-energy: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # The reader went away (`connect-energy offers | head`): stop quietly, like cat does.
+        sys.stderr.close()
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
 
@@ -80,6 +89,8 @@ def run_db_upgrade(_arguments: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
         report = upgrade_database(engine)
+    except OperationalError as error:
+        raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
     finally:
         engine.dispose()
     print(

@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class UsageError(Exception):
     """Bad input on the command line; the message is shown to the user as is (exit 2)."""
+
+
+class DatabaseNotReady(Exception):
+    """The configured database cannot be used as it is; the message says what to do."""

@@ -6,11 +6,13 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import DatabaseNotReady
 from marketplace.clock import Clock, SystemClock
 from marketplace.db import make_engine, make_session_factory
-from marketplace.schema import prepare_embedded_database
+from marketplace.schema import needs_preparation, prepare_embedded_database
 from marketplace.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -34,8 +36,16 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None
     """Connect to the configured database, preparing an empty embedded one on first use."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url)
-    if settings.is_embedded:
-        prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
+    try:
+        if settings.is_embedded:
+            prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
+        elif needs_preparation(engine):
+            raise DatabaseNotReady(
+                "the database has no schema yet: run `connect-energy db upgrade`"
+            )
+    except OperationalError as error:
+        engine.dispose()
+        raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
     return Runtime(
         settings=settings,
         engine=engine,

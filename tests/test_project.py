@@ -65,3 +65,16 @@ def test_invalid_configuration_is_a_plain_message(
     err = capsys.readouterr().err
     assert "invalid configuration" in err
     assert "Traceback" not in err
+
+
+def test_a_database_without_schema_gets_a_plain_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+
+    status = main(["offers", "--cep", "60110-000", "--bill", "300"])
+
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "cannot open the database" in err
+    assert "Traceback" not in err
