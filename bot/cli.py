@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from bot import catalog_command, offers_command
+from bot import catalog_command, offers_command, terminal
 from bot.errors import UsageError
 from bot.runtime import open_runtime
 from marketplace.db import make_engine
@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     offers_command.register(commands)
     catalog_command.register(commands)
+    terminal.register(commands)
     return parser
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from conversations.errors import InvalidAnswer, UnknownFlow
+from conversations.errors import FlowDefinitionError, InvalidAnswer, UnknownFlow
 from conversations.events import InboundEvent, InboundKind, Option, Reply
 from conversations.flow import (
     END,
@@ -118,6 +118,9 @@ class FlowRunner:
     ) -> None:
         if default_flow not in flows:
             raise UnknownFlow(default_flow)
+        misnamed = [key for key, flow in flows.items() if key != flow.name]
+        if misnamed:
+            raise FlowDefinitionError(f"flows registered under another name: {misnamed}")
         self.flows = dict(flows)
         self.default_flow = default_flow
         self.offer_help_after = offer_help_after
