@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -105,7 +105,7 @@ def chat(chat_engine: ConversationEngine) -> Chat:
 
 
 @pytest.fixture
-def postgres_url(database_url: str) -> Iterator[str]:
+def postgres_url(database_url: str) -> str:
     """This test's database URL, when it is PostgreSQL; skips on SQLite."""
     if not database_url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL row locks")

@@ -4,6 +4,7 @@ resuming after a restart, failures that record nothing, batches."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -161,7 +162,8 @@ def test_a_failed_step_loses_nothing_and_the_redelivery_is_handled(
     [("message_id", ""), ("message_id", "x" * 121), ("chat_id", "y" * 101), ("channel", "")],
 )
 def test_malformed_event_ids_are_refused(chat: Chat, field: str, value: str) -> None:
-    event = dataclasses.replace(chat.event("hi"), **{field: value})
+    fields: dict[str, Any] = {field: value}
+    event = dataclasses.replace(chat.event("hi"), **fields)
 
     with pytest.raises(InvalidEvent):
         chat.send(event)
