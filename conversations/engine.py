@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.errors import ConversationError, InvalidEvent, StepFailed, StorageUnavailable
@@ -120,7 +120,7 @@ class ConversationEngine:
                 return self._handle_in(session, events)
         except ConversationError:
             raise
-        except DBAPIError as error:
+        except (OperationalError, InterfaceError) as error:
             raise StorageUnavailable(
                 f"the database failed: {type(error.orig).__name__}"
             ) from error

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from marketplace import bulk
 from marketplace.models import ChannelIdentity, Consumer
 
 ChatKey = tuple[str, str]
@@ -37,7 +38,7 @@ def ensure_consumers(
 def _find_consumers(session: Session, keys: Iterable[ChatKey]) -> dict[ChatKey, int]:
     statement = select(
         _identities.c.channel, _identities.c.external_id, _identities.c.consumer_id
-    ).where(tuple_(_identities.c.channel, _identities.c.external_id).in_(list(keys)))
+    ).where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, keys))
     rows = session.connection().execute(statement)
     return {(row.channel, row.external_id): row.consumer_id for row in rows}
 
@@ -45,14 +46,16 @@ def _find_consumers(session: Session, keys: Iterable[ChatKey]) -> dict[ChatKey, 
 def _create_consumers(
     session: Session, keys: list[ChatKey], locales: Mapping[ChatKey, str], now: datetime
 ) -> dict[ChatKey, int]:
-    connection = session.connection()
-    created = connection.execute(
-        insert(_consumers).returning(_consumers.c.id, sort_by_parameter_order=True),
+    created = bulk.insert_rows(
+        session,
+        _consumers,
         [{"created_at": now, "locale": locales[key]} for key in keys],
+        returning=("id",),
     )
-    consumer_ids = dict(zip(keys, created.scalars(), strict=True))
-    connection.execute(
-        insert(_identities),
+    consumer_ids = dict(zip(keys, (row.id for row in created), strict=True))
+    bulk.insert_rows(
+        session,
+        _identities,
         [
             {
                 "consumer_id": consumer_ids[key],
@@ -74,7 +77,7 @@ def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -
         return
     statement = (
         update(_identities)
-        .where(tuple_(_identities.c.channel, _identities.c.external_id).in_(wanted))
+        .where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, wanted))
         .values(last_inbound_at=now)
     )
     session.connection().execute(statement)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import Table, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from marketplace import bulk
 from marketplace.models import OutboxMessage
 
 PENDING = "pending"
@@ -74,8 +75,7 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
         }
         for draft in drafts
     ]
-    statement = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, rows).scalars())
+    return [row.id for row in bulk.insert_rows(session, _outbox, rows, returning=("id",))]
 
 
 def claim_due(

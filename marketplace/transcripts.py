@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from marketplace import bulk
 from marketplace.models import TranscriptEntry
 
 Direction = Literal["in", "out"]
@@ -61,7 +62,7 @@ class SqlTranscriptStore:
             }
             for line in lines
         ]
-        session.connection().execute(insert(_entries), rows)
+        bulk.insert_rows(session, _entries, rows)
 
     def history(
         self, session: Session, conversation_id: int, *, limit: int | None = None
