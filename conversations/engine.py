@@ -151,14 +151,10 @@ class ConversationEngine:
     def _starts_for(self, events: Sequence[InboundEvent]) -> dict[ChatKey, NewConversation]:
         starts: dict[ChatKey, NewConversation] = {}
         for event in events:
-            starts.setdefault(
-                _chat_key(event),
-                NewConversation(
-                    flow=self.runner.default_flow,
-                    state=NEW,
-                    locale=negotiate_locale(event.locale, self.default_locale),
-                ),
-            )
+            key = _chat_key(event)
+            if key not in starts:
+                locale = negotiate_locale(event.locale, self.default_locale)
+                starts[key] = NewConversation(self.runner.default_flow, NEW, locale)
         return starts
 
     def _run_turns(
@@ -249,8 +245,9 @@ class ConversationEngine:
         for item in work:
             if item.result is not None:
                 conversation = conversations[_chat_key(item.event)]
-                drafts.extend(_drafts(item, conversation))
-                lines.extend(_transcript(item, conversation.id, now))
+                payloads = [reply.to_payload() for reply in item.result.replies]
+                drafts.extend(_drafts(item, conversation, payloads))
+                lines.extend(_transcript(item, conversation.id, payloads, now))
         outbox_ids = iter(outbox.add_messages(session, drafts, now))
         self.transcripts.append(session, lines)
 
@@ -280,17 +277,19 @@ def _deduplicate_within(events: Sequence[InboundEvent]) -> list[_Work]:
     return work
 
 
-def _drafts(item: _Work, conversation: StoredConversation) -> list[outbox.OutboxDraft]:
+def _drafts(
+    item: _Work, conversation: StoredConversation, payloads: list[dict[str, Any]]
+) -> list[outbox.OutboxDraft]:
     assert item.result is not None
     replies = [
         outbox.OutboxDraft(
             channel=item.event.channel,
             recipient=item.event.chat_id,
-            payload=reply.to_payload(),
+            payload=payload,
             conversation_id=conversation.id,
             inbound_message_id=item.inbound_id,
         )
-        for reply in item.result.replies
+        for payload in payloads
     ]
     notifications = [
         outbox.OutboxDraft(
@@ -305,8 +304,9 @@ def _drafts(item: _Work, conversation: StoredConversation) -> list[outbox.Outbox
     return replies + notifications
 
 
-def _transcript(item: _Work, conversation_id: int, now: datetime) -> list[TranscriptLine]:
-    assert item.result is not None
+def _transcript(
+    item: _Work, conversation_id: int, payloads: list[dict[str, Any]], now: datetime
+) -> list[TranscriptLine]:
     event = item.event
     said: dict[str, Any] = {"message_id": event.message_id, "kind": str(event.kind)}
     if event.text:
@@ -314,10 +314,7 @@ def _transcript(item: _Work, conversation_id: int, now: datetime) -> list[Transc
     if event.option_id is not None:
         said["option_id"] = event.option_id[:MAX_OPTION_ID]
     lines = [TranscriptLine(conversation_id, "in", said, now)]
-    lines.extend(
-        TranscriptLine(conversation_id, "out", reply.to_payload(), now)
-        for reply in item.result.replies
-    )
+    lines.extend(TranscriptLine(conversation_id, "out", payload, now) for payload in payloads)
     return lines
 
 

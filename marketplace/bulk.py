@@ -47,16 +47,20 @@ def insert_rows(
     *,
     returning: Sequence[str] = (),
     skip_duplicates: bool = False,
+    constants: Mapping[str, Any] | None = None,
 ) -> list[Row[Any]]:
     """Insert rows (all with the same keys) in one statement; the `returning` columns.
 
-    With `skip_duplicates`, rows that would break a unique key are left out, and so are
-    their `returning` values. Without it, returned rows come in the order of `rows`.
+    `constants` are columns with the same value in every row, sent once. With
+    `skip_duplicates`, rows that would break a unique key are left out, and so are their
+    `returning` values. Without it, returned rows come in the order of `rows`.
     """
     if not rows:
         return []
     if is_postgresql(session):
-        return _insert_from_json(session, table, rows, returning, skip_duplicates)
+        return _insert_from_json(session, table, rows, returning, skip_duplicates, constants or {})
+    if constants:
+        rows = [{**row, **constants} for row in rows]
     return _insert_plain(session, table, rows, returning, skip_duplicates)
 
 
@@ -66,14 +70,17 @@ def _insert_from_json(
     rows: Sequence[Mapping[str, Any]],
     returning: Sequence[str],
     skip_duplicates: bool,
+    constants: Mapping[str, Any],
 ) -> list[Row[Any]]:
     names = _column_names(table, rows[0])
+    fixed = _column_names(table, constants)
+    values = [*names, *(f"CAST(:c_{name} AS {_sql_type(table, name)})" for name in fixed)]
     # Ordinality keeps the rows' order in the sequence values they get, so sorting the
     # returned ids restores the input order (RETURNING itself promises no order).
     # Identifiers below are the table's own, checked by _column_names.
     statement = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608
-        f"SELECT {', '.join(names)} FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb)) "
+        f"INSERT INTO {table.name} ({', '.join([*names, *fixed])}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM ROWS FROM (jsonb_to_recordset(CAST(:rows AS jsonb)) "
         f"AS ({_record_columns(table, tuple(names))})) "
         f"WITH ORDINALITY AS r({', '.join(names)}, _n) ORDER BY _n"
     )
@@ -81,7 +88,8 @@ def _insert_from_json(
         statement += " ON CONFLICT DO NOTHING"
     if returning:
         statement += f" RETURNING {', '.join(returning)}"
-    result = session.connection().execute(text(statement), {"rows": _to_json(rows)})
+    parameters = {"rows": _to_json(rows), **{f"c_{name}": constants[name] for name in fixed}}
+    result = session.connection().execute(text(statement), parameters)
     if not returning:
         return []
     found = list(result)
@@ -165,7 +173,12 @@ def _column_names(table: Table, row: Mapping[str, Any]) -> list[str]:
 
 @cache
 def _record_columns(table: Table, names: tuple[str, ...]) -> str:
-    return ", ".join(f"{name} {table.c[name].type.compile(dialect=_POSTGRESQL)}" for name in names)
+    return ", ".join(f"{name} {_sql_type(table, name)}" for name in names)
+
+
+@cache
+def _sql_type(table: Table, name: str) -> str:
+    return str(table.c[name].type.compile(dialect=_POSTGRESQL))
 
 
 def _to_json(rows: Sequence[Mapping[str, Any]]) -> str:

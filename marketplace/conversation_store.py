@@ -168,16 +168,16 @@ def record_inbound(
     if not messages:
         return {}
     rows = [
-        {
-            "channel": channel,
-            "message_id": message_id,
-            "conversation_id": conversation_id,
-            "received_at": now,
-        }
+        {"channel": channel, "message_id": message_id, "conversation_id": conversation_id}
         for (channel, message_id), conversation_id in messages.items()
     ]
     recorded = bulk.insert_rows(
-        session, _inbound, rows, returning=("channel", "message_id", "id"), skip_duplicates=True
+        session,
+        _inbound,
+        rows,
+        returning=("channel", "message_id", "id"),
+        skip_duplicates=True,
+        constants={"received_at": now},
     )
     return {(row.channel, row.message_id): row.id for row in recorded}
 

@@ -68,14 +68,12 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
             "inbound_message_id": draft.inbound_message_id,
             "kind": draft.kind,
             "payload": draft.payload,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
         }
         for draft in drafts
     ]
-    return [row.id for row in bulk.insert_rows(session, _outbox, rows, returning=("id",))]
+    fresh = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    created = bulk.insert_rows(session, _outbox, rows, returning=("id",), constants=fresh)
+    return [row.id for row in created]
 
 
 def claim_due(
