@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,16 @@ from marketplace.clock import Clock
 
 logger = logging.getLogger(__name__)
 
-_Fields = dict[str, Any]
+
+class _ContextFields(TypedDict):
+    state: str
+    data: dict[str, Any]
+    translator: Translator
+    session: Session
+    clock: Clock
+    consumer_id: int
+    conversation_id: int
+
 
 MAX_HISTORY = 30
 HELP_OPTION_ID = "/help"
@@ -340,7 +349,7 @@ class FlowRunner:
     def _ask_context(self, conversation: ConversationState, scope: TurnScope) -> AskContext:
         return AskContext(**self._context_fields(conversation, scope))
 
-    def _context_fields(self, conversation: ConversationState, scope: TurnScope) -> _Fields:
+    def _context_fields(self, conversation: ConversationState, scope: TurnScope) -> _ContextFields:
         # A copy, so a handler that mutates `data` changes nothing behind the engine's back.
         return {
             "state": conversation.state,
@@ -355,11 +364,9 @@ class FlowRunner:
 
 def _command_in(event: InboundEvent) -> Command | None:
     if event.kind is InboundKind.OPTION:
-        return (
-            parse_command(event.option_id or "")
-            if (event.option_id or "").startswith("/")
-            else None
-        )
+        option_id = event.option_id or ""
+        return parse_command(option_id) if option_id.startswith("/") else None
+    # A command is one short word; no need to normalise a long message to know it is not.
     if event.kind is InboundKind.TEXT and len(event.text) <= 40:
         return parse_command(event.text)
     return None
