@@ -10,7 +10,7 @@ every reply to the outbox and the transcript. Nothing is sent from here: the dis
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -168,10 +168,7 @@ class ConversationEngine:
         touched = [conversations[key] for key in sorted(chats)]
         self._attach_consumers(session, touched, now)
 
-        states = {
-            key: ConversationState.load(c.flow, c.state, c.data, c.failed_attempts)
-            for key, c in ((key, conversations[key]) for key in chats)
-        }
+        states = {key: _state_of(conversations[key]) for key in chats}
         for item in fresh:
             key = _chat_key(item.event)
             item.result = self._run_one(session, item.event, conversations[key], states[key])
@@ -257,6 +254,10 @@ class ConversationEngine:
         return outcomes
 
 
+def _state_of(stored: StoredConversation) -> ConversationState:
+    return ConversationState.load(stored.flow, stored.state, stored.data, stored.failed_attempts)
+
+
 def _check_event(event: InboundEvent) -> None:
     for name, value, limit in (
         ("channel", event.channel, MAX_CHANNEL),
@@ -322,7 +323,7 @@ def _outcome(
     item: _Work,
     conversations: dict[ChatKey, StoredConversation],
     repeats: dict[MessageKey, conversation_store.RecordedReplies],
-    outbox_ids: Any,
+    outbox_ids: Iterator[int],
     earlier: list[Outcome],
 ) -> Outcome:
     if item.repeat_of is not None:

@@ -33,6 +33,11 @@ from marketplace.clock import Clock
 logger = logging.getLogger(__name__)
 
 
+MAX_HISTORY = 30
+HELP_OPTION_ID = "/help"
+RESTART_OPTION_ID = "/restart"
+
+
 class _ContextFields(TypedDict):
     state: str
     data: dict[str, Any]
@@ -41,11 +46,6 @@ class _ContextFields(TypedDict):
     clock: Clock
     consumer_id: int
     conversation_id: int
-
-
-MAX_HISTORY = 30
-HELP_OPTION_ID = "/help"
-RESTART_OPTION_ID = "/restart"
 
 
 @dataclass
