@@ -1,4 +1,7 @@
-"""Several deliverers on one PostgreSQL database: per-conversation order, nothing lost."""
+"""Several deliverers on one database: per-conversation order, nothing lost, no deadlock.
+
+PostgreSQL serialises a conversation with row locks; SQLite with its single write lock.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +35,9 @@ LOG_FLOW = Flow(
 
 
 @pytest.fixture
-def process_engines(postgres_url: str, clock: FixedClock) -> Iterator[list[ConversationEngine]]:
+def process_engines(database_url: str, clock: FixedClock) -> Iterator[list[ConversationEngine]]:
     """Two engines with their own connection pools, as two app processes would have."""
-    databases = [make_engine(postgres_url) for _ in range(2)]
+    databases = [make_engine(database_url) for _ in range(2)]
     yield [
         ConversationEngine(
             make_session_factory(database), {"log": LOG_FLOW}, clock=clock, default_flow="log"
@@ -107,3 +110,21 @@ def test_crossing_batches_do_not_deadlock(
         # The first message of a conversation only greets; the other 15 are remembered.
         assert len(stored.data["values"]["seen"]) == 15
     assert count_rows(sessions)["inbound_messages"] == 2 * 8 * len(people)
+
+
+def test_the_same_message_delivered_twice_at_once_is_answered_once(
+    process_engines: list[ConversationEngine], sessions: sessionmaker[Session]
+) -> None:
+    first, second = (Chat(engine, "twice") for engine in process_engines)
+    first.say("hello")
+    event = first.event("only once")
+    outcomes = []
+
+    _in_parallel(
+        lambda: outcomes.append(first.send(event)), lambda: outcomes.append(second.send(event))
+    )
+
+    assert sorted(outcome.duplicate for outcome in outcomes) == [False, True]
+    assert outcomes[0].replies == outcomes[1].replies
+    assert outcomes[0].outbox_ids == outcomes[1].outbox_ids
+    assert first.state(sessions).data["values"]["seen"] == ["only once"]
