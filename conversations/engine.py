@@ -264,8 +264,19 @@ def _check_event(event: InboundEvent) -> None:
         ("chat_id", event.chat_id, MAX_CHAT_ID),
         ("message_id", event.message_id, MAX_MESSAGE_ID),
     ):
-        if not value or len(value) > limit or "\x00" in value:
-            raise InvalidEvent(f"{name} must be 1 to {limit} characters without NUL")
+        if not value or len(value) > limit or not _storable(value):
+            raise InvalidEvent(f"{name} must be 1 to {limit} characters of valid text")
+
+
+def _storable(value: str) -> bool:
+    # PostgreSQL text holds neither NUL nor lone surrogates (which UTF-8 cannot encode).
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _deduplicate_within(events: Sequence[InboundEvent]) -> list[_Work]:
@@ -313,7 +324,7 @@ def _transcript(
     if event.text:
         said["text"] = clean_text(event.text).text
     if event.option_id is not None:
-        said["option_id"] = event.option_id[:MAX_OPTION_ID]
+        said["option_id"] = clean_text(event.option_id, limit=MAX_OPTION_ID).text
     lines = [TranscriptLine(conversation_id, "in", said, now)]
     lines.extend(TranscriptLine(conversation_id, "out", payload, now) for payload in payloads)
     return lines

@@ -159,7 +159,14 @@ def test_a_failed_step_loses_nothing_and_the_redelivery_is_handled(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("message_id", ""), ("message_id", "x" * 121), ("chat_id", "y" * 101), ("channel", "")],
+    [
+        ("message_id", ""),
+        ("message_id", "x" * 121),
+        ("message_id", "m\x00"),
+        ("chat_id", "y" * 101),
+        ("chat_id", "\ud800"),
+        ("channel", ""),
+    ],
 )
 def test_malformed_event_ids_are_refused(chat: Chat, field: str, value: str) -> None:
     fields: dict[str, Any] = {field: value}
