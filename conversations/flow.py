@@ -1,16 +1,18 @@
 """Flows as tables: every state of a dialogue, its question, its handler and where it goes.
 
-A flow module starts with its table, so a reader sees the whole dialogue in one place::
+A flow module starts with its table, so a reader sees the whole dialogue in one place; a
+function returns it, so the step functions it names may follow::
 
-    SAMPLE = Flow(
-        name="sample",
-        start="consent",
-        steps={
-            "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
-            "name": Step(ask=ask_name, handle=handle_name, goes_to=("done",)),
-            "done": Step(ask=ask_done, handle=handle_done, goes_to=()),
-        },
-    )
+    def sample_flow() -> Flow:
+        return Flow(
+            name="sample",
+            start="consent",
+            steps={
+                "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
+                "name": Step(ask=ask_name, handle=handle_name, goes_to=("done",)),
+                "done": Step(ask=ask_done, handle=handle_done, goes_to=()),
+            },
+        )
 
 The engine (conversations/engine.py) runs the current state's `handle` on each message,
 checks the transition against `goes_to`, and shows the next state's `ask`.
