@@ -319,10 +319,11 @@ def _drafts(
 def _transcript(
     item: _Work, conversation_id: int, payloads: list[dict[str, Any]], now: datetime
 ) -> list[TranscriptLine]:
+    assert item.result is not None
     event = item.event
     said: dict[str, Any] = {"message_id": event.message_id, "kind": str(event.kind)}
-    if event.text:
-        said["text"] = clean_text(event.text).text
+    if item.result.heard:
+        said["text"] = item.result.heard
     if event.option_id is not None:
         said["option_id"] = clean_text(event.option_id, limit=MAX_OPTION_ID).text
     lines = [TranscriptLine(conversation_id, "in", said, now)]

@@ -27,13 +27,20 @@ from conversations.flow import (
     Transition,
 )
 from conversations.i18n import Translator
-from conversations.parsing import MAX_TEXT_LENGTH, Command, clean_text, match_option, parse_command
+from conversations.parsing import (
+    MAX_TEXT_LENGTH,
+    CleanText,
+    Command,
+    clean_text,
+    match_option,
+    parse_command,
+)
 from marketplace.clock import Clock
 
 logger = logging.getLogger(__name__)
 
 
-MAX_HISTORY = 30
+MAX_HISTORY = 12  # "back" a dozen questions is plenty; the data row stays small
 HELP_OPTION_ID = "/help"
 RESTART_OPTION_ID = "/restart"
 
@@ -106,6 +113,7 @@ class TurnResult:
 
     replies: list[Reply] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    heard: str = ""  # the message's text as read: cleaned, capped
 
     def extend(self, replies: Sequence[Reply]) -> TurnResult:
         """Add replies after the ones already there; returns self, for chaining."""
@@ -138,6 +146,18 @@ class FlowRunner:
         self, conversation: ConversationState, event: InboundEvent, scope: TurnScope
     ) -> TurnResult:
         """Answer one message, changing `conversation` in place."""
+        cleaned = clean_text(event.text) if event.text else CleanText("")
+        result = self._turn(conversation, event, cleaned, scope)
+        result.heard = cleaned.text
+        return result
+
+    def _turn(
+        self,
+        conversation: ConversationState,
+        event: InboundEvent,
+        cleaned: CleanText,
+        scope: TurnScope,
+    ) -> TurnResult:
         flow = self.flows.get(conversation.flow)
         if flow is None or conversation.state not in (*flow.steps, NEW, END):
             logger.warning(
@@ -153,7 +173,7 @@ class FlowRunner:
         command = _command_in(event)
         if command is not None:
             return self._obey(command, conversation, flow, scope)
-        return self._answer(conversation, flow, event, scope)
+        return self._answer(conversation, flow, event, cleaned, scope)
 
     # Global commands -------------------------------------------------------------------
 
@@ -230,9 +250,10 @@ class FlowRunner:
         conversation: ConversationState,
         flow: Flow,
         event: InboundEvent,
+        cleaned: CleanText,
         scope: TurnScope,
     ) -> TurnResult:
-        answer = self._read(conversation, flow, event, scope)
+        answer = self._read(conversation, flow, event, cleaned, scope)
         if isinstance(answer, TurnResult):
             return answer
 
@@ -257,6 +278,7 @@ class FlowRunner:
         conversation: ConversationState,
         flow: Flow,
         event: InboundEvent,
+        cleaned: CleanText,
         scope: TurnScope,
     ) -> _Answer | TurnResult:
         """The answer in `event`, or the polite reply when there is nothing to answer with."""
@@ -273,7 +295,6 @@ class FlowRunner:
             reask = Reask(_("I can only read text here. Could you type your answer?"))
             return self._failed(conversation, scope, reask)
 
-        cleaned = clean_text(event.text)
         if cleaned.too_long:
             too_long = _(
                 "That message is too long for me. "

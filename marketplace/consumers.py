@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
@@ -13,6 +13,8 @@ from marketplace.models import ChannelIdentity, Consumer
 
 ChatKey = tuple[str, str]
 """A chat as (channel, external id of the person on that channel)."""
+
+TOUCH_PRECISION = timedelta(minutes=1)
 
 _consumers: Table = Consumer.__table__  # type: ignore[assignment]
 _identities: Table = ChannelIdentity.__table__  # type: ignore[assignment]
@@ -71,13 +73,22 @@ def _create_consumers(
 
 
 def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -> None:
-    """Note that these chats wrote to the bot at `now` (the service window starts there)."""
+    """Note that these chats wrote to the bot at `now`, to the minute.
+
+    `last_inbound_at` opens platform windows measured in hours (WhatsApp's 24 h), so a
+    chat that wrote less than a minute ago keeps its value: a burst of messages then
+    costs one row write, not one per message.
+    """
     wanted = list(keys)
     if not wanted:
         return
+    stale = (_identities.c.last_inbound_at.is_(None)) | (
+        _identities.c.last_inbound_at < now - TOUCH_PRECISION
+    )
     statement = (
         update(_identities)
         .where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, wanted))
+        .where(stale)
         .values(last_inbound_at=now)
     )
     session.connection().execute(statement)
