@@ -53,7 +53,8 @@ def insert_rows(
 
     `constants` are columns with the same value in every row, sent once. With
     `skip_duplicates`, rows that would break a unique key are left out, and so are their
-    `returning` values. Without it, returned rows come in the order of `rows`.
+    `returning` values. Without it, rows returned with their `id` come in the order of
+    `rows`.
     """
     if not rows:
         return []
