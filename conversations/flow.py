@@ -38,6 +38,7 @@ NEW = "_new"
 """The state of a conversation that has not been asked anything yet."""
 
 MAX_STATE_NAME = 60  # conversations.state is VARCHAR(60)
+MAX_FLOW_NAME = 40  # conversations.flow is VARCHAR(40)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ class Flow:
     steps: Mapping[str, Step]
 
     def __post_init__(self) -> None:
+        if not 0 < len(self.name) <= MAX_FLOW_NAME:
+            raise FlowDefinitionError(f"flow names are 1 to {MAX_FLOW_NAME} characters")
         if self.start not in self.steps:
             raise FlowDefinitionError(f"flow {self.name!r}: start {self.start!r} has no step")
         for state, step in self.steps.items():

@@ -24,6 +24,11 @@ def test_start_must_be_a_step() -> None:
         Flow(name="f", start="missing", steps={"a": Step(_ask, _handle)})
 
 
+def test_flow_names_fit_the_conversation_row() -> None:
+    with pytest.raises(FlowDefinitionError, match="flow names"):
+        Flow(name="f" * 41, start="a", steps={"a": Step(_ask, _handle)})
+
+
 def test_targets_must_be_steps_or_end() -> None:
     with pytest.raises(FlowDefinitionError, match="undeclared"):
         Flow(name="f", start="a", steps={"a": Step(_ask, _handle, goes_to=("b", END))})
