@@ -1,0 +1,220 @@
+"""The outbox dispatcher: sends due outbox rows through their channel, each marked once.
+
+Database work runs in a thread (SQLAlchemy here is synchronous); sending is async. Each
+recipient's messages go out one after another, in the order they were written; different
+recipients are served concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.events import Reply
+from marketplace import outbox
+from marketplace.clock import Clock
+from marketplace.outbox import ClaimedMessage
+
+logger = logging.getLogger(__name__)
+
+
+class SendError(Exception):
+    """A channel could not deliver a message."""
+
+
+class RetryableSendError(SendError):
+    """Delivery may work later (network, rate limit); `retry_after` in seconds if known."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Delivery will never work (blocked by the user, invalid recipient)."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One outbox row, as a channel sender receives it."""
+
+    outbox_id: int
+    channel: str
+    recipient: str
+    kind: str
+    reply: Reply
+    attempt: int  # 1 for the first try
+
+
+class ChannelSender(Protocol):
+    """Delivers messages on one channel."""
+
+    @property
+    def channel(self) -> str:
+        """The channel name, as in `InboundEvent.channel` and outbox rows."""
+        ...
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Deliver one message.
+
+        Raises:
+            RetryableSendError: try again later.
+            PermanentSendError: give up on this message.
+        """
+        ...
+
+
+@dataclass
+class DispatchReport:
+    """What one pass of the dispatcher did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        """How many rows this pass dealt with."""
+        return self.sent + self.retried + self.failed
+
+
+class Dispatcher:
+    """Claims due outbox rows per channel and hands them to that channel's sender.
+
+    Args:
+        recipient: serve only this recipient (the terminal channel of one person).
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        senders: Sequence[ChannelSender],
+        clock: Clock,
+        *,
+        batch_size: int = 100,
+        lease: timedelta = outbox.DEFAULT_LEASE,
+        max_attempts: int = outbox.MAX_ATTEMPTS,
+        recipient: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.senders = {sender.channel: sender for sender in senders}
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.recipient = recipient
+
+    async def run_once(self) -> DispatchReport:
+        """Send what is due on every channel, one claim per channel; report what happened."""
+        report = DispatchReport()
+        for channel, sender in self.senders.items():
+            claimed = await asyncio.to_thread(self._claim, channel)
+            by_recipient: dict[str, list[ClaimedMessage]] = {}
+            for message in claimed:
+                by_recipient.setdefault(message.recipient, []).append(message)
+            await asyncio.gather(
+                *(self._send_in_order(sender, queue, report) for queue in by_recipient.values())
+            )
+        return report
+
+    async def run(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
+        """Dispatch until `stop` is set, pausing when a pass found nothing to send."""
+        while not stop.is_set():
+            try:
+                report = await self.run_once()
+            except Exception:
+                # A database hiccup must not kill the loop; the rows stay in the outbox.
+                logger.exception("dispatch pass failed; retrying in %s s", idle_seconds)
+                report = DispatchReport()
+            if report.handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+
+    def _claim(self, channel: str) -> list[ClaimedMessage]:
+        with self.sessions.begin() as session:
+            return outbox.claim_due(
+                session,
+                channel,
+                self.clock.now(),
+                self.batch_size,
+                recipient=self.recipient,
+                lease=self.lease,
+            )
+
+    async def _send_in_order(
+        self, sender: ChannelSender, queue: list[ClaimedMessage], report: DispatchReport
+    ) -> None:
+        for position, claimed in enumerate(queue):
+            retry_at = await self._send_one(sender, claimed, report)
+            if retry_at is not None:
+                # Later messages to this person wait for the one that failed, in order.
+                rest = [message.id for message in queue[position + 1 :]]
+                await asyncio.to_thread(self._release, rest, retry_at)
+                return
+
+    async def _send_one(
+        self, sender: ChannelSender, claimed: ClaimedMessage, report: DispatchReport
+    ) -> datetime | None:
+        """Send one row and record the result; the retry time when it must be tried again."""
+        message = OutgoingMessage(
+            outbox_id=claimed.id,
+            channel=claimed.channel,
+            recipient=claimed.recipient,
+            kind=claimed.kind,
+            reply=Reply.from_payload(claimed.payload),
+            attempt=claimed.attempts + 1,
+        )
+        try:
+            await sender.send(message)
+        except PermanentSendError as error:
+            logger.warning("outbox %s failed for good: %s", claimed.id, type(error).__name__)
+            await asyncio.to_thread(self._mark_failed, claimed.id, str(error), None)
+            report.failed += 1
+            return None
+        except Exception as error:
+            retry_at = self._retry_at(claimed, error)
+            status = await asyncio.to_thread(self._mark_failed, claimed.id, str(error), retry_at)
+            logger.warning(
+                "outbox %s attempt %s failed (%s); now %s",
+                claimed.id,
+                message.attempt,
+                type(error).__name__,
+                status,
+            )
+            if status == outbox.FAILED:
+                report.failed += 1
+                return None
+            report.retried += 1
+            return retry_at
+
+        if not await asyncio.to_thread(self._mark_sent, claimed.id):
+            logger.warning("outbox %s was sent but its claim had lapsed", claimed.id)
+        report.sent += 1
+        return None
+
+    def _retry_at(self, claimed: ClaimedMessage, error: Exception) -> datetime:
+        delay = outbox.retry_delay(claimed.attempts + 1)
+        if isinstance(error, RetryableSendError) and error.retry_after is not None:
+            delay = max(delay, timedelta(seconds=error.retry_after))
+        return self.clock.now() + delay
+
+    def _mark_sent(self, message_id: int) -> bool:
+        with self.sessions.begin() as session:
+            return outbox.mark_sent(session, message_id, self.clock.now())
+
+    def _mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> str:
+        with self.sessions.begin() as session:
+            return outbox.mark_failed(
+                session, message_id, error, retry_at, max_attempts=self.max_attempts
+            )
+
+    def _release(self, message_ids: list[int], retry_at: datetime) -> None:
+        with self.sessions.begin() as session:
+            outbox.release(session, message_ids, retry_at)

@@ -1,0 +1,140 @@
+"""The terminal channel: `connect-energy chat`, talking to the bot from a shell.
+
+Each line typed (or piped in) is one message; the bot's answers come back the way they do
+on any channel: written to the outbox by the engine, then sent by the dispatcher, here
+through a sender that prints them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Iterator, Mapping
+from typing import Any, TextIO
+
+from bot.dispatcher import Dispatcher, OutgoingMessage
+from bot.errors import UsageError
+from bot.flows import CONSUMER_FLOW, build_flows
+from bot.runtime import Runtime, open_runtime
+from conversations.engine import ConversationEngine
+from conversations.errors import ConversationError
+from conversations.events import InboundEvent
+from conversations.flow import Flow
+from marketplace.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "terminal"
+PROMPT = "> "
+
+
+def register(commands: Any) -> None:
+    """Add the `chat` subcommand."""
+    parser = commands.add_parser("chat", help="talk to the bot in the terminal")
+    parser.add_argument("--json", action="store_true", help="print each bot message as JSON")
+    parser.add_argument("--user", help="continue the conversation of this local user id")
+    parser.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace, settings: Settings) -> int:
+    """Chat on stdin and stdout until the end of input."""
+    flows = build_flows()
+    if CONSUMER_FLOW not in flows:
+        raise UsageError("chat: the consumer flow is not available yet")
+    user = arguments.user or f"local-{uuid.uuid4().hex[:12]}"
+    if not 0 < len(user) <= 100:
+        raise UsageError("--user must be 1 to 100 characters")
+    runtime = open_runtime(settings)
+    try:
+        session = TerminalChat(runtime, flows, user=user, as_json=arguments.json)
+        return session.run(sys.stdin, sys.stdout)
+    finally:
+        runtime.close()
+
+
+class TerminalSender:
+    """Prints bot messages: text then numbered options, or one JSON object per message."""
+
+    channel = CHANNEL
+
+    def __init__(self, output: TextIO, *, as_json: bool) -> None:
+        self.output = output
+        self.as_json = as_json
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Print one message and flush, so a pipe reader sees it at once."""
+        reply = message.reply
+        if self.as_json:
+            options = [{"id": option.id, "label": option.label} for option in reply.options]
+            line = json.dumps({"text": reply.text, "options": options}, ensure_ascii=False)
+            self.output.write(line + "\n")
+        else:
+            self.output.write(reply.text + "\n")
+            for number, option in enumerate(reply.options, start=1):
+                self.output.write(f"{number}. {option.label}\n")
+            self.output.write("\n")
+        self.output.flush()
+
+
+class TerminalChat:
+    """One person chatting from this terminal, as local user `user`."""
+
+    def __init__(
+        self, runtime: Runtime, flows: Mapping[str, Flow], *, user: str, as_json: bool
+    ) -> None:
+        self.runtime = runtime
+        self.user = user
+        self.as_json = as_json
+        self.engine = ConversationEngine(
+            runtime.sessions,
+            flows,
+            clock=runtime.clock,
+            default_flow=CONSUMER_FLOW,
+            default_locale=runtime.settings.default_locale,
+        )
+
+    def run(self, source: TextIO, output: TextIO) -> int:
+        """Send each line of `source` as a message and print the answers; 0 at the end."""
+        sender = TerminalSender(output, as_json=self.as_json)
+        dispatcher = Dispatcher(
+            self.runtime.sessions, [sender], self.runtime.clock, recipient=self.user
+        )
+        with asyncio.Runner() as loop:
+            loop.run(dispatcher.run_once())  # anything left unsent from an earlier run
+            for line in _lines(source):
+                if not line.strip():
+                    continue
+                self._say(line)
+                loop.run(dispatcher.run_once())
+        return 0
+
+    def _say(self, text: str) -> None:
+        event = InboundEvent(
+            channel=CHANNEL,
+            chat_id=self.user,
+            message_id=uuid.uuid4().hex,
+            text=text,
+            locale=self.runtime.settings.default_locale,
+        )
+        try:
+            self.engine.handle(event)
+        except ConversationError as error:
+            # The terminal is its own platform: report, keep nothing, and read on.
+            print(f"connect-energy: the bot could not answer that: {error}", file=sys.stderr)
+
+
+def _lines(source: TextIO) -> Iterator[str]:
+    if not source.isatty():
+        for line in source:
+            yield line.rstrip("\r\n")
+        return
+    while True:
+        try:
+            yield input(PROMPT)
+        except EOFError:
+            print()
+            return

@@ -1,0 +1,350 @@
+"""The conversation engine: one inbound message (or a batch) in one database transaction.
+
+For each message, in a single transaction: record its id (a redelivery stops there and
+gets the replies of the first delivery), lock the conversation, make sure the consumer and
+its channel identity exist, run the current state's step, save state and data, and write
+every reply to the outbox and the transcript. Nothing is sent from here: the dispatcher
+(bot/dispatcher.py) sends outbox rows after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.errors import ConversationError, InvalidEvent, StepFailed, StorageUnavailable
+from conversations.events import InboundEvent, Reply
+from conversations.flow import NEW, Flow
+from conversations.i18n import DEFAULT_LOCALE, negotiate_locale, translator_for
+from conversations.parsing import clean_text
+from conversations.runner import ConversationState, FlowRunner, TurnResult, TurnScope
+from marketplace import conversation_store, outbox
+from marketplace.clock import Clock
+from marketplace.consumers import ensure_consumers, touch_identities
+from marketplace.conversation_store import ChatKey, MessageKey, NewConversation, StoredConversation
+from marketplace.transcripts import SqlTranscriptStore, TranscriptLine, TranscriptStore
+
+logger = logging.getLogger(__name__)
+
+# Column widths of channel, chat and message ids (marketplace/models.py).
+MAX_CHANNEL = 20
+MAX_CHAT_ID = 100
+MAX_MESSAGE_ID = 120
+MAX_OPTION_ID = 64
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the engine did with one message.
+
+    `duplicate` is True for a redelivery: `replies` and `outbox_ids` are then those of the
+    first delivery, and nothing new was written.
+    """
+
+    conversation_id: int
+    replies: tuple[Reply, ...]
+    outbox_ids: tuple[int, ...]
+    duplicate: bool = False
+
+
+@dataclass
+class _Work:
+    """A message being handled in this batch, and what it produced."""
+
+    event: InboundEvent
+    inbound_id: int | None = None
+    result: TurnResult | None = None
+    repeat_of: int | None = None  # index of the first delivery within the same batch
+
+
+class ConversationEngine:
+    """Runs flows for inbound events from any channel, one transaction per call.
+
+    Args:
+        sessions: where conversations, outbox and transcripts live.
+        flows: every flow by name; `default_flow` is where new conversations start.
+        clock: the time every row is stamped with.
+        default_locale: the language of a chat whose event names none (or an odd one).
+        transcripts: where transcript lines go; the SQL table by default.
+        offer_help_after: offer help on every N-th wrong answer in a row.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        flows: Mapping[str, Flow],
+        *,
+        clock: Clock,
+        default_flow: str,
+        default_locale: str = DEFAULT_LOCALE,
+        transcripts: TranscriptStore | None = None,
+        offer_help_after: int = 3,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.default_locale = default_locale
+        self.transcripts: TranscriptStore = transcripts or SqlTranscriptStore()
+        self.runner = FlowRunner(flows, default_flow, offer_help_after=offer_help_after)
+
+    def handle(self, event: InboundEvent) -> Outcome:
+        """Handle one message and return what was answered.
+
+        Raises:
+            InvalidEvent: the event's ids are empty or too long; nothing was recorded.
+            StepFailed: a step raised; nothing was recorded, the message may be retried.
+            StorageUnavailable: the database failed; nothing was recorded.
+        """
+        return self.handle_batch([event])[0]
+
+    def handle_batch(self, events: Sequence[InboundEvent]) -> list[Outcome]:
+        """Handle many messages in one transaction; outcomes come in the events' order.
+
+        Messages of one conversation run in the order given. The batch is all or nothing:
+        if any step fails, nothing of the batch is recorded and the error names the event.
+
+        Raises:
+            InvalidEvent, StepFailed, StorageUnavailable: as `handle`.
+        """
+        if not events:
+            return []
+        for event in events:
+            _check_event(event)
+        try:
+            with self.sessions() as session, session.begin():
+                return self._handle_in(session, events)
+        except ConversationError:
+            raise
+        except DBAPIError as error:
+            raise StorageUnavailable(
+                f"the database failed: {type(error.orig).__name__}"
+            ) from error
+
+    def _handle_in(self, session: Session, events: Sequence[InboundEvent]) -> list[Outcome]:
+        now = self.clock.now()
+        work = _deduplicate_within(events)
+        conversations = conversation_store.lock_conversations(
+            session, self._starts_for(events), now
+        )
+
+        firsts = [item for item in work if item.repeat_of is None]
+        inbound_ids = conversation_store.record_inbound(
+            session,
+            {_message_key(i.event): conversations[_chat_key(i.event)].id for i in firsts},
+            now,
+        )
+        fresh = [item for item in firsts if _message_key(item.event) in inbound_ids]
+        for item in fresh:
+            item.inbound_id = inbound_ids[_message_key(item.event)]
+        repeats = conversation_store.recorded_replies(
+            session, [_message_key(i.event) for i in firsts if i.inbound_id is None]
+        )
+        if fresh:
+            self._run_turns(session, fresh, conversations, now)
+        return self._outcomes(session, work, conversations, repeats, now)
+
+    def _starts_for(self, events: Sequence[InboundEvent]) -> dict[ChatKey, NewConversation]:
+        starts: dict[ChatKey, NewConversation] = {}
+        for event in events:
+            starts.setdefault(
+                _chat_key(event),
+                NewConversation(
+                    flow=self.runner.default_flow,
+                    state=NEW,
+                    locale=negotiate_locale(event.locale, self.default_locale),
+                ),
+            )
+        return starts
+
+    def _run_turns(
+        self,
+        session: Session,
+        fresh: list[_Work],
+        conversations: dict[ChatKey, StoredConversation],
+        now: datetime,
+    ) -> None:
+        chats = {_chat_key(item.event) for item in fresh}
+        touched = [conversations[key] for key in sorted(chats)]
+        self._attach_consumers(session, touched, now)
+
+        states = {
+            key: ConversationState.load(c.flow, c.state, c.data, c.failed_attempts)
+            for key, c in ((key, conversations[key]) for key in chats)
+        }
+        for item in fresh:
+            key = _chat_key(item.event)
+            item.result = self._run_one(session, item.event, conversations[key], states[key])
+
+        for key, state in states.items():
+            stored = conversations[key]
+            stored.flow, stored.state = state.flow, state.state
+            stored.data, stored.failed_attempts = state.dump(), state.failed_attempts
+        conversation_store.save_conversations(session, touched, now)
+
+    def _attach_consumers(
+        self, session: Session, touched: list[StoredConversation], now: datetime
+    ) -> None:
+        strangers = {(c.channel, c.chat_id): c.locale for c in touched if c.consumer_id is None}
+        consumer_ids = ensure_consumers(session, strangers, now)
+        for conversation in touched:
+            if conversation.consumer_id is None:
+                conversation.consumer_id = consumer_ids[
+                    (conversation.channel, conversation.chat_id)
+                ]
+        touch_identities(
+            session,
+            [(c.channel, c.chat_id) for c in touched if (c.channel, c.chat_id) not in strangers],
+            now,
+        )
+
+    def _run_one(
+        self,
+        session: Session,
+        event: InboundEvent,
+        conversation: StoredConversation,
+        state: ConversationState,
+    ) -> TurnResult:
+        assert conversation.consumer_id is not None
+        scope = TurnScope(
+            translator=translator_for(conversation.locale),
+            session=session,
+            clock=self.clock,
+            consumer_id=conversation.consumer_id,
+            conversation_id=conversation.id,
+        )
+        flow_name, state_name = state.flow, state.state
+        try:
+            return self.runner.run(state, event, scope)
+        except Exception as error:
+            logger.exception(
+                "step %s/%s failed on %s message %s of conversation %s",
+                flow_name,
+                state_name,
+                event.channel,
+                event.message_id,
+                conversation.id,
+            )
+            raise StepFailed(
+                channel=event.channel,
+                message_id=event.message_id,
+                flow=flow_name,
+                state=state_name,
+            ) from error
+
+    def _outcomes(
+        self,
+        session: Session,
+        work: list[_Work],
+        conversations: dict[ChatKey, StoredConversation],
+        repeats: dict[MessageKey, conversation_store.RecordedReplies],
+        now: datetime,
+    ) -> list[Outcome]:
+        drafts: list[outbox.OutboxDraft] = []
+        lines: list[TranscriptLine] = []
+        for item in work:
+            if item.result is not None:
+                conversation = conversations[_chat_key(item.event)]
+                drafts.extend(_drafts(item, conversation))
+                lines.extend(_transcript(item, conversation.id, now))
+        outbox_ids = iter(outbox.add_messages(session, drafts, now))
+        self.transcripts.append(session, lines)
+
+        outcomes: list[Outcome] = []
+        for item in work:
+            outcomes.append(_outcome(item, conversations, repeats, outbox_ids, outcomes))
+        return outcomes
+
+
+def _check_event(event: InboundEvent) -> None:
+    for name, value, limit in (
+        ("channel", event.channel, MAX_CHANNEL),
+        ("chat_id", event.chat_id, MAX_CHAT_ID),
+        ("message_id", event.message_id, MAX_MESSAGE_ID),
+    ):
+        if not value or len(value) > limit or "\x00" in value:
+            raise InvalidEvent(f"{name} must be 1 to {limit} characters without NUL")
+
+
+def _deduplicate_within(events: Sequence[InboundEvent]) -> list[_Work]:
+    first_index: dict[MessageKey, int] = {}
+    work: list[_Work] = []
+    for index, event in enumerate(events):
+        key = _message_key(event)
+        work.append(_Work(event=event, repeat_of=first_index.get(key)))
+        first_index.setdefault(key, index)
+    return work
+
+
+def _drafts(item: _Work, conversation: StoredConversation) -> list[outbox.OutboxDraft]:
+    assert item.result is not None
+    replies = [
+        outbox.OutboxDraft(
+            channel=item.event.channel,
+            recipient=item.event.chat_id,
+            payload=reply.to_payload(),
+            conversation_id=conversation.id,
+            inbound_message_id=item.inbound_id,
+        )
+        for reply in item.result.replies
+    ]
+    notifications = [
+        outbox.OutboxDraft(
+            channel=note.channel,
+            recipient=note.recipient,
+            payload=note.reply.to_payload(),
+            inbound_message_id=item.inbound_id,
+            kind="notification",
+        )
+        for note in item.result.notifications
+    ]
+    return replies + notifications
+
+
+def _transcript(item: _Work, conversation_id: int, now: datetime) -> list[TranscriptLine]:
+    assert item.result is not None
+    event = item.event
+    said: dict[str, Any] = {"message_id": event.message_id, "kind": str(event.kind)}
+    if event.text:
+        said["text"] = clean_text(event.text).text
+    if event.option_id is not None:
+        said["option_id"] = event.option_id[:MAX_OPTION_ID]
+    lines = [TranscriptLine(conversation_id, "in", said, now)]
+    lines.extend(
+        TranscriptLine(conversation_id, "out", reply.to_payload(), now)
+        for reply in item.result.replies
+    )
+    return lines
+
+
+def _outcome(
+    item: _Work,
+    conversations: dict[ChatKey, StoredConversation],
+    repeats: dict[MessageKey, conversation_store.RecordedReplies],
+    outbox_ids: Any,
+    earlier: list[Outcome],
+) -> Outcome:
+    if item.repeat_of is not None:
+        first = earlier[item.repeat_of]
+        return Outcome(first.conversation_id, first.replies, first.outbox_ids, duplicate=True)
+    if item.result is None:
+        recorded = repeats[_message_key(item.event)]
+        replies = tuple(Reply.from_payload(payload) for payload in recorded.payloads)
+        return Outcome(recorded.conversation_id, replies, recorded.outbox_ids, duplicate=True)
+    conversation = conversations[_chat_key(item.event)]
+    ids = tuple(next(outbox_ids) for _ in item.result.replies)
+    for _ in item.result.notifications:
+        next(outbox_ids)
+    return Outcome(conversation.id, tuple(item.result.replies), ids)
+
+
+def _chat_key(event: InboundEvent) -> ChatKey:
+    return (event.channel, event.chat_id)
+
+
+def _message_key(event: InboundEvent) -> MessageKey:
+    return (event.channel, event.message_id)

@@ -1,0 +1,182 @@
+"""Flows as tables: every state of a dialogue, its question, its handler and where it goes.
+
+A flow module starts with its table, so a reader sees the whole dialogue in one place::
+
+    SAMPLE = Flow(
+        name="sample",
+        start="consent",
+        steps={
+            "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
+            "name": Step(ask=ask_name, handle=handle_name, goes_to=("done",)),
+            "done": Step(ask=ask_done, handle=handle_done, goes_to=()),
+        },
+    )
+
+The engine (conversations/engine.py) runs the current state's `handle` on each message,
+checks the transition against `goes_to`, and shows the next state's `ask`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.errors import FlowDefinitionError, UndeclaredTransition
+from conversations.events import InboundEvent, Option, Reply
+from conversations.i18n import Translator
+from marketplace.clock import Clock
+
+END = "_end"
+"""The target that ends a flow; after it, the next message starts the flow again."""
+
+NEW = "_new"
+"""The state of a conversation that has not been asked anything yet."""
+
+MAX_STATE_NAME = 60  # conversations.state is VARCHAR(60)
+
+
+@dataclass(frozen=True)
+class AskContext:
+    """What a question may read to render itself."""
+
+    state: str
+    data: Mapping[str, Any]
+    translator: Translator
+    session: Session
+    clock: Clock
+    consumer_id: int
+    conversation_id: int
+
+    def gettext(self, message: str) -> str:
+        """`message` in the conversation's language."""
+        return self.translator.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The singular or plural form that fits `count`, in the conversation's language."""
+        return self.translator.ngettext(singular, plural, count)
+
+
+@dataclass(frozen=True)
+class StepContext(AskContext):
+    """What a step handler reads: the context of its question plus the answer.
+
+    `text` is the cleaned text (or the label of a tapped option); `option` is the option of
+    the current question the person tapped, numbered or named, if any.
+    """
+
+    event: InboundEvent = field(kw_only=True)
+    text: str = field(kw_only=True)
+    option: Option | None = field(kw_only=True)
+    failed_attempts: int = field(kw_only=True, default=0)
+
+    def reask_choice(self) -> Reask:
+        """A re-ask for a question that needs one of its options, with an example."""
+        return Reask(
+            self.gettext(
+                "Please choose one of the options: tap it, or type its number (for example 1)."
+            )
+        )
+
+    def reask_yes_no(self) -> Reask:
+        """A re-ask for a yes-or-no question."""
+        return Reask(self.gettext('Please answer "yes" or "no".'))
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message to someone other than the person writing (a supplier's agent, say)."""
+
+    channel: str
+    recipient: str
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Where a step goes next, what it says first and what it remembers.
+
+    The engine shows the next state's question after `replies`; going to `END` ends the
+    flow with `replies` as its last words. `data` is merged into the conversation data and
+    `forget` removes keys from it. `forget_history` stops `back` from returning past this
+    point (after a lead is sent, say).
+    """
+
+    to: str
+    replies: tuple[Reply, ...] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+    forget: tuple[str, ...] = ()
+    notify: tuple[Notification, ...] = ()
+    forget_history: bool = False
+
+
+@dataclass(frozen=True)
+class Reask:
+    """The answer did not fit: say `text` (with an example) and stay in the same state.
+
+    The engine counts it as a failed attempt, repeats the question's options under `text`
+    when `show_options` is set, and offers help on every third failure in a row.
+    """
+
+    text: str
+    show_options: bool = True
+
+
+AskFunction = Callable[[AskContext], Reply | Sequence[Reply]]
+HandleFunction = Callable[[StepContext], Transition | Reask]
+HelpFunction = Callable[[AskContext], str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state of a flow: its question, its handler, and the states it may go to.
+
+    `help` adds a sentence about this question to the answer to the `help` command.
+    """
+
+    ask: AskFunction
+    handle: HandleFunction
+    goes_to: tuple[str, ...] = ()
+    help: HelpFunction | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A named dialogue: its first state and the table of its steps.
+
+    Raises:
+        FlowDefinitionError: when the table is inconsistent (checked at import time).
+    """
+
+    name: str
+    start: str
+    steps: Mapping[str, Step]
+
+    def __post_init__(self) -> None:
+        if self.start not in self.steps:
+            raise FlowDefinitionError(f"flow {self.name!r}: start {self.start!r} has no step")
+        for state, step in self.steps.items():
+            self._check_name(state)
+            unknown = [target for target in step.goes_to if target not in (*self.steps, END)]
+            if unknown:
+                raise FlowDefinitionError(
+                    f"flow {self.name!r}: {state!r} goes to undeclared states {unknown}"
+                )
+
+    def _check_name(self, state: str) -> None:
+        if not state or state.startswith("_") or len(state) > MAX_STATE_NAME:
+            raise FlowDefinitionError(
+                f"flow {self.name!r}: state names are 1 to {MAX_STATE_NAME} characters "
+                f"and do not start with '_' (reserved), not {state!r}"
+            )
+
+    def check_transition(self, state: str, target: str) -> None:
+        """Refuse a transition the table does not declare.
+
+        Raises:
+            UndeclaredTransition: when `target` is not in the `goes_to` of `state`.
+        """
+        if target not in self.steps[state].goes_to:
+            raise UndeclaredTransition(self.name, state, target)

@@ -1,0 +1,134 @@
+"""What the bot says, in the person's language: gettext catalogs and Babel formatting.
+
+Message ids are English. Catalogs live in `locales/<locale>/LC_MESSAGES/messages.po`
+(docs/translations.md says how to extract and update them); `make setup` compiles them.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import logging
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import format_percent as babel_format_percent
+
+from marketplace.clock import BRAZIL
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_LOCALES = ("pt_BR", "en", "es")
+DEFAULT_LOCALE = "pt_BR"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+_LANGUAGE_TO_LOCALE = {"pt": "pt_BR", "en": "en", "es": "es"}
+_CENTAVO = Decimal("0.01")
+
+
+def N_(message: str) -> str:  # noqa: N802 -- the name gettext tools know for "mark only"
+    """Mark a message for extraction without translating it yet (module-level labels)."""
+    return message
+
+
+def negotiate_locale(code: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The supported locale nearest to `code`: "pt-br" and "pt" → pt_BR, "es-AR" → es.
+
+    Anything unknown or malformed falls back to `default`.
+    """
+    if not code:
+        return default
+    language = code.strip().replace("-", "_").split("_", 1)[0].casefold()
+    return _LANGUAGE_TO_LOCALE.get(language, default)
+
+
+class Translator:
+    """Translates and formats for one locale; get one with `translator_for`."""
+
+    def __init__(self, locale: str, translations: gettext_module.NullTranslations) -> None:
+        self.locale = locale
+        self._translations = translations
+
+    def gettext(self, message: str) -> str:
+        """The translation of `message`, or `message` itself when the catalog lacks it."""
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The singular or plural translation that fits `count`, by the locale's rules."""
+        return self._translations.ngettext(singular, plural, count)
+
+    def format_money(self, amount: Decimal) -> str:
+        """Reais rounded half-up to centavos: `R$ 1.234,56` in pt_BR, `R$ 1,234.56` in en."""
+        rounded = amount.quantize(_CENTAVO, rounding=ROUND_HALF_UP)
+        digits = babel_format_decimal(abs(rounded), format="#,##0.00", locale=self.locale)
+        # Babel would put a no-break space after R$ (and write "BRL" in es); people type and
+        # tests compare a plain space, and R$ is what Brazilian bills print in any language.
+        return f"-R$ {digits}" if rounded < 0 else f"R$ {digits}"
+
+    def format_number(self, number: Decimal | int, *, decimals: int | None = None) -> str:
+        """A number with the locale's separators, with exactly `decimals` places if given."""
+        if decimals is None:
+            return str(babel_format_decimal(number, locale=self.locale))
+        pattern = "#,##0." + "0" * decimals if decimals > 0 else "#,##0"
+        quantum = Decimal(1).scaleb(-decimals)
+        rounded = Decimal(number).quantize(quantum, rounding=ROUND_HALF_UP)
+        return str(babel_format_decimal(rounded, format=pattern, locale=self.locale))
+
+    def format_percent(self, ratio: Decimal, *, decimals: int = 1) -> str:
+        """A ratio as a percentage: `Decimal("0.125")` → `12,5%` in pt_BR."""
+        pattern = "#,##0." + "#" * decimals + "%" if decimals > 0 else "#,##0%"
+        return str(babel_format_percent(ratio, format=pattern, locale=self.locale))
+
+    def format_date(self, value: date | datetime, *, style: str = "medium") -> str:
+        """A date, or an instant shown on its America/Sao_Paulo calendar day."""
+        if isinstance(value, datetime):
+            value = value.astimezone(BRAZIL).date()
+        return str(babel_format_date(value, format=style, locale=self.locale))
+
+
+def translator_for(locale: str | None, default: str = DEFAULT_LOCALE) -> Translator:
+    """The translator of the supported locale nearest to `locale`."""
+    return _translator(negotiate_locale(locale, default))
+
+
+@cache
+def _translator(locale: str) -> Translator:
+    return Translator(locale, load_translations(locale))
+
+
+def load_translations(
+    locale: str, directory: Path = LOCALES_DIR
+) -> gettext_module.NullTranslations:
+    """The catalog of `locale`: the compiled .mo, or the .po when that is newer or alone.
+
+    Reading the .po directly keeps a fresh checkout (or an edited catalog) speaking
+    Portuguese before `make setup` has compiled anything.
+    """
+    folder = directory / locale / "LC_MESSAGES"
+    compiled, source = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if compiled.exists() and (
+        not source.exists() or compiled.stat().st_mtime >= source.stat().st_mtime
+    ):
+        with compiled.open("rb") as stream:
+            return gettext_module.GNUTranslations(stream)
+    if source.exists():
+        logger.info("compiling the %s catalog in memory (run make setup to cache it)", locale)
+        return _compile_in_memory(source, locale)
+    logger.warning("no catalog for %s in %s; speaking English", locale, directory)
+    return gettext_module.NullTranslations()
+
+
+def _compile_in_memory(source: Path, locale: str) -> gettext_module.GNUTranslations:
+    with source.open("rb") as stream:
+        catalog = read_po(stream, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=True)  # as `make setup` compiles
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)

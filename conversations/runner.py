@@ -1,0 +1,372 @@
+"""One message against one conversation: global commands, answers, re-asks and transitions.
+
+The runner works on a conversation held in memory; the engine loads, locks and saves it
+around the runner within one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from conversations.errors import FlowDefinitionError, InvalidAnswer, UnknownFlow
+from conversations.events import InboundEvent, InboundKind, Option, Reply
+from conversations.flow import (
+    END,
+    NEW,
+    AskContext,
+    Flow,
+    Notification,
+    Reask,
+    Step,
+    StepContext,
+    Transition,
+)
+from conversations.i18n import Translator
+from conversations.parsing import MAX_TEXT_LENGTH, Command, clean_text, match_option, parse_command
+from marketplace.clock import Clock
+
+logger = logging.getLogger(__name__)
+
+_Fields = dict[str, Any]
+
+MAX_HISTORY = 30
+HELP_OPTION_ID = "/help"
+RESTART_OPTION_ID = "/restart"
+
+
+@dataclass
+class ConversationState:
+    """Where a conversation is: flow, state, remembered values, path taken, last options."""
+
+    flow: str
+    state: str
+    values: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    shown: list[list[Option]] = field(default_factory=list)
+    failed_attempts: int = 0
+
+    @classmethod
+    def load(
+        cls, flow: str, state: str, data: Mapping[str, Any], failed: int
+    ) -> ConversationState:
+        """Rebuild the state from the conversation row's `data` document."""
+        shown = [
+            [Option(id=str(option["id"]), label=str(option["label"])) for option in group]
+            for group in data.get("shown", [])
+        ]
+        return cls(
+            flow=flow,
+            state=state,
+            values=dict(data.get("values", {})),
+            history=list(data.get("history", [])),
+            shown=shown,
+            failed_attempts=failed,
+        )
+
+    def dump(self) -> dict[str, Any]:
+        """The `data` document to store: values, history and the options last shown."""
+        return {
+            "values": self.values,
+            "history": self.history,
+            "shown": [
+                [{"id": option.id, "label": option.label} for option in group]
+                for group in self.shown
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class TurnScope:
+    """What a turn may use besides the conversation: language, database, clock, who."""
+
+    translator: Translator
+    session: Session
+    clock: Clock
+    consumer_id: int
+    conversation_id: int
+
+
+@dataclass
+class TurnResult:
+    """What one message produced: replies to the person and notifications to others."""
+
+    replies: list[Reply] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+
+    def extend(self, replies: Sequence[Reply]) -> TurnResult:
+        """Add replies after the ones already there; returns self, for chaining."""
+        self.replies.extend(replies)
+        return self
+
+
+@dataclass(frozen=True)
+class _Answer:
+    text: str
+    option: Option | None
+
+
+class FlowRunner:
+    """Runs flows one message at a time, with the global commands every state obeys."""
+
+    def __init__(
+        self, flows: Mapping[str, Flow], default_flow: str, *, offer_help_after: int = 3
+    ) -> None:
+        if default_flow not in flows:
+            raise UnknownFlow(default_flow)
+        misnamed = [key for key, flow in flows.items() if key != flow.name]
+        if misnamed:
+            raise FlowDefinitionError(f"flows registered under another name: {misnamed}")
+        self.flows = dict(flows)
+        self.default_flow = default_flow
+        self.offer_help_after = offer_help_after
+
+    def run(
+        self, conversation: ConversationState, event: InboundEvent, scope: TurnScope
+    ) -> TurnResult:
+        """Answer one message, changing `conversation` in place."""
+        flow = self.flows.get(conversation.flow)
+        if flow is None or conversation.state not in (*flow.steps, NEW, END):
+            logger.warning(
+                "conversation %s was in %s/%s, which no longer exists; starting over",
+                scope.conversation_id,
+                conversation.flow,
+                conversation.state,
+            )
+            return self._start(conversation, scope, notice=self._lost_track(scope))
+        if conversation.state in (NEW, END):
+            return self._start(conversation, scope, notice=None)
+
+        command = _command_in(event)
+        if command is not None:
+            return self._obey(command, conversation, flow, scope)
+        return self._answer(conversation, flow, event, scope)
+
+    # Global commands -------------------------------------------------------------------
+
+    def _obey(
+        self, command: Command, conversation: ConversationState, flow: Flow, scope: TurnScope
+    ) -> TurnResult:
+        _ = scope.translator.gettext
+        conversation.failed_attempts = 0
+        if command in (Command.START, Command.RESTART):
+            return self._start(conversation, scope, notice=Reply(_("Let's start over.")))
+        if command is Command.HELP:
+            return TurnResult(replies=[self._help(conversation, flow, scope)]).extend(
+                self._ask(conversation, flow, scope)
+            )
+        if command is Command.BACK:
+            return self._back(conversation, flow, scope)
+        return self._cancel(conversation, scope)
+
+    def _start(
+        self, conversation: ConversationState, scope: TurnScope, *, notice: Reply | None
+    ) -> TurnResult:
+        flow = self.flows.get(conversation.flow) or self.flows[self.default_flow]
+        conversation.flow = flow.name
+        conversation.state = flow.start
+        conversation.values.clear()
+        conversation.history.clear()
+        conversation.failed_attempts = 0
+        result = TurnResult(replies=[notice] if notice else [])
+        return result.extend(self._ask(conversation, flow, scope))
+
+    def _help(self, conversation: ConversationState, flow: Flow, scope: TurnScope) -> Reply:
+        _ = scope.translator.gettext
+        step = flow.steps[conversation.state]
+        commands = _(
+            "You can answer the question, or send one of these at any time:\n"
+            "help: this message\n"
+            "back: return to the previous question\n"
+            "restart: start over\n"
+            "cancel: stop here"
+        )
+        if step.help is None:
+            return Reply(commands)
+        return Reply(f"{step.help(self._ask_context(conversation, scope))}\n\n{commands}")
+
+    def _back(self, conversation: ConversationState, flow: Flow, scope: TurnScope) -> TurnResult:
+        _ = scope.translator.gettext
+        if not conversation.history:
+            notice = Reply(_("This is the first question; there is nothing before it."))
+        else:
+            conversation.state = conversation.history.pop()
+            notice = Reply(_("Okay, back to the previous question."))
+        return TurnResult(replies=[notice]).extend(self._ask(conversation, flow, scope))
+
+    def _cancel(self, conversation: ConversationState, scope: TurnScope) -> TurnResult:
+        _ = scope.translator.gettext
+        restart = Option(id=RESTART_OPTION_ID, label=_("Restart"))
+        conversation.state = END
+        conversation.history.clear()
+        conversation.shown = [[restart]]
+        farewell = _(
+            "Okay, I have stopped here. Whenever you like, tap Restart or send any message "
+            "to begin again."
+        )
+        return TurnResult(replies=[Reply(farewell, options=(restart,))])
+
+    def _lost_track(self, scope: TurnScope) -> Reply:
+        _ = scope.translator.gettext
+        return Reply(_("Sorry, I lost track of where we were. Let's start over."))
+
+    # Answers ---------------------------------------------------------------------------
+
+    def _answer(
+        self,
+        conversation: ConversationState,
+        flow: Flow,
+        event: InboundEvent,
+        scope: TurnScope,
+    ) -> TurnResult:
+        answer = self._read(conversation, flow, event, scope)
+        if isinstance(answer, TurnResult):
+            return answer
+
+        step = flow.steps[conversation.state]
+        context = StepContext(
+            **self._context_fields(conversation, scope),
+            event=event,
+            text=answer.text,
+            option=answer.option,
+            failed_attempts=conversation.failed_attempts,
+        )
+        try:
+            outcome = step.handle(context)
+        except InvalidAnswer as invalid:
+            outcome = Reask(invalid.reask)
+        if isinstance(outcome, Reask):
+            return self._failed(conversation, scope, outcome)
+        return self._go(conversation, flow, outcome, scope)
+
+    def _read(
+        self,
+        conversation: ConversationState,
+        flow: Flow,
+        event: InboundEvent,
+        scope: TurnScope,
+    ) -> _Answer | TurnResult:
+        """The answer in `event`, or the polite reply when there is nothing to answer with."""
+        _ = scope.translator.gettext
+        if event.kind is InboundKind.OPTION:
+            tapped = _find_option(conversation.shown, event.option_id)
+            if tapped is None:
+                stale = Reply(
+                    _("That button belongs to an earlier question. Here is where we are:")
+                )
+                return TurnResult(replies=[stale]).extend(self._ask(conversation, flow, scope))
+            return _Answer(text=tapped.label, option=tapped)
+        if event.kind is InboundKind.UNSUPPORTED:
+            reask = Reask(_("I can only read text here. Could you type your answer?"))
+            return self._failed(conversation, scope, reask)
+
+        cleaned = clean_text(event.text)
+        if cleaned.too_long:
+            too_long = _(
+                "That message is too long for me. "
+                "Could you say it in fewer than {limit} characters?"
+            )
+            reask = Reask(too_long.format(limit=scope.translator.format_number(MAX_TEXT_LENGTH)))
+            return self._failed(conversation, scope, reask)
+        if not cleaned.text and event.kind is InboundKind.TEXT:
+            reask = Reask(_("I did not get any text. Could you type your answer?"))
+            return self._failed(conversation, scope, reask)
+        typed_from = conversation.shown[-1] if conversation.shown else []
+        return _Answer(text=cleaned.text, option=match_option(cleaned.text, typed_from))
+
+    def _failed(
+        self, conversation: ConversationState, scope: TurnScope, reask: Reask
+    ) -> TurnResult:
+        conversation.failed_attempts += 1
+        options = (
+            tuple(conversation.shown[-1]) if reask.show_options and conversation.shown else ()
+        )
+        replies = [Reply(reask.text, options=options)]
+        if conversation.failed_attempts % self.offer_help_after == 0:
+            replies.append(self._help_offer(scope))
+        return TurnResult(replies=replies)
+
+    def _help_offer(self, scope: TurnScope) -> Reply:
+        _ = scope.translator.gettext
+        offer = _(
+            "Having trouble? Tap Help to see what I understand, or send back to change your "
+            "previous answer, or restart to begin again."
+        )
+        return Reply(offer, options=(Option(id=HELP_OPTION_ID, label=_("Help")),))
+
+    # Transitions and questions ---------------------------------------------------------
+
+    def _go(
+        self,
+        conversation: ConversationState,
+        flow: Flow,
+        transition: Transition,
+        scope: TurnScope,
+    ) -> TurnResult:
+        flow.check_transition(conversation.state, transition.to)
+        conversation.values.update(transition.data)
+        for key in transition.forget:
+            conversation.values.pop(key, None)
+        if transition.forget_history:
+            conversation.history.clear()
+        conversation.failed_attempts = 0
+
+        result = TurnResult(
+            replies=list(transition.replies), notifications=list(transition.notify)
+        )
+        if transition.to == END:
+            conversation.state = END
+            conversation.history.clear()
+            conversation.shown = []
+            return result
+        if transition.to != conversation.state:
+            conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
+            conversation.state = transition.to
+        return result.extend(self._ask(conversation, flow, scope))
+
+    def _ask(self, conversation: ConversationState, flow: Flow, scope: TurnScope) -> list[Reply]:
+        """Render the current question and remember the options it shows."""
+        step: Step = flow.steps[conversation.state]
+        asked = step.ask(self._ask_context(conversation, scope))
+        replies = [asked] if isinstance(asked, Reply) else list(asked)
+        conversation.shown = [list(reply.options) for reply in replies if reply.options]
+        return replies
+
+    def _ask_context(self, conversation: ConversationState, scope: TurnScope) -> AskContext:
+        return AskContext(**self._context_fields(conversation, scope))
+
+    def _context_fields(self, conversation: ConversationState, scope: TurnScope) -> _Fields:
+        # A copy, so a handler that mutates `data` changes nothing behind the engine's back.
+        return {
+            "state": conversation.state,
+            "data": dict(conversation.values),
+            "translator": scope.translator,
+            "session": scope.session,
+            "clock": scope.clock,
+            "consumer_id": scope.consumer_id,
+            "conversation_id": scope.conversation_id,
+        }
+
+
+def _command_in(event: InboundEvent) -> Command | None:
+    if event.kind is InboundKind.OPTION:
+        return (
+            parse_command(event.option_id or "")
+            if (event.option_id or "").startswith("/")
+            else None
+        )
+    if event.kind is InboundKind.TEXT and len(event.text) <= 40:
+        return parse_command(event.text)
+    return None
+
+
+def _find_option(shown: Sequence[Sequence[Option]], option_id: str | None) -> Option | None:
+    for group in shown:
+        for option in group:
+            if option.id == option_id:
+                return option
+    return None

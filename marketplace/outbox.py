@@ -1,0 +1,203 @@
+"""The outbox: messages written with the state that caused them, sent after commit.
+
+A row goes `pending` → `sending` (claimed by one dispatcher for a lease) → `sent`, or back
+to `pending` with a later `next_attempt_at` after a failure, until `failed` for good. A
+dispatcher that dies mid-send leaves a `sending` row whose lease runs out; it is then due
+again, so a crash delays a message but never loses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy.orm import Session, aliased
+
+from marketplace.models import OutboxMessage
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+
+MAX_ATTEMPTS = 8
+DEFAULT_LEASE = timedelta(minutes=2)
+MAX_ERROR_LENGTH = 500
+
+_outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class OutboxDraft:
+    """A message to write to the outbox."""
+
+    channel: str
+    recipient: str
+    payload: dict[str, Any]
+    conversation_id: int | None = None
+    inbound_message_id: int | None = None
+    kind: str = "reply"
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """An outbox row a dispatcher holds the lease of, ready to send."""
+
+    id: int
+    channel: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    conversation_id: int | None
+
+
+def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime) -> list[int]:
+    """Write drafts as pending rows, due now; return their ids in the drafts' order."""
+    if not drafts:
+        return []
+    rows = [
+        {
+            "channel": draft.channel,
+            "recipient": draft.recipient,
+            "conversation_id": draft.conversation_id,
+            "inbound_message_id": draft.inbound_message_id,
+            "kind": draft.kind,
+            "payload": draft.payload,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for draft in drafts
+    ]
+    statement = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, rows).scalars())
+
+
+def claim_due(
+    session: Session,
+    channel: str,
+    now: datetime,
+    limit: int,
+    *,
+    recipient: str | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[ClaimedMessage]:
+    """Claim up to `limit` due rows of `channel`, oldest first, for `lease`.
+
+    A row waits while an older unsent row of the same recipient is waiting for a retry,
+    so a chat never sees its messages out of order. On PostgreSQL, rows another
+    dispatcher is claiming are skipped rather than waited for.
+    """
+    earlier = aliased(_outbox)
+    held_back = exists().where(
+        earlier.c.channel == _outbox.c.channel,
+        earlier.c.recipient == _outbox.c.recipient,
+        earlier.c.id < _outbox.c.id,
+        earlier.c.status.in_((PENDING, SENDING)),
+        earlier.c.next_attempt_at > now,
+    )
+    statement = (
+        select(_outbox)
+        .where(
+            _outbox.c.channel == channel,
+            _outbox.c.status.in_((PENDING, SENDING)),
+            _outbox.c.next_attempt_at <= now,
+            ~held_back,
+        )
+        .order_by(_outbox.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if recipient is not None:
+        statement = statement.where(_outbox.c.recipient == recipient)
+
+    connection = session.connection()
+    rows = list(connection.execute(statement))
+    if not rows:
+        return []
+    connection.execute(
+        update(_outbox)
+        .where(_outbox.c.id.in_([row.id for row in rows]))
+        .values(status=SENDING, next_attempt_at=now + lease)
+    )
+    return [
+        ClaimedMessage(
+            id=row.id,
+            channel=row.channel,
+            recipient=row.recipient,
+            kind=row.kind,
+            payload=row.payload,
+            attempts=row.attempts,
+            conversation_id=row.conversation_id,
+        )
+        for row in rows
+    ]
+
+
+def mark_sent(session: Session, message_id: int, now: datetime) -> bool:
+    """Mark a claimed row sent; False when it was not claimed (already sent, or failed)."""
+    result = session.connection().execute(
+        update(_outbox)
+        .where(_outbox.c.id == message_id, _outbox.c.status == SENDING)
+        .values(status=SENT, sent_at=now, attempts=_outbox.c.attempts + 1, last_error=None)
+    )
+    return result.rowcount == 1
+
+
+def mark_failed(
+    session: Session,
+    message_id: int,
+    error: str,
+    retry_at: datetime | None,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> str:
+    """Count a failed attempt: due again at `retry_at`, or `failed` for good.
+
+    The row fails for good when `retry_at` is None (a permanent error) or when this was
+    attempt number `max_attempts`. Returns the row's new status.
+    """
+    connection = session.connection()
+    attempts = connection.execute(
+        select(_outbox.c.attempts).where(_outbox.c.id == message_id)
+    ).scalar_one()
+    attempts += 1
+    status = FAILED if retry_at is None or attempts >= max_attempts else PENDING
+    values: dict[str, Any] = {
+        "status": status,
+        "attempts": attempts,
+        "last_error": error[:MAX_ERROR_LENGTH],
+    }
+    if status == PENDING:
+        values["next_attempt_at"] = retry_at
+    connection.execute(update(_outbox).where(_outbox.c.id == message_id).values(**values))
+    return status
+
+
+def release(session: Session, message_ids: Sequence[int], retry_at: datetime) -> None:
+    """Give claimed rows back, unsent and with no attempt counted, due at `retry_at`."""
+    if not message_ids:
+        return
+    session.connection().execute(
+        update(_outbox)
+        .where(_outbox.c.id.in_(list(message_ids)), _outbox.c.status == SENDING)
+        .values(status=PENDING, next_attempt_at=retry_at)
+    )
+
+
+def retry_delay(
+    attempts: int,
+    *,
+    base: timedelta = timedelta(seconds=5),
+    cap: timedelta = timedelta(hours=1),
+) -> timedelta:
+    """How long to wait after `attempts` failed attempts: 5 s, 10 s, 20 s... up to `cap`."""
+    if attempts < 1:
+        return timedelta(0)
+    # Past 2**20 the cap has long been reached; stop before the float grows silly.
+    return min(cap, base * (1 << min(attempts - 1, 20)))
