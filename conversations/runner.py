@@ -89,6 +89,7 @@ class TurnScope:
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None = None
 
 
 @dataclass
@@ -349,6 +350,7 @@ class FlowRunner:
             "clock": scope.clock,
             "consumer_id": scope.consumer_id,
             "conversation_id": scope.conversation_id,
+            "user_name": scope.user_name,
         }
 
 
