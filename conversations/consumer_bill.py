@@ -141,7 +141,9 @@ def _reask_unreadable(context: StepContext, error: AmountError) -> Reask:
                 "example 350, or in kWh, for example 250 kWh."
             )
         )
-    return Reask(_("I could not read that number. Write it like 1.234,56 or simply 350."))
+    return Reask(
+        _("I could not read that number. Write it as, for example, 1.234,56 or simply 350.")
+    )
 
 
 def _reask_too_small(context: StepContext, error: BillTooSmall) -> Reask:

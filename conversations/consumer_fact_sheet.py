@@ -19,7 +19,7 @@ from conversations.consumer_data import (
     consumption_in,
 )
 from conversations.consumer_explanation import explain
-from conversations.consumer_offers import kind_name, loyalty_words
+from conversations.consumer_offers import kind_name
 from conversations.events import Option, Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
 from conversations.i18n import N_, Translator
@@ -101,7 +101,7 @@ def fact_sheet(translator: Translator, quote: OfferQuote) -> str:
         _("Kind: {kind}").format(kind=kind_name(translator, terms.kind)),
         _("Price: {price}").format(price=_price(translator, quote)),
         _("Estimated bill: {estimate}").format(estimate=_estimate(translator, quote)),
-        _("Loyalty: {loyalty}").format(loyalty=loyalty_words(translator, terms.loyalty_months)),
+        _("Loyalty: {loyalty}").format(loyalty=_loyalty(translator, terms.loyalty_months)),
         _("Cancellation fee: {fee}").format(fee=_fee(translator, quote)),
         _("Notice period: {notice}").format(notice=_days(translator, terms.notice_days)),
         _("Starts: {start}").format(start=_start(translator, terms.starts_in_days)),
@@ -225,9 +225,15 @@ def _fee(translator: Translator, quote: OfferQuote) -> str:
     )
 
 
+def _loyalty(translator: Translator, months: int) -> str:
+    if months == 0:
+        return translator.gettext("none, you may leave at any time")
+    return translator.ngettext("{months} month", "{months} months", months).format(months=months)
+
+
 def _days(translator: Translator, days: int) -> str:
     if days == 0:
-        return translator.gettext("no notice period")
+        return translator.gettext("not required")
     return translator.ngettext("{days} day", "{days} days", days).format(days=days)
 
 
