@@ -325,7 +325,8 @@ class FlowRunner:
             conversation.shown = []
             return result
         if transition.to != conversation.state:
-            conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
+            if not transition.forget_history:
+                conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
             conversation.state = transition.to
         return result.extend(self._ask(conversation, flow, scope))
 
