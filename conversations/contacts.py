@@ -21,7 +21,8 @@ VALID_DDDS = frozenset(
     | {55, *range(61, 70), 71, 73, 74, 75, 77, 79, *range(81, 90), *range(91, 100)}
 )
 _NAME_PUNCTUATION = frozenset(" '-.\u2019")
-_LINK = re.compile(r"(https?:|www\.|@|\.(com|br|net|org|io)\b)", re.IGNORECASE)
+# Links, e-mails and file names ("foto.exe"); initials such as "J.R. Tolkien" stay names.
+_LINK = re.compile(r"(https?:|www\.|@|[^\W\d_]{2,}\.[^\W\d_]{2,})", re.IGNORECASE)
 _PHONE = re.compile(r"\+?\(?[0-9][0-9\s().\-]{6,22}[0-9]")
 _EMAIL = re.compile(
     r"(?<![\w.%+'-])[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w@-])"

@@ -24,6 +24,7 @@ from conversations.contacts import (
         ("João D'Ávila", "João D'Ávila"),
         ("Ana-Clara S. Lima", "Ana-Clara S. Lima"),
         ("Lu", "Lu"),
+        ("J.R.R. Tolkien", "J.R.R. Tolkien"),
     ],
 )
 def test_names_are_tidied(text: str, name: str) -> None:
@@ -41,6 +42,7 @@ def test_names_are_tidied(text: str, name: str) -> None:
         ("https://spam.example", NameProblem.LINK),
         ("www.promo.com.br", NameProblem.LINK),
         ("maria@example.com", NameProblem.LINK),
+        ("gnp.exe", NameProblem.LINK),
         ("Maria " * 20, NameProblem.TOO_LONG),
         ("<b>Maria</b>", NameProblem.SYMBOLS),
         ("Robert'); DROP TABLE leads;--", NameProblem.SYMBOLS),
