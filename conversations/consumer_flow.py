@@ -10,11 +10,7 @@ go, and its help. The steps live in one module per stage:
 - consumer_fact_sheet: one offer in full, and "How did you calculate?" (consumer_explanation);
 - consumer_lead: consent to share with that supplier, name, contact, and the lead.
 
-    consent ──agree──> cep ──CEP or state──> distributor ──> bill ──> offers ──> offer
-       │  └─policy─┘    └─"no CEP"─> state ─┘  └─Other─> distributor_other ─┘      │
-       └─decline─> END (nothing kept)           (one distributor: straight to bill) │
-    offer ──contact──> share_consent ──yes──> name ──> contact ──> done ──> offers
-      └─how─┘              └─no─> offers
+State names and the keys of the conversation data are in consumer_data.
 """
 
 from __future__ import annotations

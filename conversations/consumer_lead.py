@@ -74,7 +74,9 @@ def handle_share_consent(context: StepContext) -> Transition | Reask:
         kept = context.gettext("All right, nothing was sent to {supplier}.").format(
             supplier=terms.supplier_name if terms else ""
         )
-        return Transition(ConsumerState.OFFERS, replies=(Reply(kept),))
+        return Transition(
+            ConsumerState.OFFERS, replies=(Reply(kept),), forget=(CONTACT_NAME, SHARED_PHONE)
+        )
     return Transition(ConsumerState.NAME, data=_shared_phone(context.event))
 
 

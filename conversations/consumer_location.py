@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import math
 
-from conversations.consumer_data import DISTRIBUTOR_ID, DISTRIBUTOR_PAGE, UF, ConsumerState
-from conversations.consumer_data import page_in as page_of
+from conversations.consumer_data import (
+    DISTRIBUTOR_ID,
+    DISTRIBUTOR_PAGE,
+    UF,
+    ConsumerState,
+    page_in,
+)
 from conversations.events import Option, Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
 from conversations.places import find_cep, find_state
@@ -50,7 +55,7 @@ def handle_cep(context: StepContext) -> Transition | Reask:
         return _from_cep(context, cep)
     uf = find_state(context.text, list_states(context.session))
     if uf is not None:
-        return located(context, uf)
+        return _located(context, uf)
     if any(char.isdigit() for char in context.text):
         return Reask(_("I did not understand the CEP. Type its 8 digits, for example 01310-100."))
     return Reask(
@@ -79,7 +84,7 @@ def handle_state(context: StepContext) -> Transition | Reask:
                 "Ceará or CE."
             )
         )
-    return located(context, uf)
+    return _located(context, uf)
 
 
 def help_location(context: AskContext) -> str:
@@ -91,7 +96,7 @@ def help_location(context: AskContext) -> str:
     )
 
 
-def located(context: StepContext, uf: str) -> Transition | Reask:
+def _located(context: StepContext, uf: str) -> Transition | Reask:
     """Go on once the state is known: to the bill when one distributor serves it."""
     distributors = distributors_serving(context.session, uf)
     if not distributors:
@@ -143,7 +148,7 @@ def ask_distributor_other(context: AskContext) -> Reply:
     uf = context.data[UF]
     others = distributors_serving(context.session, uf)[TOP_DISTRIBUTORS:]
     pages = max(1, math.ceil(len(others) / OTHERS_PAGE_SIZE))
-    page = min(page_of(context.data, DISTRIBUTOR_PAGE), pages)
+    page = min(page_in(context.data, DISTRIBUTOR_PAGE), pages)
 
     start = (page - 1) * OTHERS_PAGE_SIZE
     options = [_option(d) for d in others[start : start + OTHERS_PAGE_SIZE]]
@@ -158,7 +163,7 @@ def ask_distributor_other(context: AskContext) -> Reply:
 def handle_distributor_other(context: StepContext) -> Transition | Reask:
     """Take the distributor tapped or typed, or turn the page."""
     if context.option and context.option.id == MORE:
-        page = page_of(context.data, DISTRIBUTOR_PAGE) + 1
+        page = page_in(context.data, DISTRIBUTOR_PAGE) + 1
         return Transition(ConsumerState.DISTRIBUTOR_OTHER, data={DISTRIBUTOR_PAGE: page})
     return _chosen(context)
 
@@ -181,7 +186,7 @@ def _from_cep(context: StepContext, cep: str) -> Transition | Reask:
                 "60110-000) or tell me your state."
             ).format(cep=format_cep(cep))
         )
-    return located(context, uf)
+    return _located(context, uf)
 
 
 def _chosen(context: StepContext) -> Transition | Reask:

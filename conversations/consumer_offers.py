@@ -8,8 +8,6 @@ through the translator.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
 
 from conversations.consumer_data import (
     DISTRIBUTOR_ID,
@@ -216,5 +214,4 @@ def _open(context: StepContext, offer_id: int) -> Transition | Reask:
         return Reask(
             context.gettext("That offer is no longer available. Please choose another one.")
         )
-    data: Mapping[str, Any] = {OFFER_ID: offer_id, OFFER_BRIEF: False}
-    return Transition(ConsumerState.OFFER, data=data)
+    return Transition(ConsumerState.OFFER, data={OFFER_ID: offer_id, OFFER_BRIEF: False})

@@ -301,3 +301,20 @@ def test_after_the_explanation_the_offer_options_come_back(
     assert labels(replies[1]) == OFFER_OPTIONS
     assert person.state(sessions).state == "offer"
     assert texts(person.say("Voltar às ofertas"))[0].startswith(OFFERS_HEADER_CE)
+
+
+def test_a_tariff_past_its_window_is_named_the_latest_known(
+    person: Chat, clock: FixedClock
+) -> None:
+    clock.advance(days=200)  # May 2027: ENEL CE's REH 3.324/2026 ended on 21 April
+
+    offers = reach(person, "offers")
+    explanation = person.go_through(SOLAR, "Como você calculou?")
+
+    assert offers[0].text.splitlines()[2] == (
+        "Usando a tarifa mais recente conhecida (REH 3.324/2026): nenhuma está em vigor hoje."
+    )
+    assert (
+        "Esta é a tarifa mais recente conhecida: nenhuma está em vigor hoje."
+        in explanation[0].text.splitlines()
+    )
