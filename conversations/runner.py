@@ -53,6 +53,7 @@ class _ContextFields(TypedDict):
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None
 
 
 @dataclass
