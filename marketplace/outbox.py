@@ -198,3 +198,40 @@ def retry_delay(
         return timedelta(0)
     # Past 2**20 the cap has long been reached; stop before the float grows silly.
     return min(cap, base * (1 << min(attempts - 1, 20)))
+
+
+@dataclass(frozen=True)
+class PulledMessage:
+    """An outbox row handed to a client that fetches its own messages (the web chat)."""
+
+    id: int
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+def pull_messages(
+    session: Session, channel: str, recipient: str, *, after: int, limit: int, now: datetime
+) -> list[PulledMessage]:
+    """Messages of one recipient newer than `after`, oldest first, marked sent as they go.
+
+    A pulling channel has no dispatcher: the client asking is the delivery, and asking again
+    with the same `after` returns the same rows, so a lost response loses nothing.
+    """
+    rows = session.execute(
+        select(_outbox.c.id, _outbox.c.payload, _outbox.c.created_at, _outbox.c.status)
+        .where(
+            _outbox.c.channel == channel,
+            _outbox.c.recipient == recipient,
+            _outbox.c.id > after,
+        )
+        .order_by(_outbox.c.id)
+        .limit(limit)
+    ).all()
+    unsent = [row.id for row in rows if row.status != SENT]
+    if unsent:
+        session.execute(
+            update(_outbox).where(_outbox.c.id.in_(unsent)).values(status=SENT, sent_at=now)
+        )
+    return [
+        PulledMessage(id=row.id, payload=row.payload, created_at=row.created_at) for row in rows
+    ]

@@ -2,32 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.flows import CONSUMER_FLOW, build_flows
 from bot.runtime import Runtime, open_runtime
+from bot.webchat import WebChat
+from conversations.engine import ConversationEngine
+from conversations.flow import Flow
 from marketplace.settings import Settings
+from webhooks import chat
+
+# Every body we accept is small; refusing big ones early keeps a flood from filling memory.
+MAX_BODY_BYTES = 256 * 1024
+STATIC = Path(__file__).with_name("static")
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
-    """Build the web app; tests pass a runtime, `serve` lets it open its own."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    flows: Mapping[str, Flow] | None = None,
+    default_flow: str = CONSUMER_FLOW,
+) -> FastAPI:
+    """Build the web app; tests pass a runtime (and flows), `serve` lets it open its own."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
-        app.state.runtime = runtime or open_runtime(settings)
+        current = runtime or open_runtime(settings)
+        engine = ConversationEngine(
+            current.sessions,
+            flows if flows is not None else build_flows(),
+            clock=current.clock,
+            default_flow=default_flow,
+            default_locale=current.settings.default_locale,
+        )
+        app.state.runtime = current
+        app.state.webchat = WebChat(engine, current.sessions, current.clock)
         try:
             yield
         finally:
             if owned:
-                app.state.runtime.close()
+                current.close()
 
     app = FastAPI(title="Connect Energy", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.middleware("http")(_limit_body_size)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(chat.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -41,3 +70,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         return JSONResponse({"status": "ok", "database": "up"})
 
     return app
+
+
+async def _limit_body_size(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+        return JSONResponse({"detail": "request body too large"}, status_code=413)
+    return await call_next(request)

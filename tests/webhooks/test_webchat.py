@@ -1,0 +1,184 @@
+"""The web chat page and its JSON API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.runtime import Runtime
+from marketplace.clock import FixedClock
+from marketplace.models import InboundMessage, OutboxMessage
+from marketplace.settings import Settings
+from tests.conversations.sample_flow import SAMPLE_FLOW
+from webhooks.app import create_app
+
+
+@pytest.fixture
+def client(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> Iterator[TestClient]:
+    runtime = Runtime(settings, engine, sessions, clock)
+    app = create_app(runtime=runtime, flows={"sample": SAMPLE_FLOW}, default_flow="sample")
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def open_chat(client: TestClient) -> dict[str, str]:
+    token = client.post("/chat/api/session", json={"locale": "pt-BR"}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def send(client: TestClient, auth: dict[str, str], **body: Any) -> Any:
+    body.setdefault("client_id", "c1")
+    response = client.post("/chat/api/messages", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_page_is_served_in_the_browsers_language(client: TestClient) -> None:
+    response = client.get("/chat", headers={"Accept-Language": "pt-BR,pt;q=0.9,en;q=0.8"})
+
+    assert response.status_code == 200
+    assert '<html lang="pt-BR">' in response.text
+    assert 'name="viewport"' in response.text
+    assert "/static/chat.js" in response.text
+
+
+def test_a_conversation_goes_through_typed_and_tapped_messages(client: TestClient) -> None:
+    auth = open_chat(client)
+
+    greeting = send(client, auth, client_id="c1", text="oi")
+    asked_name = send(
+        client, auth, client_id="c2", option_id="yes", after=greeting["messages"][-1]["id"]
+    )
+    asked_colour = send(
+        client, auth, client_id="c3", text="Ana", after=asked_name["messages"][-1]["id"]
+    )
+
+    assert greeting["messages"][0]["options"][0] == {"id": "yes", "label": "Yes"}
+    assert asked_name["messages"][-1]["text"] == "What is your name?"
+    assert "Ana" in asked_colour["messages"][-1]["text"]
+    assert [o["label"] for o in asked_colour["messages"][-1]["options"]] == [
+        "Azul",
+        "Verde",
+        "Vermelho",
+    ]
+
+
+def test_a_resent_message_is_answered_once(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    auth = open_chat(client)
+    send(client, auth, client_id="c1", text="oi")
+
+    first = send(client, auth, client_id="c2", text="sim", after=1)
+    again = send(client, auth, client_id="c2", text="sim", after=1)
+
+    assert again["duplicate"] is True
+    assert first["messages"] == again["messages"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
+
+
+def test_the_same_client_id_in_two_chats_is_two_messages(client: TestClient) -> None:
+    first, second = open_chat(client), open_chat(client)
+
+    one = send(client, first, client_id="same", text="oi")
+    other = send(client, second, client_id="same", text="oi")
+
+    assert one["duplicate"] is False
+    assert other["duplicate"] is False
+
+
+def test_polling_returns_only_newer_messages(client: TestClient) -> None:
+    auth = open_chat(client)
+    greeting = send(client, auth, client_id="c1", text="oi")
+    last = greeting["messages"][-1]["id"]
+
+    everything = client.get("/chat/api/messages?after=0", headers=auth).json()["messages"]
+    nothing_new = client.get(f"/chat/api/messages?after={last}", headers=auth).json()["messages"]
+
+    assert everything == greeting["messages"]
+    assert nothing_new == []
+
+
+def test_polling_an_unknown_chat_is_404(client: TestClient) -> None:
+    auth = {"Authorization": "Bearer " + "A" * 32}
+
+    response = client.get("/chat/api/messages", headers=auth)
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer short"}, {"Authorization": "Basic " + "A" * 32}],
+)
+def test_a_missing_or_malformed_token_is_401(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.post(
+        "/chat/api/messages", json={"client_id": "c", "text": "oi"}, headers=headers
+    )
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"client_id": "c", "text": "oi", "option_id": "yes"},
+        {"client_id": "c"},
+        {"client_id": "", "text": "oi"},
+        {"client_id": "a b", "text": "oi"},
+        {"client_id": "c", "text": "x" * 5000},
+        {"client_id": "c", "text": "oi", "after": -1},
+        {"client_id": "c", "text": "oi", "after": "lots"},
+        {"client_id": "c", "text": ["oi"]},
+        {"client_id": "c", "text": "oi", "surprise": True},
+        [],
+        "oi",
+    ],
+)
+def test_malformed_bodies_are_4xx_and_record_nothing(
+    client: TestClient, sessions: sessionmaker[Session], body: Any
+) -> None:
+    auth = open_chat(client)
+
+    response = client.post("/chat/api/messages", json=body, headers=auth)
+
+    assert 400 <= response.status_code < 500
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
+
+
+def test_broken_json_and_huge_bodies_are_4xx(client: TestClient) -> None:
+    auth = open_chat(client)
+
+    broken = client.post(
+        "/chat/api/messages",
+        content=b'{"client_id": "c", "text": ',
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    huge = client.post(
+        "/chat/api/messages",
+        content=b"x" * (300 * 1024),
+        headers={**auth, "Content-Type": "application/json"},
+    )
+
+    assert broken.status_code == 422
+    assert huge.status_code == 413
+
+
+def test_hostile_text_gets_a_polite_reask(client: TestClient) -> None:
+    auth = open_chat(client)
+    send(client, auth, client_id="c1", text="oi")
+
+    answer = send(client, auth, client_id="c2", text="'; DROP TABLE leads; --\u202e\x00", after=1)
+
+    assert answer["messages"]
+    assert all(message["text"] for message in answer["messages"])
