@@ -106,7 +106,8 @@ class Transition:
     The engine shows the next state's question after `replies`; going to `END` ends the
     flow with `replies` as its last words. `data` is merged into the conversation data and
     `forget` removes keys from it. `forget_history` stops `back` from returning past this
-    point (after a lead is sent, say).
+    point (after a lead is sent, say). `unrecorded` keeps this turn out of the transcript
+    (a person declining the privacy terms leaves no words behind).
     """
 
     to: str
@@ -115,6 +116,7 @@ class Transition:
     forget: tuple[str, ...] = ()
     notify: tuple[Notification, ...] = ()
     forget_history: bool = False
+    unrecorded: bool = False
 
 
 @dataclass(frozen=True)

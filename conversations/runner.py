@@ -116,6 +116,7 @@ class TurnResult:
     replies: list[Reply] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     heard: str = ""  # the message's text as read: cleaned, capped
+    recorded: bool = True  # whether the turn goes into the transcript
 
     def extend(self, replies: Sequence[Reply]) -> TurnResult:
         """Add replies after the ones already there; returns self, for chaining."""
@@ -348,7 +349,9 @@ class FlowRunner:
         conversation.failed_attempts = 0
 
         result = TurnResult(
-            replies=list(transition.replies), notifications=list(transition.notify)
+            replies=list(transition.replies),
+            notifications=list(transition.notify),
+            recorded=not transition.unrecorded,
         )
         if transition.to == END:
             conversation.state = END

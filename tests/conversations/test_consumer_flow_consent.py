@@ -100,7 +100,9 @@ def test_declining_ends_politely_and_keeps_nothing_personal(
     replies = person.say("Não, obrigado")
 
     assert texts(replies) == [
-        "Tudo bem, não guardei nada desta conversa. Se mudar de ideia, mande oi quando quiser."
+        "Tudo bem: apaguei suas respostas e esta conversa. Guardo só o endereço deste chat, "
+        "para nunca responder duas vezes à mesma mensagem. Se mudar de ideia, mande um oi "
+        "quando quiser."
     ]
     conversation = person.state(sessions)
     assert conversation.state == END
@@ -114,8 +116,8 @@ def test_declining_ends_politely_and_keeps_nothing_personal(
     assert (consumer.distributor_id, consumer.bill_brl, consumer.monthly_kwh) == (None,) * 3
     assert consents(sessions) == []
     assert leads(sessions) == []
-    # Only the refusal and the farewell remain; the greeting by name and "oi" are gone.
-    assert [line.get("text") for line in lines] == ["Não, obrigado", replies[0].text]
+    # The transcript is empty: not even the refusal and the farewell are kept.
+    assert lines == []
     assert [payload["text"] for payload in sent] == [replies[0].text]
     assert "Maria" not in repr(lines) + repr(sent)
     assert len(inbound) == 2  # what stops a redelivered message from being answered twice
