@@ -11,7 +11,8 @@ CONSUMER_FLOW = "consumer"
 def build_flows() -> dict[str, Flow]:
     """Every flow the bot runs, by name; `CONSUMER_FLOW` must be among them to chat.
 
-    TODO: register the consumer flow here (issue 3, conversations/consumer_flow.py);
-    until then there is nothing to chat with and `chat` says so.
+    TODO: register the consumer flow here (issue 3: `flow = consumer_flow()` from
+    conversations/consumer_flow.py, then `{flow.name: flow}`); until it lands there is
+    nothing to chat with, and `chat` says so.
     """
     return {}

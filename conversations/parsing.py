@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from conversations.events import Option
 
@@ -62,6 +63,7 @@ def normalize(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+@lru_cache(maxsize=4096)  # option labels come back on every message of a question
 def comparable(text: str) -> str:
     """`normalize`, with punctuation and symbols turned into spaces, for loose matching."""
     letters = "".join(char if char.isalnum() else " " for char in normalize(text))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from marketplace import bulk
 from marketplace.models import ChannelIdentity, Consumer
 
 ChatKey = tuple[str, str]
 """A chat as (channel, external id of the person on that channel)."""
+
+TOUCH_PRECISION = timedelta(minutes=1)
 
 _consumers: Table = Consumer.__table__  # type: ignore[assignment]
 _identities: Table = ChannelIdentity.__table__  # type: ignore[assignment]
@@ -37,7 +40,7 @@ def ensure_consumers(
 def _find_consumers(session: Session, keys: Iterable[ChatKey]) -> dict[ChatKey, int]:
     statement = select(
         _identities.c.channel, _identities.c.external_id, _identities.c.consumer_id
-    ).where(tuple_(_identities.c.channel, _identities.c.external_id).in_(list(keys)))
+    ).where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, keys))
     rows = session.connection().execute(statement)
     return {(row.channel, row.external_id): row.consumer_id for row in rows}
 
@@ -45,14 +48,16 @@ def _find_consumers(session: Session, keys: Iterable[ChatKey]) -> dict[ChatKey, 
 def _create_consumers(
     session: Session, keys: list[ChatKey], locales: Mapping[ChatKey, str], now: datetime
 ) -> dict[ChatKey, int]:
-    connection = session.connection()
-    created = connection.execute(
-        insert(_consumers).returning(_consumers.c.id, sort_by_parameter_order=True),
+    created = bulk.insert_rows(
+        session,
+        _consumers,
         [{"created_at": now, "locale": locales[key]} for key in keys],
+        returning=("id",),
     )
-    consumer_ids = dict(zip(keys, created.scalars(), strict=True))
-    connection.execute(
-        insert(_identities),
+    consumer_ids = dict(zip(keys, (row.id for row in created), strict=True))
+    bulk.insert_rows(
+        session,
+        _identities,
         [
             {
                 "consumer_id": consumer_ids[key],
@@ -68,13 +73,22 @@ def _create_consumers(
 
 
 def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -> None:
-    """Note that these chats wrote to the bot at `now` (the service window starts there)."""
+    """Note that these chats wrote to the bot at `now`, to the minute.
+
+    `last_inbound_at` opens platform windows measured in hours (WhatsApp's 24 h), so a
+    chat that wrote less than a minute ago keeps its value: a burst of messages then
+    costs one row write, not one per message.
+    """
     wanted = list(keys)
     if not wanted:
         return
+    stale = (_identities.c.last_inbound_at.is_(None)) | (
+        _identities.c.last_inbound_at < now - TOUCH_PRECISION
+    )
     statement = (
         update(_identities)
-        .where(tuple_(_identities.c.channel, _identities.c.external_id).in_(wanted))
+        .where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, wanted))
+        .where(stale)
         .values(last_inbound_at=now)
     )
     session.connection().execute(statement)

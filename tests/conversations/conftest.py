@@ -104,14 +104,6 @@ def chat(chat_engine: ConversationEngine) -> Chat:
     return Chat(chat_engine, locale="en")
 
 
-@pytest.fixture
-def postgres_url(database_url: str) -> str:
-    """This test's database URL, when it is PostgreSQL; skips on SQLite."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL row locks")
-    return database_url
-
-
 def count_rows(sessions: sessionmaker[Session]) -> dict[str, int]:
     """How many rows each product table holds."""
     tables = ("conversations", "inbound_messages", "outbox", "transcript_entries", "consumers")
