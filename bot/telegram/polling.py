@@ -1,6 +1,6 @@
 """Long polling: fetching updates with `getUpdates` when no webhook is set.
 
-Each update goes through the same channel as a webhook body, so polling and webhook mode
+Each update goes through the same channel as a webhook's, so polling and webhook mode
 answer alike. The offset moves past an update once it is handled (or known to be hopeless);
 an update whose handling failed for a passing reason is fetched and tried again.
 """
@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 
 from bot.telegram.channel import TelegramChannel
@@ -62,21 +61,13 @@ class TelegramPoller:
             await self._handle(update)
         return len(updates)
 
-    async def _fetch(self) -> Sequence[Any]:
+    async def _fetch(self) -> Sequence[Update]:
         failures = 0
         while True:
             try:
-                result = await self.bot.do_api_request(
-                    "getUpdates",
-                    api_kwargs={
-                        "offset": self.offset,
-                        "timeout": self.timeout,
-                        "allowed_updates": list(ALLOWED_UPDATES),
-                    },
-                    # The server holds the request up to `timeout` seconds when idle.
-                    read_timeout=self.timeout + 10,
+                return await self.bot.get_updates(
+                    offset=self.offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
                 )
-                return result if isinstance(result, list) else []
             except RetryAfter as error:
                 await self.sleep(retry_seconds(error))
             except InvalidToken:
@@ -91,28 +82,26 @@ class TelegramPoller:
                 logger.warning("getUpdates failed (%s); trying again", type(error).__name__)
                 await self.sleep(_backoff(failures))
 
-    async def _handle(self, update: Any) -> None:
-        update_id = update.get("update_id") if isinstance(update, dict) else None
+    async def _handle(self, update: Update) -> None:
         failures = 0
         while True:
             try:
-                await self.channel.receive_json(update)
+                await self.channel.receive(update)
                 break
             except (MalformedUpdate, InvalidEvent) as error:
-                logger.warning("update %s skipped: %s", update_id, error)
+                logger.warning("update %s skipped: %s", update.update_id, error)
                 break
             except StepFailed:
                 failures += 1
                 if failures >= MAX_STEP_FAILURES:
-                    logger.error("update %s skipped after %s failures", update_id, failures)
+                    logger.error("update %s skipped after %s failures", update.update_id, failures)
                     break
                 await self.sleep(_backoff(failures))
             except StorageUnavailable:
                 # The database is away: nothing is lost by waiting, everything by skipping.
                 failures += 1
                 await self.sleep(_backoff(failures))
-        if type(update_id) is int and (self.offset is None or update_id >= self.offset):
-            self.offset = update_id + 1
+        self.offset = max(self.offset or 0, update.update_id + 1)
 
 
 def _backoff(failures: int) -> float:

@@ -37,6 +37,12 @@ from marketplace.consumers import mark_unreachable
 
 logger = logging.getLogger(__name__)
 
+# PTB 22 warns from inside RetryAfter's own constructor on every 429 that `retry_after` will
+# become a timedelta; `retry_seconds` reads either form, so the warning says nothing to us.
+warnings.filterwarnings(
+    "ignore", message=".*`retry_after` will be of type", category=PTBDeprecationWarning
+)
+
 NOT_MODIFIED = "message is not modified"
 # A long reply goes out in parts; a short flood wait on a later part is sat out here, so
 # the parts already delivered are not sent again by a retry of the whole row.
@@ -136,10 +142,7 @@ def _chat_id(recipient: str) -> int:
 
 def retry_seconds(error: RetryAfter) -> float:
     """The seconds Telegram asked to wait, as a number."""
-    # PTB 22 warns that `retry_after` will become a timedelta; accept either form.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
+    value = error.retry_after
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     return float(value)

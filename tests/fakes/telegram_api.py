@@ -77,10 +77,17 @@ class ApiCall:
 
 
 @dataclass
+class _PlannedFailure:
+    method: str
+    skip: int
+    failure: ApiFailure
+
+
+@dataclass
 class _State:
     calls: list[ApiCall] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
-    failures: list[tuple[str, ApiFailure]] = field(default_factory=list)
+    failures: list[_PlannedFailure] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
 
@@ -93,6 +100,7 @@ class FakeTelegram:
         self.spec = load_spec()
         self._lock = threading.Lock()
         self._state = _State()
+        self._generation = 0
         self._message_ids = itertools.count(1000)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -135,13 +143,19 @@ class FakeTelegram:
         """Forget calls, violations, planned failures, queued updates and the webhook."""
         with self._lock:
             self._state = _State()
+            self._generation += 1
 
     # What tests arrange ----------------------------------------------------------------
 
-    def fail_next(self, failure: ApiFailure, *, method: str = "sendMessage") -> None:
-        """Answer the next call of `method` with `failure` (failures queue up in order)."""
+    def fail_next(
+        self, failure: ApiFailure, *, method: str = "sendMessage", skip: int = 0
+    ) -> None:
+        """Answer the next call of `method` (after `skip` good ones) with `failure`.
+
+        Planned failures queue up in order.
+        """
         with self._lock:
-            self._state.failures.append((method.lower(), failure))
+            self._state.failures.append(_PlannedFailure(method.lower(), skip, failure))
 
     def queue_update(self, update: dict[str, Any]) -> None:
         """Hold an update for `getUpdates`, after checking it is a real-format update."""
@@ -199,6 +213,7 @@ class FakeTelegram:
             return JSONResponse(
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401
             )
+        generation = self._generation
         asked = request.path_params["method"]
         method = self.spec.method_name(asked) or asked
         params, form, problems = await _parameters(request)
@@ -213,16 +228,22 @@ class FakeTelegram:
         else:
             status, body = answer.status, answer.body()
         with self._lock:
-            self._state.calls.append(ApiCall(method, params, status))
-            self._state.violations.extend(problems)
+            # A call still in flight from an earlier test (a long poll) belongs to no one now.
+            if generation == self._generation:
+                self._state.calls.append(ApiCall(method, params, status))
+                self._state.violations.extend(problems)
         return JSONResponse(body, status_code=status)
 
     def _planned_failure(self, method: str) -> ApiFailure | None:
         with self._lock:
-            for index, (planned_for, failure) in enumerate(self._state.failures):
-                if planned_for == method.lower():
-                    del self._state.failures[index]
-                    return failure
+            for index, planned in enumerate(self._state.failures):
+                if planned.method != method.lower():
+                    continue
+                if planned.skip > 0:
+                    planned.skip -= 1
+                    return None
+                del self._state.failures[index]
+                return planned.failure
         return None
 
     async def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
