@@ -254,6 +254,8 @@ class FakeTelegram:
             with self._lock:
                 self._state.violations.append(f"{method}: the fake does not implement it")
             return 501, ApiFailure(501, f"Not Implemented: {method}").body()
+        if method == "sendMessage" and not isinstance(params["chat_id"], int):
+            return 400, ApiFailure(400, "Bad Request: chat not found").body()
         return 200, {"ok": True, "result": handler(params)}
 
     def _handlers(self) -> Mapping[str, Callable[[dict[str, Any]], Any]]:

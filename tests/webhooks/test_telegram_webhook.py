@@ -8,6 +8,7 @@ for the consumer flow to drive a whole /start → lead conversation the same way
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -436,3 +437,20 @@ def test_a_huge_body_without_a_length_is_413(
 
     assert response.status_code == 413
     assert count_rows(sessions) == NOTHING
+
+
+def test_the_bot_token_never_reaches_the_logs(
+    telegram_settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+
+    with start_app(telegram_settings, engine, sessions, clock) as client:
+        chat_with(client, fake_telegram, sessions).say("/start")
+
+    assert any("sendMessage" in record.getMessage() for record in caplog.records)
+    assert all(fake_telegram.token not in record.getMessage() for record in caplog.records)

@@ -16,7 +16,7 @@ from bot.telegram.sender import TelegramSender
 from conversations.events import Option, Reply
 from marketplace import outbox
 from marketplace.clock import FixedClock
-from marketplace.consumers import ensure_consumers, touch_identities
+from marketplace.consumers import ensure_consumers, mark_unreachable, touch_identities
 from marketplace.models import ChannelIdentity, OutboxMessage
 from tests.fakes.telegram_api import (
     BLOCKED,
@@ -219,11 +219,13 @@ def test_writing_again_makes_a_blocked_identity_reachable(
     key = ("telegram", str(CHAT))
     with sessions.begin() as session:
         ensure_consumers(session, {key: "pt_BR"}, clock.now())
-        session.execute(ChannelIdentity.__table__.update().values(unreachable=True))
+        mark_unreachable(session, key)
+    blocked = _unreachable(sessions)
 
     with sessions.begin() as session:
         touch_identities(session, [key], clock.now())
 
+    assert blocked is True
     assert _unreachable(sessions) is False
 
 
