@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -37,14 +38,24 @@ class Received:
 
 
 class TelegramChannel:
-    """Reads updates, runs the engine on them and answers every button press."""
+    """Reads updates, runs the engine on them and answers every button press.
+
+    Args:
+        on_replies: called when the engine wrote replies, to wake the dispatcher.
+    """
 
     def __init__(
-        self, engine: ConversationEngine, bot: Bot, sessions: sessionmaker[Session]
+        self,
+        engine: ConversationEngine,
+        bot: Bot,
+        sessions: sessionmaker[Session],
+        *,
+        on_replies: Callable[[], None] | None = None,
     ) -> None:
         self.engine = engine
         self.bot = bot
         self.sessions = sessions
+        self.on_replies = on_replies
 
     async def receive_json(self, data: object) -> Received:
         """Handle one update as Telegram posted it.
@@ -74,6 +85,8 @@ class TelegramChannel:
             logger.warning("update %s not handled: %s", read.update_id, type(error).__name__)
             await self._answer_button(read)
             raise
+        if outcome.outbox_ids and not outcome.duplicate and self.on_replies is not None:
+            self.on_replies()
         await self._answer_button(read)
         logger.info(
             "update %s: conversation %s, %s replies%s",

@@ -59,7 +59,9 @@ class TelegramService:
             raise ValueError("TelegramService needs TELEGRAM_BOT_TOKEN")
         self.token = settings.telegram_bot_token
         self.bot = Bot(self.token, base_url=settings.telegram_api_url)
-        self.channel = TelegramChannel(engine, self.bot, sessions)
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.channel = TelegramChannel(engine, self.bot, sessions, on_replies=self._wake.set)
         sender = TelegramSender(self.bot, sessions, limiter=limiter, sleep=sleep)
         self.dispatcher = Dispatcher(sessions, [sender], clock)
         self.webhook_secret = settings.telegram_webhook_secret
@@ -67,7 +69,6 @@ class TelegramService:
         self.sleep = sleep
         self.poll_timeout = poll_timeout
         self.dispatch_idle = dispatch_idle
-        self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._log_filter = _HideToken(self.token)
 
@@ -80,15 +81,14 @@ class TelegramService:
         """Start sending replies and receiving updates, in background tasks."""
         logging.getLogger("httpx").addFilter(self._log_filter)
         self._stop.clear()
+        dispatching = self.dispatcher.run(
+            self._stop, idle_seconds=self.dispatch_idle, wake=self._wake
+        )
         self._tasks = {
-            name: asyncio.create_task(work, name=name)
-            for name, work in (
-                (
-                    "telegram-dispatcher",
-                    self.dispatcher.run(self._stop, idle_seconds=self.dispatch_idle),
-                ),
-                ("telegram-updates", self._receive_updates()),
-            )
+            "telegram-dispatcher": asyncio.create_task(dispatching, name="telegram-dispatcher"),
+            "telegram-updates": asyncio.create_task(
+                self._receive_updates(), name="telegram-updates"
+            ),
         }
         logger.info("Telegram started, %s", "by webhook" if self.uses_webhook else "by polling")
 

@@ -171,20 +171,27 @@ def test_a_stale_button_is_answered_with_the_current_question(
     assert stale["callback_query"]["id"] in answered
 
 
-def test_supplier_like_names_are_escaped(
-    client: TestClient, fake_telegram: FakeTelegram, sessions: sessionmaker[Session]
+@pytest.mark.parametrize(
+    ("name", "sent"),
+    [
+        ("Sol & Luz <Ltda>", "Nice to meet you, Sol &amp; Luz &lt;Ltda&gt;! Pick a colour."),
+        ("Energia_Já!", "Nice to meet you, Energia_Já!! Pick a colour."),
+    ],
+)
+def test_names_that_need_escaping_arrive_intact(
+    client: TestClient,
+    fake_telegram: FakeTelegram,
+    sessions: sessionmaker[Session],
+    name: str,
+    sent: str,
 ) -> None:
     chat = chat_with(client, fake_telegram, sessions)
     chat.say("/start")
     chat.tap("Yes")
 
-    ampersands = chat.say("Sol & Luz <Ltda>")
-    chat.say("/restart")
-    chat.tap("Yes")
-    underscores = chat.say("Energia_Já!")
+    answer = chat.say(name)
 
-    assert ampersands[-1]["text"] == "Nice to meet you, Sol &amp; Luz &lt;Ltda&gt;! Pick a colour."
-    assert underscores[-1]["text"] == "Nice to meet you, Energia_Já!! Pick a colour."
+    assert answer[-1]["text"] == sent
 
 
 @pytest.mark.parametrize(
