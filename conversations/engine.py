@@ -209,6 +209,7 @@ class ConversationEngine:
             clock=self.clock,
             consumer_id=conversation.consumer_id,
             conversation_id=conversation.id,
+            user_name=event.user_name,
         )
         flow_name, state_name = state.flow, state.state
         try:

@@ -52,6 +52,8 @@ class AskContext:
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None = field(default=None, kw_only=True)
+    """The name on the person's profile (Telegram, WhatsApp), when the channel gave one."""
 
     def gettext(self, message: str) -> str:
         """`message` in the conversation's language."""

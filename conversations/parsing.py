@@ -93,7 +93,19 @@ def match_option(text: str, options: Sequence[Option]) -> Option | None:
     if len(wanted) < _MIN_PREFIX:
         return None
     prefixed = [option for label, option in labels if label.startswith(wanted)]
-    return prefixed[0] if len(prefixed) == 1 else None
+    if prefixed:
+        return prefixed[0] if len(prefixed) == 1 else None
+    return _match_by_words(wanted, labels)
+
+
+def _match_by_words(wanted: str, labels: Sequence[tuple[str, Option]]) -> Option | None:
+    # People drop words from a label ("como calculou" for "Como você calculou?"): every
+    # word typed must appear in exactly one label, and one of them must be a real word.
+    words = set(wanted.split())
+    if not any(len(word) >= _MIN_PREFIX for word in words):
+        return None
+    found = [option for label, option in labels if words <= set(label.split())]
+    return found[0] if len(found) == 1 else None
 
 
 # Grouped by language: Portuguese, English, Spanish.

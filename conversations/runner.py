@@ -53,6 +53,7 @@ class _ContextFields(TypedDict):
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None
 
 
 @dataclass
@@ -105,6 +106,7 @@ class TurnScope:
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None = None
 
 
 @dataclass
@@ -380,6 +382,7 @@ class FlowRunner:
             "clock": scope.clock,
             "consumer_id": scope.consumer_id,
             "conversation_id": scope.conversation_id,
+            "user_name": scope.user_name,
         }
 
 

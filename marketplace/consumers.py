@@ -1,15 +1,19 @@
-"""Consumers and the channel identities through which they write to the bot."""
+"""Consumers, the channel identities through which they write, and what they told the bot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from marketplace import bulk
+from marketplace.consents import PRIVACY_TERMS, MissingConsent, has_privacy_consent
 from marketplace.models import ChannelIdentity, Consumer
+from marketplace.money import round_centavos
 
 ChatKey = tuple[str, str]
 """A chat as (channel, external id of the person on that channel)."""
@@ -92,6 +96,50 @@ def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -
         .where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, wanted))
         .where(stale)
         .values(last_inbound_at=now, unreachable=False)
+    )
+    session.connection().execute(statement)
+
+
+@dataclass(frozen=True)
+class ConsumptionProfile:
+    """Where a consumer lives and what they use, as they told the bot.
+
+    `bill_brl` and `monthly_kwh` are None when the distributor has no tariff to work one
+    out from the other.
+    """
+
+    uf: str
+    distributor_id: int
+    bill_brl: Decimal | None
+    monthly_kwh: Decimal | None
+
+
+KWH_PLACES = Decimal("0.1")  # consumers.monthly_kwh and leads.monthly_kwh are NUMERIC(10, 1)
+
+
+def round_kwh(kwh: Decimal) -> Decimal:
+    """A monthly consumption to one decimal place, as it is stored."""
+    return kwh.quantize(KWH_PLACES, rounding=ROUND_HALF_UP)
+
+
+def update_consumption(session: Session, consumer_id: int, profile: ConsumptionProfile) -> None:
+    """Keep the consumer's state, distributor, bill and consumption.
+
+    Raises:
+        MissingConsent: when the consumer has not accepted the privacy terms.
+    """
+    if not has_privacy_consent(session, consumer_id):
+        raise MissingConsent(consumer_id, PRIVACY_TERMS)
+    bill, kwh = profile.bill_brl, profile.monthly_kwh
+    statement = (
+        update(_consumers)
+        .where(_consumers.c.id == consumer_id)
+        .values(
+            uf=profile.uf,
+            distributor_id=profile.distributor_id,
+            bill_brl=round_centavos(bill) if bill is not None else None,
+            monthly_kwh=round_kwh(kwh) if kwh is not None else None,
+        )
     )
     session.connection().execute(statement)
 

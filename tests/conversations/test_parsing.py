@@ -124,3 +124,32 @@ def test_global_commands_with_or_without_slash(text: str, command: Command) -> N
 @pytest.mark.parametrize("text", ["preciso de ajuda", "help me", "backup", "/unknown", ""])
 def test_sentences_around_a_command_word_are_not_commands(text: str) -> None:
     assert parse_command(text) is None
+
+
+OFFER_ACTIONS = (
+    Option("contact", "Quero ser contatado"),
+    Option("explain", "Como você calculou?"),
+    Option("back", "Voltar às ofertas"),
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("como calculou", "explain"), ("calculou?", "explain"), ("voltar ofertas", "back")],
+)
+def test_option_is_picked_by_words_of_its_label(typed: str, expected: str) -> None:
+    picked = match_option(typed, OFFER_ACTIONS)
+
+    assert picked is not None
+    assert picked.id == expected
+
+
+@pytest.mark.parametrize("typed", ["as", "como voce calculou isso", "sol nascente"])
+def test_words_in_no_label_or_several_labels_pick_nothing(typed: str) -> None:
+    offers = (
+        *OFFER_ACTIONS,
+        Option("o1", "Sol Nascente: R$ 45"),
+        Option("o2", "Sol Nascente: R$ 30"),
+    )
+
+    assert match_option(typed, offers) is None
