@@ -13,14 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot, Update
-from telegram.error import TelegramError
 
 from bot.telegram import CHANNEL, callback_data
 from bot.telegram.updates import ReadUpdate, parse_update, read_update
 from conversations.engine import ConversationEngine
-from conversations.errors import ConversationError
+from conversations.errors import ConversationError, StorageUnavailable
 from conversations.events import InboundEvent, InboundKind
 from conversations.runner import ConversationState
 from marketplace.models import Conversation
@@ -104,8 +104,9 @@ class TelegramChannel:
             return
         try:
             await self.bot.answer_callback_query(read.callback_query_id)
-        except TelegramError as error:
-            # Too late or answered already (a redelivery): the spinner is gone either way.
+        except Exception as error:
+            # Too late, answered already (a redelivery), or Telegram away: the message was
+            # handled and the spinner times out by itself, so this never fails the update.
             logger.info("update %s: button not answered: %s", read.update_id, type(error).__name__)
 
     async def _with_option_resolved(self, event: InboundEvent) -> InboundEvent:
@@ -120,11 +121,14 @@ class TelegramChannel:
         return dataclasses.replace(event, option_id=option_id or data)
 
     def _shown_option_ids(self, chat_id: str) -> list[str]:
-        with self.sessions() as session:
-            data = session.scalar(
-                select(Conversation.data).where(
-                    Conversation.channel == CHANNEL, Conversation.chat_id == chat_id
+        try:
+            with self.sessions() as session:
+                data = session.scalar(
+                    select(Conversation.data).where(
+                        Conversation.channel == CHANNEL, Conversation.chat_id == chat_id
+                    )
                 )
-            )
+        except SQLAlchemyError as error:
+            raise StorageUnavailable("could not read the options shown") from error
         state = ConversationState.load("", "", data or {}, 0)
         return [option.id for group in state.shown for option in group]

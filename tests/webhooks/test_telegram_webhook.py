@@ -1,8 +1,8 @@
 """POST /webhooks/telegram, with the app's Telegram service talking to the fake Bot API.
 
-The conversation runs the sample flow until the consumer flow is merged; swap
-`FLOWS`/`DEFAULT_FLOW` (and the script in `test_a_conversation_goes_through_with_buttons`)
-for the consumer flow to drive a whole /start → lead conversation the same way.
+The mechanics run on the small sample flow (tests/conversations/sample_flow.py), whose
+questions and buttons stay put; the consumer flow's whole journey over Telegram is in
+tests/bot/telegram/test_consumer_journey.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime
-from conversations.events import Reply
+from conversations.events import Option, Reply
 from conversations.flow import AskContext, Flow, Step, StepContext, Transition
 from conversations.i18n import translator_for
 from marketplace.clock import FixedClock
@@ -461,3 +461,48 @@ def test_the_bot_token_never_reaches_the_logs(
 
     assert any("sendMessage" in record.getMessage() for record in caplog.records)
     assert all(fake_telegram.token not in record.getMessage() for record in caplog.records)
+
+
+LONG_ID = "offer:" + "9" * 80
+
+
+def ask_pick(context: AskContext) -> Reply:
+    return Reply("Pick one.", options=(Option(LONG_ID, "Esta"), Option("other", "Outra")))
+
+
+def handle_pick(context: StepContext) -> Transition:
+    picked = context.option.id if context.option else "nothing"
+    return Transition("picked", data={"picked": picked})
+
+
+def ask_picked(context: AskContext) -> Reply:
+    return Reply(f"picked {context.data['picked']}")
+
+
+LONG_IDS = Flow(
+    name="long_ids",
+    start="pick",
+    steps={
+        "pick": Step(ask=ask_pick, handle=handle_pick, goes_to=("picked",)),
+        "picked": Step(ask=ask_picked, handle=handle_pick, goes_to=("picked",)),
+    },
+)
+
+
+def test_an_option_id_over_64_bytes_travels_as_a_digest_and_comes_back(
+    telegram_settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    fake_telegram: FakeTelegram,
+) -> None:
+    with start_app(telegram_settings, engine, sessions, clock, {"long_ids": LONG_IDS}) as client:
+        chat = chat_with(client, fake_telegram, sessions)
+        question = chat.say("/start")
+        answer = chat.tap("Esta")
+
+    sent, data = chat.button("Esta")
+    assert sent == question[0]
+    assert data.startswith("#")
+    assert len(data.encode()) <= 64
+    assert texts(answer) == [f"picked {LONG_ID}"]
