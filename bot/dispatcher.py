@@ -8,7 +8,6 @@ recipients are served concurrently.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -124,8 +123,17 @@ class Dispatcher:
             )
         return report
 
-    async def run(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
-        """Dispatch until `stop` is set, pausing when a pass found nothing to send."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        idle_seconds: float = 0.5,
+        wake: asyncio.Event | None = None,
+    ) -> None:
+        """Dispatch until `stop` is set, pausing when a pass found nothing to send.
+
+        A channel that has just written replies may set `wake` to end the pause at once.
+        """
         while not stop.is_set():
             try:
                 report = await self.run_once()
@@ -134,8 +142,7 @@ class Dispatcher:
                 logger.exception("dispatch pass failed; retrying in %s s", idle_seconds)
                 report = DispatchReport()
             if report.handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                await _rest(stop, wake, idle_seconds)
 
     def _claim(self, channel: str) -> list[ClaimedMessage]:
         with self.sessions.begin() as session:
@@ -218,3 +225,15 @@ class Dispatcher:
     def _release(self, message_ids: list[int], retry_at: datetime) -> None:
         with self.sessions.begin() as session:
             outbox.release(session, message_ids, retry_at)
+
+
+async def _rest(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` or `wake` is set meanwhile; then lower `wake`."""
+    waits = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
+    if wake is not None:
+        wake.clear()

@@ -14,11 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.flows import CONSUMER_FLOW, build_flows
 from bot.runtime import Runtime, open_runtime
+from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
-from webhooks import chat
+from webhooks import chat, telegram
 
 # Every body we accept is small; refusing big ones early keeps a flood from filling memory.
 MAX_BODY_BYTES = 256 * 1024
@@ -47,9 +48,17 @@ def create_app(
         )
         app.state.runtime = current
         app.state.webchat = WebChat(engine, current.sessions, current.clock)
+        app.state.telegram = None
+        if current.settings.telegram_bot_token:
+            app.state.telegram = TelegramService(
+                current.settings, engine, current.sessions, current.clock
+            )
+            await app.state.telegram.start()
         try:
             yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
             if owned:
                 current.close()
 
@@ -57,6 +66,7 @@ def create_app(
     app.middleware("http")(_limit_body_size)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
+    app.include_router(telegram.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
