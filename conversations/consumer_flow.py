@@ -57,6 +57,7 @@ CONSUMER = Flow(
             handle=handle_consent,
             goes_to=(S.CONSENT, S.CEP, END),  # consent again after reading the policy
             help=help_consent,
+            transcript=False,  # nothing typed before the privacy consent is kept
         ),
         S.CEP: Step(
             ask=ask_cep,

@@ -141,12 +141,15 @@ class Step:
     """One state of a flow: its question, its handler, and the states it may go to.
 
     `help` adds a sentence about this question to the answer to the `help` command.
+    A step with `transcript=False` keeps no transcript of the turns answered in it (the
+    privacy consent: nothing typed before agreeing is kept).
     """
 
     ask: AskFunction
     handle: HandleFunction
     goes_to: tuple[str, ...] = ()
     help: HelpFunction | None = None
+    transcript: bool = True
 
 
 @dataclass(frozen=True)

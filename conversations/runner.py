@@ -150,9 +150,20 @@ class FlowRunner:
     ) -> TurnResult:
         """Answer one message, changing `conversation` in place."""
         cleaned = clean_text(event.text) if event.text else CleanText("")
+        private = self._is_private(conversation)
         result = self._turn(conversation, event, cleaned, scope)
         result.heard = cleaned.text
+        if private:
+            result.recorded = False
         return result
+
+    def _is_private(self, conversation: ConversationState) -> bool:
+        # A turn answered in (or starting) a step that keeps no transcript leaves no words
+        # behind: before the privacy consent, nothing a person types may be kept.
+        flow = self.flows.get(conversation.flow) or self.flows[self.default_flow]
+        state = flow.start if conversation.state in (NEW, END) else conversation.state
+        step = flow.steps.get(state)
+        return step is not None and not step.transcript
 
     def _turn(
         self,
@@ -234,6 +245,7 @@ class FlowRunner:
         _ = scope.translator.gettext
         restart = Option(id=RESTART_OPTION_ID, label=_("Restart"))
         conversation.state = END
+        conversation.values.clear()  # what was said stays in no state once the flow is over
         conversation.history.clear()
         conversation.shown = [[restart]]
         farewell = _(
