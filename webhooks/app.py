@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -15,10 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.flows import CONSUMER_FLOW, build_flows
 from bot.runtime import Runtime, open_runtime
 from bot.webchat import WebChat
+from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
-from webhooks import chat
+from webhooks import chat, whatsapp
 
 # Every body we accept is small; refusing big ones early keeps a flood from filling memory.
 MAX_BODY_BYTES = 256 * 1024
@@ -47,8 +48,16 @@ def create_app(
         )
         app.state.runtime = current
         app.state.webchat = WebChat(engine, current.sessions, current.clock)
+        app.state.whatsapp = None
         try:
-            yield
+            async with AsyncExitStack() as channels:
+                # Each channel runs only when its settings are all there.
+                whatsapp_config = WhatsAppConfig.from_settings(current.settings)
+                if whatsapp_config is not None:
+                    app.state.whatsapp = await channels.enter_async_context(
+                        whatsapp_service(whatsapp_config, current, engine)
+                    )
+                yield
         finally:
             if owned:
                 current.close()
@@ -57,6 +66,7 @@ def create_app(
     app.middleware("http")(_limit_body_size)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
+    app.include_router(whatsapp.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
