@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from conversations.consumer_flow import CONSUMER
 from conversations.flow import Flow
 
-CONSUMER_FLOW = "consumer"
+CONSUMER_FLOW = CONSUMER.name
 """Where a new conversation starts."""
 
 
 def build_flows() -> dict[str, Flow]:
-    """Every flow the bot runs, by name; `CONSUMER_FLOW` must be among them to chat.
-
-    TODO: register the consumer flow here (issue 3, conversations/consumer_flow.py);
-    until then there is nothing to chat with and `chat` says so.
-    """
-    return {}
+    """Every flow the bot runs, by name; `CONSUMER_FLOW` must be among them to chat."""
+    return {CONSUMER.name: CONSUMER}

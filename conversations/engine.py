@@ -10,12 +10,12 @@ every reply to the outbox and the transcript. Nothing is sent from here: the dis
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.errors import ConversationError, InvalidEvent, StepFailed, StorageUnavailable
@@ -120,7 +120,7 @@ class ConversationEngine:
                 return self._handle_in(session, events)
         except ConversationError:
             raise
-        except DBAPIError as error:
+        except (OperationalError, InterfaceError) as error:
             raise StorageUnavailable(
                 f"the database failed: {type(error.orig).__name__}"
             ) from error
@@ -151,14 +151,10 @@ class ConversationEngine:
     def _starts_for(self, events: Sequence[InboundEvent]) -> dict[ChatKey, NewConversation]:
         starts: dict[ChatKey, NewConversation] = {}
         for event in events:
-            starts.setdefault(
-                _chat_key(event),
-                NewConversation(
-                    flow=self.runner.default_flow,
-                    state=NEW,
-                    locale=negotiate_locale(event.locale, self.default_locale),
-                ),
-            )
+            key = _chat_key(event)
+            if key not in starts:
+                locale = negotiate_locale(event.locale, self.default_locale)
+                starts[key] = NewConversation(self.runner.default_flow, NEW, locale)
         return starts
 
     def _run_turns(
@@ -172,10 +168,7 @@ class ConversationEngine:
         touched = [conversations[key] for key in sorted(chats)]
         self._attach_consumers(session, touched, now)
 
-        states = {
-            key: ConversationState.load(c.flow, c.state, c.data, c.failed_attempts)
-            for key, c in ((key, conversations[key]) for key in chats)
-        }
+        states = {key: _state_of(conversations[key]) for key in chats}
         for item in fresh:
             key = _chat_key(item.event)
             item.result = self._run_one(session, item.event, conversations[key], states[key])
@@ -216,6 +209,7 @@ class ConversationEngine:
             clock=self.clock,
             consumer_id=conversation.consumer_id,
             conversation_id=conversation.id,
+            user_name=event.user_name,
         )
         flow_name, state_name = state.flow, state.state
         try:
@@ -249,8 +243,9 @@ class ConversationEngine:
         for item in work:
             if item.result is not None:
                 conversation = conversations[_chat_key(item.event)]
-                drafts.extend(_drafts(item, conversation))
-                lines.extend(_transcript(item, conversation.id, now))
+                payloads = [reply.to_payload() for reply in item.result.replies]
+                drafts.extend(_drafts(item, conversation, payloads))
+                lines.extend(_transcript(item, conversation.id, payloads, now))
         outbox_ids = iter(outbox.add_messages(session, drafts, now))
         self.transcripts.append(session, lines)
 
@@ -260,14 +255,29 @@ class ConversationEngine:
         return outcomes
 
 
+def _state_of(stored: StoredConversation) -> ConversationState:
+    return ConversationState.load(stored.flow, stored.state, stored.data, stored.failed_attempts)
+
+
 def _check_event(event: InboundEvent) -> None:
     for name, value, limit in (
         ("channel", event.channel, MAX_CHANNEL),
         ("chat_id", event.chat_id, MAX_CHAT_ID),
         ("message_id", event.message_id, MAX_MESSAGE_ID),
     ):
-        if not value or len(value) > limit or "\x00" in value:
-            raise InvalidEvent(f"{name} must be 1 to {limit} characters without NUL")
+        if not value or len(value) > limit or not _storable(value):
+            raise InvalidEvent(f"{name} must be 1 to {limit} characters of valid text")
+
+
+def _storable(value: str) -> bool:
+    # PostgreSQL text holds neither NUL nor lone surrogates (which UTF-8 cannot encode).
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _deduplicate_within(events: Sequence[InboundEvent]) -> list[_Work]:
@@ -280,17 +290,19 @@ def _deduplicate_within(events: Sequence[InboundEvent]) -> list[_Work]:
     return work
 
 
-def _drafts(item: _Work, conversation: StoredConversation) -> list[outbox.OutboxDraft]:
+def _drafts(
+    item: _Work, conversation: StoredConversation, payloads: list[dict[str, Any]]
+) -> list[outbox.OutboxDraft]:
     assert item.result is not None
     replies = [
         outbox.OutboxDraft(
             channel=item.event.channel,
             recipient=item.event.chat_id,
-            payload=reply.to_payload(),
+            payload=payload,
             conversation_id=conversation.id,
             inbound_message_id=item.inbound_id,
         )
-        for reply in item.result.replies
+        for payload in payloads
     ]
     notifications = [
         outbox.OutboxDraft(
@@ -305,19 +317,18 @@ def _drafts(item: _Work, conversation: StoredConversation) -> list[outbox.Outbox
     return replies + notifications
 
 
-def _transcript(item: _Work, conversation_id: int, now: datetime) -> list[TranscriptLine]:
+def _transcript(
+    item: _Work, conversation_id: int, payloads: list[dict[str, Any]], now: datetime
+) -> list[TranscriptLine]:
     assert item.result is not None
     event = item.event
     said: dict[str, Any] = {"message_id": event.message_id, "kind": str(event.kind)}
-    if event.text:
-        said["text"] = clean_text(event.text).text
+    if item.result.heard:
+        said["text"] = item.result.heard
     if event.option_id is not None:
-        said["option_id"] = event.option_id[:MAX_OPTION_ID]
+        said["option_id"] = clean_text(event.option_id, limit=MAX_OPTION_ID).text
     lines = [TranscriptLine(conversation_id, "in", said, now)]
-    lines.extend(
-        TranscriptLine(conversation_id, "out", reply.to_payload(), now)
-        for reply in item.result.replies
-    )
+    lines.extend(TranscriptLine(conversation_id, "out", payload, now) for payload in payloads)
     return lines
 
 
@@ -325,7 +336,7 @@ def _outcome(
     item: _Work,
     conversations: dict[ChatKey, StoredConversation],
     repeats: dict[MessageKey, conversation_store.RecordedReplies],
-    outbox_ids: Any,
+    outbox_ids: Iterator[int],
     earlier: list[Outcome],
 ) -> Outcome:
     if item.repeat_of is not None:

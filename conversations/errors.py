@@ -58,8 +58,8 @@ class StorageUnavailable(ConversationError):
 class InvalidAnswer(ConversationError, ValueError):
     """Raised by a step's parsing to re-ask politely; `reask` is already translated.
 
-    Raise it before the step writes anything: the engine answers with `reask` and keeps
-    whatever the step wrote in the same transaction.
+    The engine treats it like a returned `Reask`. Raise it before the step writes to the
+    database: the transaction still commits, so anything written would stay.
     """
 
     def __init__(self, reask: str) -> None:

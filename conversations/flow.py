@@ -1,16 +1,18 @@
 """Flows as tables: every state of a dialogue, its question, its handler and where it goes.
 
-A flow module starts with its table, so a reader sees the whole dialogue in one place::
+A flow module starts with its table, so a reader sees the whole dialogue in one place; a
+function returns it, so the step functions it names may follow::
 
-    SAMPLE = Flow(
-        name="sample",
-        start="consent",
-        steps={
-            "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
-            "name": Step(ask=ask_name, handle=handle_name, goes_to=("done",)),
-            "done": Step(ask=ask_done, handle=handle_done, goes_to=()),
-        },
-    )
+    def sample_flow() -> Flow:
+        return Flow(
+            name="sample",
+            start="consent",
+            steps={
+                "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
+                "name": Step(ask=ask_name, handle=handle_name, goes_to=("done",)),
+                "done": Step(ask=ask_done, handle=handle_done, goes_to=()),
+            },
+        )
 
 The engine (conversations/engine.py) runs the current state's `handle` on each message,
 checks the transition against `goes_to`, and shows the next state's `ask`.
@@ -36,6 +38,7 @@ NEW = "_new"
 """The state of a conversation that has not been asked anything yet."""
 
 MAX_STATE_NAME = 60  # conversations.state is VARCHAR(60)
+MAX_FLOW_NAME = 40  # conversations.flow is VARCHAR(40)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class AskContext:
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None = field(default=None, kw_only=True)
+    """The name on the person's profile (Telegram, WhatsApp), when the channel gave one."""
 
     def gettext(self, message: str) -> str:
         """`message` in the conversation's language."""
@@ -155,6 +160,8 @@ class Flow:
     steps: Mapping[str, Step]
 
     def __post_init__(self) -> None:
+        if not 0 < len(self.name) <= MAX_FLOW_NAME:
+            raise FlowDefinitionError(f"flow names are 1 to {MAX_FLOW_NAME} characters")
         if self.start not in self.steps:
             raise FlowDefinitionError(f"flow {self.name!r}: start {self.start!r} has no step")
         for state, step in self.steps.items():

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from conversations.events import Option
 
@@ -62,6 +63,7 @@ def normalize(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+@lru_cache(maxsize=4096)  # option labels come back on every message of a question
 def comparable(text: str) -> str:
     """`normalize`, with punctuation and symbols turned into spaces, for loose matching."""
     letters = "".join(char if char.isalnum() else " " for char in normalize(text))
@@ -91,7 +93,19 @@ def match_option(text: str, options: Sequence[Option]) -> Option | None:
     if len(wanted) < _MIN_PREFIX:
         return None
     prefixed = [option for label, option in labels if label.startswith(wanted)]
-    return prefixed[0] if len(prefixed) == 1 else None
+    if prefixed:
+        return prefixed[0] if len(prefixed) == 1 else None
+    return _match_by_words(wanted, labels)
+
+
+def _match_by_words(wanted: str, labels: Sequence[tuple[str, Option]]) -> Option | None:
+    # People drop words from a label ("como calculou" for "Como você calculou?"): every
+    # word typed must appear in exactly one label, and one of them must be a real word.
+    words = set(wanted.split())
+    if not any(len(word) >= _MIN_PREFIX for word in words):
+        return None
+    found = [option for label, option in labels if words <= set(label.split())]
+    return found[0] if len(found) == 1 else None
 
 
 # Grouped by language: Portuguese, English, Spanish.

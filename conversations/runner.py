@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -27,16 +27,33 @@ from conversations.flow import (
     Transition,
 )
 from conversations.i18n import Translator
-from conversations.parsing import MAX_TEXT_LENGTH, Command, clean_text, match_option, parse_command
+from conversations.parsing import (
+    MAX_TEXT_LENGTH,
+    CleanText,
+    Command,
+    clean_text,
+    match_option,
+    parse_command,
+)
 from marketplace.clock import Clock
 
 logger = logging.getLogger(__name__)
 
-_Fields = dict[str, Any]
 
-MAX_HISTORY = 30
+MAX_HISTORY = 12  # "back" a dozen questions is plenty; the data row stays small
 HELP_OPTION_ID = "/help"
 RESTART_OPTION_ID = "/restart"
+
+
+class _ContextFields(TypedDict):
+    state: str
+    data: dict[str, Any]
+    translator: Translator
+    session: Session
+    clock: Clock
+    consumer_id: int
+    conversation_id: int
+    user_name: str | None
 
 
 @dataclass
@@ -89,6 +106,7 @@ class TurnScope:
     clock: Clock
     consumer_id: int
     conversation_id: int
+    user_name: str | None = None
 
 
 @dataclass
@@ -97,6 +115,7 @@ class TurnResult:
 
     replies: list[Reply] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    heard: str = ""  # the message's text as read: cleaned, capped
 
     def extend(self, replies: Sequence[Reply]) -> TurnResult:
         """Add replies after the ones already there; returns self, for chaining."""
@@ -129,6 +148,18 @@ class FlowRunner:
         self, conversation: ConversationState, event: InboundEvent, scope: TurnScope
     ) -> TurnResult:
         """Answer one message, changing `conversation` in place."""
+        cleaned = clean_text(event.text) if event.text else CleanText("")
+        result = self._turn(conversation, event, cleaned, scope)
+        result.heard = cleaned.text
+        return result
+
+    def _turn(
+        self,
+        conversation: ConversationState,
+        event: InboundEvent,
+        cleaned: CleanText,
+        scope: TurnScope,
+    ) -> TurnResult:
         flow = self.flows.get(conversation.flow)
         if flow is None or conversation.state not in (*flow.steps, NEW, END):
             logger.warning(
@@ -144,7 +175,7 @@ class FlowRunner:
         command = _command_in(event)
         if command is not None:
             return self._obey(command, conversation, flow, scope)
-        return self._answer(conversation, flow, event, scope)
+        return self._answer(conversation, flow, event, cleaned, scope)
 
     # Global commands -------------------------------------------------------------------
 
@@ -221,9 +252,10 @@ class FlowRunner:
         conversation: ConversationState,
         flow: Flow,
         event: InboundEvent,
+        cleaned: CleanText,
         scope: TurnScope,
     ) -> TurnResult:
-        answer = self._read(conversation, flow, event, scope)
+        answer = self._read(conversation, flow, event, cleaned, scope)
         if isinstance(answer, TurnResult):
             return answer
 
@@ -248,6 +280,7 @@ class FlowRunner:
         conversation: ConversationState,
         flow: Flow,
         event: InboundEvent,
+        cleaned: CleanText,
         scope: TurnScope,
     ) -> _Answer | TurnResult:
         """The answer in `event`, or the polite reply when there is nothing to answer with."""
@@ -264,7 +297,6 @@ class FlowRunner:
             reask = Reask(_("I can only read text here. Could you type your answer?"))
             return self._failed(conversation, scope, reask)
 
-        cleaned = clean_text(event.text)
         if cleaned.too_long:
             too_long = _(
                 "That message is too long for me. "
@@ -324,7 +356,8 @@ class FlowRunner:
             conversation.shown = []
             return result
         if transition.to != conversation.state:
-            conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
+            if not transition.forget_history:
+                conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
             conversation.state = transition.to
         return result.extend(self._ask(conversation, flow, scope))
 
@@ -339,7 +372,7 @@ class FlowRunner:
     def _ask_context(self, conversation: ConversationState, scope: TurnScope) -> AskContext:
         return AskContext(**self._context_fields(conversation, scope))
 
-    def _context_fields(self, conversation: ConversationState, scope: TurnScope) -> _Fields:
+    def _context_fields(self, conversation: ConversationState, scope: TurnScope) -> _ContextFields:
         # A copy, so a handler that mutates `data` changes nothing behind the engine's back.
         return {
             "state": conversation.state,
@@ -349,16 +382,15 @@ class FlowRunner:
             "clock": scope.clock,
             "consumer_id": scope.consumer_id,
             "conversation_id": scope.conversation_id,
+            "user_name": scope.user_name,
         }
 
 
 def _command_in(event: InboundEvent) -> Command | None:
     if event.kind is InboundKind.OPTION:
-        return (
-            parse_command(event.option_id or "")
-            if (event.option_id or "").startswith("/")
-            else None
-        )
+        option_id = event.option_id or ""
+        return parse_command(option_id) if option_id.startswith("/") else None
+    # A command is one short word; no need to normalise a long message to know it is not.
     if event.kind is InboundKind.TEXT and len(event.text) <= 40:
         return parse_command(event.text)
     return None

@@ -1,18 +1,24 @@
-"""Consumers and the channel identities through which they write to the bot."""
+"""Consumers, the channel identities through which they write, and what they told the bot."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Table, insert, or_, select, tuple_, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
+from marketplace import bulk
+from marketplace.consents import PRIVACY_TERMS, MissingConsent, has_privacy_consent
 from marketplace.models import ChannelIdentity, Consumer
+from marketplace.money import round_centavos
 
 ChatKey = tuple[str, str]
 """A chat as (channel, external id of the person on that channel)."""
+
+TOUCH_PRECISION = timedelta(minutes=1)
 
 _consumers: Table = Consumer.__table__  # type: ignore[assignment]
 _identities: Table = ChannelIdentity.__table__  # type: ignore[assignment]
@@ -38,7 +44,7 @@ def ensure_consumers(
 def _find_consumers(session: Session, keys: Iterable[ChatKey]) -> dict[ChatKey, int]:
     statement = select(
         _identities.c.channel, _identities.c.external_id, _identities.c.consumer_id
-    ).where(tuple_(_identities.c.channel, _identities.c.external_id).in_(list(keys)))
+    ).where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, keys))
     rows = session.connection().execute(statement)
     return {(row.channel, row.external_id): row.consumer_id for row in rows}
 
@@ -46,14 +52,16 @@ def _find_consumers(session: Session, keys: Iterable[ChatKey]) -> dict[ChatKey, 
 def _create_consumers(
     session: Session, keys: list[ChatKey], locales: Mapping[ChatKey, str], now: datetime
 ) -> dict[ChatKey, int]:
-    connection = session.connection()
-    created = connection.execute(
-        insert(_consumers).returning(_consumers.c.id, sort_by_parameter_order=True),
+    created = bulk.insert_rows(
+        session,
+        _consumers,
         [{"created_at": now, "locale": locales[key]} for key in keys],
+        returning=("id",),
     )
-    consumer_ids = dict(zip(keys, created.scalars(), strict=True))
-    connection.execute(
-        insert(_identities),
+    consumer_ids = dict(zip(keys, (row.id for row in created), strict=True))
+    bulk.insert_rows(
+        session,
+        _identities,
         [
             {
                 "consumer_id": consumer_ids[key],
@@ -69,89 +77,66 @@ def _create_consumers(
 
 
 def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -> None:
-    """Note that these chats wrote to the bot at `now` (the service window starts there)."""
+    """Note that these chats wrote to the bot at `now`, to the minute.
+
+    `last_inbound_at` opens platform windows measured in hours (WhatsApp's 24 h), so a
+    chat that wrote less than a minute ago keeps its value: a burst of messages then
+    costs one row write, not one per message.
+    """
     wanted = list(keys)
     if not wanted:
         return
+    stale = (_identities.c.last_inbound_at.is_(None)) | (
+        _identities.c.last_inbound_at < now - TOUCH_PRECISION
+    )
     statement = (
         update(_identities)
-        .where(tuple_(_identities.c.channel, _identities.c.external_id).in_(wanted))
+        .where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, wanted))
+        .where(stale)
         .values(last_inbound_at=now)
     )
     session.connection().execute(statement)
 
 
 @dataclass(frozen=True)
-class Reach:
-    """How to reach the person behind one chat, as far as the channel has told us."""
+class ConsumptionProfile:
+    """Where a consumer lives and what they use, as they told the bot.
 
-    address: str  # where to deliver: the identity's address, or its external id
-    last_inbound_at: datetime | None
-    unreachable: bool
-    locale: str
-
-
-def reach(session: Session, key: ChatKey) -> Reach | None:
-    """How to reach the person of this chat; None when they never wrote."""
-    statement = (
-        select(
-            _identities.c.external_id,
-            _identities.c.address,
-            _identities.c.last_inbound_at,
-            _identities.c.unreachable,
-            _consumers.c.locale,
-        )
-        .join(_consumers, _consumers.c.id == _identities.c.consumer_id)
-        .where(_identities.c.channel == key[0], _identities.c.external_id == key[1])
-    )
-    row = session.execute(statement).first()
-    if row is None:
-        return None
-    return Reach(
-        address=row.address or row.external_id,
-        last_inbound_at=row.last_inbound_at,
-        unreachable=row.unreachable,
-        locale=row.locale,
-    )
-
-
-def note_inbound(
-    session: Session,
-    key: ChatKey,
-    *,
-    address: str,
-    written_at: datetime,
-    locale: str,
-    now: datetime,
-) -> None:
-    """Record that this chat's person wrote from `address` at `written_at`: reachable again.
-
-    Creates the consumer and identity on first contact, so that where to answer is known
-    before any answer exists. The last inbound time only moves forward: a late redelivery
-    does not reopen a service window that closed.
+    `bill_brl` and `monthly_kwh` are None when the distributor has no tariff to work one
+    out from the other.
     """
-    ensure_consumers(session, {key: locale}, now)
-    match = (_identities.c.channel == key[0], _identities.c.external_id == key[1])
-    connection = session.connection()
-    connection.execute(
-        update(_identities).where(*match).values(address=address, unreachable=False)
-    )
-    connection.execute(
-        update(_identities)
-        .where(
-            *match,
-            or_(
-                _identities.c.last_inbound_at.is_(None), _identities.c.last_inbound_at < written_at
-            ),
+
+    uf: str
+    distributor_id: int
+    bill_brl: Decimal | None
+    monthly_kwh: Decimal | None
+
+
+KWH_PLACES = Decimal("0.1")  # consumers.monthly_kwh and leads.monthly_kwh are NUMERIC(10, 1)
+
+
+def round_kwh(kwh: Decimal) -> Decimal:
+    """A monthly consumption to one decimal place, as it is stored."""
+    return kwh.quantize(KWH_PLACES, rounding=ROUND_HALF_UP)
+
+
+def update_consumption(session: Session, consumer_id: int, profile: ConsumptionProfile) -> None:
+    """Keep the consumer's state, distributor, bill and consumption.
+
+    Raises:
+        MissingConsent: when the consumer has not accepted the privacy terms.
+    """
+    if not has_privacy_consent(session, consumer_id):
+        raise MissingConsent(consumer_id, PRIVACY_TERMS)
+    bill, kwh = profile.bill_brl, profile.monthly_kwh
+    statement = (
+        update(_consumers)
+        .where(_consumers.c.id == consumer_id)
+        .values(
+            uf=profile.uf,
+            distributor_id=profile.distributor_id,
+            bill_brl=round_centavos(bill) if bill is not None else None,
+            monthly_kwh=round_kwh(kwh) if kwh is not None else None,
         )
-        .values(last_inbound_at=written_at)
     )
-
-
-def mark_unreachable(session: Session, key: ChatKey) -> None:
-    """Note that the platform says this chat's person cannot receive messages."""
-    session.connection().execute(
-        update(_identities)
-        .where(_identities.c.channel == key[0], _identities.c.external_id == key[1])
-        .values(unreachable=True)
-    )
+    session.connection().execute(statement)

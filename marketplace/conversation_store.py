@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from marketplace import bulk
 from marketplace.models import Conversation, InboundMessage, OutboxMessage
 
 ChatKey = tuple[str, str]
@@ -67,14 +67,15 @@ def lock_conversations(
     """Lock the conversations of these chats until commit, creating the missing ones.
 
     Missing rows are inserted in key order and tolerate a concurrent insert of the same
-    chat; rows are then locked in id order, so two batches never wait on each other in
-    a circle. On SQLite the BEGIN IMMEDIATE transaction already holds the only write lock.
+    chat (the second insert waits for the first, then skips the row); rows are then locked
+    in id order, so two batches never wait on each other in a circle. On SQLite the
+    BEGIN IMMEDIATE transaction already holds the only write lock.
     """
     found = _select_for_update(session, starts)
     missing = sorted(key for key in starts if key not in found)
     if missing:
         rows = [_new_row(key, starts[key], now) for key in missing]
-        session.connection().execute(_insert_ignoring_duplicates(session, _conversations), rows)
+        bulk.insert_rows(session, _conversations, rows, skip_duplicates=True)
         found.update(_select_for_update(session, missing))
     return found
 
@@ -98,7 +99,7 @@ def _select_for_update(
             table.c.locale,
             table.c.failed_attempts,
         )
-        .where(tuple_(table.c.channel, table.c.chat_id).in_(wanted))
+        .where(bulk.pairs_among(session, table.c.channel, table.c.chat_id, wanted))
         .order_by(table.c.id)
         .with_for_update()
     )
@@ -134,48 +135,26 @@ def _new_row(key: ChatKey, start: NewConversation, now: datetime) -> dict[str, A
     }
 
 
-def _insert_ignoring_duplicates(session: Session, table: Table) -> Insert:
-    # Both dialects spell "insert unless the unique key exists" the same way, from
-    # different modules; SQLite has it since 3.24.
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
-
-
 def save_conversations(
     session: Session, conversations: Sequence[StoredConversation], now: datetime
 ) -> None:
     """Write back the state, data, locale and consumer of these conversations."""
     if not conversations:
         return
-    table = _conversations
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            consumer_id=bindparam("b_consumer_id"),
-            flow=bindparam("b_flow"),
-            state=bindparam("b_state"),
-            data=bindparam("b_data", type_=table.c.data.type),
-            locale=bindparam("b_locale"),
-            failed_attempts=bindparam("b_failed_attempts"),
-            updated_at=bindparam("b_updated_at", type_=table.c.updated_at.type),
-        )
-    )
     rows = [
         {
-            "b_id": conversation.id,
-            "b_consumer_id": conversation.consumer_id,
-            "b_flow": conversation.flow,
-            "b_state": conversation.state,
-            "b_data": conversation.data,
-            "b_locale": conversation.locale,
-            "b_failed_attempts": conversation.failed_attempts,
-            "b_updated_at": now,
+            "id": conversation.id,
+            "consumer_id": conversation.consumer_id,
+            "flow": conversation.flow,
+            "state": conversation.state,
+            "data": conversation.data,
+            "locale": conversation.locale,
+            "failed_attempts": conversation.failed_attempts,
+            "updated_at": now,
         }
         for conversation in conversations
     ]
-    session.connection().execute(statement, rows)
+    bulk.update_rows(session, _conversations, rows)
 
 
 def record_inbound(
@@ -189,19 +168,18 @@ def record_inbound(
     if not messages:
         return {}
     rows = [
-        {
-            "channel": channel,
-            "message_id": message_id,
-            "conversation_id": conversation_id,
-            "received_at": now,
-        }
+        {"channel": channel, "message_id": message_id, "conversation_id": conversation_id}
         for (channel, message_id), conversation_id in messages.items()
     ]
-    statement = _insert_ignoring_duplicates(session, _inbound).returning(
-        _inbound.c.channel, _inbound.c.message_id, _inbound.c.id
+    recorded = bulk.insert_rows(
+        session,
+        _inbound,
+        rows,
+        returning=("channel", "message_id", "id"),
+        skip_duplicates=True,
+        constants={"received_at": now},
     )
-    result = session.connection().execute(statement, rows)
-    return {(row.channel, row.message_id): row.id for row in result}
+    return {(row.channel, row.message_id): row.id for row in recorded}
 
 
 def recorded_replies(
@@ -223,7 +201,7 @@ def recorded_replies(
         .outerjoin(
             outbox, (outbox.c.inbound_message_id == inbound.c.id) & (outbox.c.kind == "reply")
         )
-        .where(tuple_(inbound.c.channel, inbound.c.message_id).in_(wanted))
+        .where(bulk.pairs_among(session, inbound.c.channel, inbound.c.message_id, wanted))
         .order_by(inbound.c.id, outbox.c.id)
     )
     collected: dict[MessageKey, tuple[int, list[int], list[dict[str, Any]]]] = {}

@@ -140,6 +140,22 @@ def distributors_serving(session: Session, uf: str) -> tuple[DistributorRef, ...
     return tuple(DistributorRef(row.id, row.sigla, row.name, row.cnpj) for row in rows)
 
 
+def list_states(session: Session) -> dict[str, str]:
+    """Every state as UF → name, in UF order."""
+    return {state.uf: state.name for state in session.scalars(select(State).order_by(State.uf))}
+
+
+def distributor_ref(session: Session, distributor_id: int) -> DistributorRef | None:
+    """The distributor with this id, or None when there is none."""
+    row = session.get(Distributor, distributor_id)
+    return DistributorRef(row.id, row.sigla, row.name, row.cnpj) if row else None
+
+
+def known_as(distributor: DistributorRef) -> str:
+    """The name people read on their bill: the trade name when ANEEL's sigla differs."""
+    return TRADE_NAMES.get(distributor.cnpj, (distributor.sigla,))[0]
+
+
 def find_distributor(session: Session, uf: str, query: str | None) -> DistributorRef:
     """Settle which active distributor of `uf` is meant by `query` (ANEEL sigla or name).
 

@@ -302,8 +302,9 @@ class Lead(Base):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     uf: Mapped[str] = mapped_column(String(2))
     distributor_id: Mapped[int] = mapped_column(ForeignKey("distributors.id"))
-    monthly_kwh: Mapped[Decimal] = mapped_column(Numeric(10, 1))
-    bill_brl: Mapped[Decimal] = mapped_column(Money)
+    # The consumer gives one of kWh and R$; without a tariff the other cannot be worked out.
+    monthly_kwh: Mapped[Decimal | None] = mapped_column(Numeric(10, 1))
+    bill_brl: Mapped[Decimal | None] = mapped_column(Money)
     monthly_saving_brl: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, exists, insert, select, update
+from sqlalchemy import Table, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from marketplace import bulk
 from marketplace.models import OutboxMessage
 
 PENDING = "pending"
@@ -33,9 +34,8 @@ MAX_ERROR_LENGTH = 500
 _outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
-class OutboxDraft:
-    """A message to write to the outbox."""
+class OutboxDraft(NamedTuple):
+    """A message to write to the outbox (a named tuple: cheap to build by the thousand)."""
 
     channel: str
     recipient: str
@@ -70,15 +70,12 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
             "inbound_message_id": draft.inbound_message_id,
             "kind": draft.kind,
             "payload": draft.payload,
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
         }
         for draft in drafts
     ]
-    statement = insert(_outbox).returning(_outbox.c.id, sort_by_parameter_order=True)
-    return list(session.connection().execute(statement, rows).scalars())
+    fresh = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    created = bulk.insert_rows(session, _outbox, rows, returning=("id",), constants=fresh)
+    return [row.id for row in created]
 
 
 def claim_due(

@@ -28,7 +28,7 @@ from bot.whatsapp.sender import SERVICE_WINDOW
 from bot.whatsapp.statuses import apply_statuses
 from conversations.engine import ConversationEngine
 from conversations.errors import ConversationError, StepFailed, StorageUnavailable
-from marketplace import consumers, conversation_store, outbox
+from marketplace import conversation_store, identities, outbox
 from marketplace.clock import Clock
 from marketplace.db import transaction
 from marketplace.models import OutboxMessage
@@ -112,7 +112,7 @@ class WhatsAppChannel:
     def _note_inbound(self, message: IncomingMessage, session: Session, now: datetime) -> None:
         key = (CHANNEL, message.event.chat_id)
         written_at = min(message.written_at, now)
-        consumers.note_inbound(
+        identities.note_inbound(
             session,
             key,
             address=message.address,

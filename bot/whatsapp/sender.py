@@ -24,9 +24,9 @@ from bot.whatsapp.limiter import RateLimiter
 from bot.whatsapp.numbers import masked
 from bot.whatsapp.render import render, template_message
 from conversations.i18n import DEFAULT_LOCALE, translator_for
-from marketplace import consumers, outbox
+from marketplace import identities, outbox
 from marketplace.clock import Clock
-from marketplace.consumers import Reach
+from marketplace.identities import Reach
 
 logger = logging.getLogger(__name__)
 
@@ -171,12 +171,12 @@ class WhatsAppSender:
     def _situation(self, message: OutgoingMessage) -> _Situation:
         with self.sessions() as session:
             return _Situation(
-                reach=consumers.reach(session, (CHANNEL, message.recipient)),
+                reach=identities.reach(session, (CHANNEL, message.recipient)),
                 needs_template=outbox.needs_template(session, message.outbox_id),
                 already_held=outbox.has_held(session, CHANNEL, message.recipient),
             )
 
     def _mark_unreachable(self, recipient: str) -> None:
         with self.sessions.begin() as session:
-            consumers.mark_unreachable(session, (CHANNEL, recipient))
+            identities.mark_unreachable(session, (CHANNEL, recipient))
         logger.warning("WhatsApp recipient %s is unreachable", masked(recipient))

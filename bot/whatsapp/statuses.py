@@ -17,7 +17,7 @@ from bot.whatsapp import CHANNEL
 from bot.whatsapp.errors import Remedy, remedy_for
 from bot.whatsapp.inbound import StatusReport
 from bot.whatsapp.sender import PAIR_PAUSE, THROUGHPUT_PAUSE
-from marketplace import consumers, deliveries, outbox
+from marketplace import deliveries, identities, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _undelivered(
         pause = timedelta(seconds=max(THROUGHPUT_PAUSE, PAIR_PAUSE))
         deliveries.requeue(session, row.id, now + max(pause, outbox.retry_delay(row.attempts)))
     elif remedy is Remedy.UNREACHABLE:
-        consumers.mark_unreachable(session, (CHANNEL, row.recipient))
+        identities.mark_unreachable(session, (CHANNEL, row.recipient))
         deliveries.give_up(session, row.id, also_held=True)
     else:
         deliveries.give_up(session, row.id)

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.consumer_flow import CONSUMER
 from conversations.engine import ConversationEngine, Outcome
 from conversations.events import InboundEvent, InboundKind, Reply
 from conversations.flow import Flow
+from marketplace.catalog import load_demo_catalog
 from marketplace.clock import FixedClock
 from marketplace.db import Base
 from marketplace.models import Conversation
@@ -104,14 +106,6 @@ def chat(chat_engine: ConversationEngine) -> Chat:
     return Chat(chat_engine, locale="en")
 
 
-@pytest.fixture
-def postgres_url(database_url: str) -> str:
-    """This test's database URL, when it is PostgreSQL; skips on SQLite."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL row locks")
-    return database_url
-
-
 def count_rows(sessions: sessionmaker[Session]) -> dict[str, int]:
     """How many rows each product table holds."""
     tables = ("conversations", "inbound_messages", "outbox", "transcript_entries", "consumers")
@@ -120,3 +114,19 @@ def count_rows(sessions: sessionmaker[Session]) -> dict[str, int]:
             name: session.scalar(select(func.count()).select_from(Base.metadata.tables[name])) or 0
             for name in tables
         }
+
+
+@pytest.fixture
+def consumer_engine(
+    make_chat_engine: EngineFactory, sessions: sessionmaker[Session], clock: FixedClock
+) -> ConversationEngine:
+    """An engine running the consumer flow over the demo catalog."""
+    with sessions.begin() as session:
+        load_demo_catalog(session, clock=clock)
+    return make_chat_engine(CONSUMER)
+
+
+@pytest.fixture
+def person(consumer_engine: ConversationEngine) -> Chat:
+    """Someone writing to the consumer flow in Brazilian Portuguese."""
+    return Chat(consumer_engine, chat_id="5585999991234", locale="pt_BR")

@@ -10,6 +10,23 @@ from conversations.flow import END, AskContext, Flow, Reask, Step, StepContext, 
 from conversations.parsing import parse_yes_no
 
 
+def sample_flow() -> Flow:
+    """The table of the flow: every state, its question, its handler and where it goes.
+
+    A function, so the table can open the module while the steps it names follow it.
+    """
+    return Flow(
+        name="sample",
+        start="consent",
+        steps={
+            "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
+            "name": Step(ask=ask_name, handle=handle_name, goes_to=("colour",)),
+            "colour": Step(ask=ask_colour, handle=handle_colour, goes_to=("done",)),
+            "done": Step(ask=ask_done, handle=handle_done),
+        },
+    )
+
+
 def ask_consent(context: AskContext) -> Reply:
     """Greet and ask for consent."""
     yes_no = (Option("yes", "Yes"), Option("no", "No"))
@@ -68,13 +85,4 @@ def handle_done(context: StepContext) -> Transition | Reask:
     return Reask("We are done. Send restart to begin again.", show_options=False)
 
 
-SAMPLE_FLOW = Flow(
-    name="sample",
-    start="consent",
-    steps={
-        "consent": Step(ask=ask_consent, handle=handle_consent, goes_to=("name", END)),
-        "name": Step(ask=ask_name, handle=handle_name, goes_to=("colour",)),
-        "colour": Step(ask=ask_colour, handle=handle_colour, goes_to=("done",)),
-        "done": Step(ask=ask_done, handle=handle_done),
-    },
-)
+SAMPLE_FLOW = sample_flow()

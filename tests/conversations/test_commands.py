@@ -177,10 +177,11 @@ def test_a_button_from_another_question_repeats_the_current_one(
     assert chat.state(sessions).state == "colour"
 
 
-def test_a_forged_option_id_of_any_size_is_refused(chat: Chat) -> None:
+@pytest.mark.parametrize("option_id", ["c-" + "z" * 5000, "\x00\ud800", "", "/nonsense"])
+def test_a_forged_option_id_is_refused_politely(chat: Chat, option_id: str) -> None:
     chat.go_through(*PATHS["colour"])
 
-    outcome = chat.send(chat.event(kind=InboundKind.OPTION, option_id="c-" + "z" * 5000))
+    outcome = chat.send(chat.event(kind=InboundKind.OPTION, option_id=option_id))
 
     assert outcome.replies[-1].text == QUESTIONS["colour"]
 

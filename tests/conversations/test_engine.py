@@ -4,6 +4,7 @@ resuming after a restart, failures that record nothing, batches."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from conversations.engine import ConversationEngine
 from conversations.errors import InvalidEvent, StepFailed
 from conversations.events import InboundEvent, InboundKind, Reply
 from conversations.flow import END, Flow, Step, StepContext, Transition
+from marketplace.clock import FixedClock
 from marketplace.db import make_engine, make_session_factory
 from marketplace.models import ChannelIdentity, Consumer, OutboxMessage
 from marketplace.transcripts import SqlTranscriptStore
@@ -159,7 +161,14 @@ def test_a_failed_step_loses_nothing_and_the_redelivery_is_handled(
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("message_id", ""), ("message_id", "x" * 121), ("chat_id", "y" * 101), ("channel", "")],
+    [
+        ("message_id", ""),
+        ("message_id", "x" * 121),
+        ("message_id", "m\x00"),
+        ("chat_id", "y" * 101),
+        ("chat_id", "\ud800"),
+        ("channel", ""),
+    ],
 )
 def test_malformed_event_ids_are_refused(chat: Chat, field: str, value: str) -> None:
     fields: dict[str, Any] = {field: value}
@@ -266,3 +275,21 @@ def test_a_state_that_no_longer_exists_starts_over_politely(
 
     assert replies[0].text == "Sorry, I lost track of where we were. Let's start over."
     assert replies[-1].text == GREETING
+
+
+def test_last_inbound_is_kept_to_the_minute(
+    chat: Chat, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    def last_inbound() -> datetime | None:
+        with sessions() as session:
+            return session.scalars(select(ChannelIdentity.last_inbound_at)).one()
+
+    chat.say("hi")
+    first = clock.now()
+    clock.advance(seconds=30)
+    chat.say("yes")
+    assert last_inbound() == first
+
+    clock.advance(seconds=31)
+    chat.say("Ana")
+    assert last_inbound() == clock.now()

@@ -11,8 +11,11 @@ from marketplace.geography import (
     UnknownCep,
     UnknownDistributor,
     UnknownState,
+    distributor_ref,
     distributors_serving,
     find_distributor,
+    known_as,
+    list_states,
     state_for_cep,
     uf_for_state,
 )
@@ -144,3 +147,23 @@ def test_unknown_distributor_lists_the_state_ones(
 
     assert [c.sigla for c in raised.value.candidates] == ["ENEL CE"]
     assert len(str(raised.value)) < 200
+
+
+def test_every_state_is_listed_by_uf(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        states = list_states(session)
+
+    assert len(states) == 27
+    assert (states["CE"], states["SP"]) == ("Ceará", "São Paulo")
+
+
+def test_distributors_are_known_by_the_name_on_the_bill(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        enel_sp = find_distributor(session, "SP", "ELETROPAULO")
+        cemig = find_distributor(session, "MG", "CEMIG-D")
+        again = distributor_ref(session, enel_sp.id)
+
+    assert again == enel_sp
+    assert (known_as(enel_sp), known_as(cemig)) == ("ENEL SP", "CEMIG-D")
+    with sessions() as session:
+        assert distributor_ref(session, 10_000_000) is None

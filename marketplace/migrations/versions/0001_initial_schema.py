@@ -297,8 +297,8 @@ def upgrade() -> None:
         sa.Column("contact_email", sa.String(length=254), nullable=True),
         sa.Column("uf", sa.String(length=2), nullable=False),
         sa.Column("distributor_id", sa.Integer(), nullable=False),
-        sa.Column("monthly_kwh", sa.Numeric(precision=10, scale=1), nullable=False),
-        sa.Column("bill_brl", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("monthly_kwh", sa.Numeric(precision=10, scale=1), nullable=True),
+        sa.Column("bill_brl", sa.Numeric(precision=12, scale=2), nullable=True),
         sa.Column("monthly_saving_brl", sa.Numeric(precision=12, scale=2), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -16,7 +16,7 @@ from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.limiter import RateLimiter
 from bot.whatsapp.sender import Templates, WhatsAppSender
 from conversations.events import Option, Reply
-from marketplace import consumers, outbox
+from marketplace import identities, outbox
 from marketplace.clock import FixedClock
 from marketplace.models import ChannelIdentity, OutboxMessage
 from tests.fakes.graph_api import FakeGraphApi, running_graph_api
@@ -62,7 +62,7 @@ class Kit:
     def wrote(self, chat_id: str, address: str, *, locale: str = "pt_BR") -> None:
         """The person of `chat_id` wrote to us from `address`, now."""
         with self.sessions.begin() as session:
-            consumers.note_inbound(
+            identities.note_inbound(
                 session,
                 ("whatsapp", chat_id),
                 address=address,

@@ -1,0 +1,176 @@
+"""What the consumer pays or uses a month: read, checked against the estimator, and kept.
+
+The estimator decides what a home can pay (a bill must exceed the street-lighting fee and
+stay within what low voltage can draw); each refusal gets its own re-ask with an example.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conversations.amounts import (
+    AmountError,
+    AmountTooLarge,
+    AmountUnit,
+    NegativeAmount,
+    NoAmount,
+    SeveralAmounts,
+    StatedAmount,
+    read_amount,
+)
+from conversations.consumer_data import (
+    DISTRIBUTOR_ID,
+    OFFERS_PAGE,
+    UF,
+    ConsumerState,
+    consumption_in,
+    remember_amount,
+)
+from conversations.events import Reply
+from conversations.flow import AskContext, Reask, StepContext, Transition
+from marketplace.bills import MAX_MONTHLY_KWH, BillError, BillTooSmall
+from marketplace.consumers import ConsumptionProfile, update_consumption
+from marketplace.geography import distributor_ref, known_as
+from marketplace.search import OfferSearchResult, search_offers
+
+# Far above any home's bill: 55,800 kWh (the most a low-voltage unit can draw) at the
+# dearest tariff with taxes comes to about R$ 80,000. Guards distributors without a tariff.
+MAX_BILL_BRL = Decimal(100_000)
+
+
+def ask_bill(context: AskContext) -> Reply:
+    """Ask what the consumer pays a month, in reais or kWh."""
+    distributor = distributor_ref(context.session, context.data[DISTRIBUTOR_ID])
+    name = known_as(distributor) if distributor else ""
+    return Reply(
+        context.gettext(
+            "How much do you pay a month, on average, on your {distributor} bill? Type the "
+            "amount in reais (for example 350) or your consumption in kWh (for example "
+            "250 kWh)."
+        ).format(distributor=name)
+    )
+
+
+def handle_bill(context: StepContext) -> Transition | Reask:
+    """Read the amount, check it against the estimate, keep it, and show the offers."""
+    try:
+        amount = read_amount(context.text)
+    except AmountError as error:
+        return _reask_unreadable(context, error)
+    refusal = _refusal(context, amount)
+    if refusal is not None:
+        return refusal
+
+    data = remember_amount(amount)
+    try:
+        result = _first_page(context, data)
+    except BillTooSmall as error:
+        return _reask_too_small(context, error)
+    except BillError:
+        return _reask_too_large(context, amount.unit)
+    _keep(context, result, amount)
+    return Transition(ConsumerState.OFFERS, data={**data, OFFERS_PAGE: 1})
+
+
+def help_bill(context: AskContext) -> str:
+    """Where to find the amount on a bill."""
+    return context.gettext(
+        "Look at a recent electricity bill and type the total you pay, for example 350, or "
+        "the consumption in kWh printed on it, for example 250 kWh. An average of the last "
+        "few months is best."
+    )
+
+
+def _refusal(context: StepContext, amount: StatedAmount) -> Reask | None:
+    if amount.value == 0:
+        return Reask(
+            context.gettext(
+                "The amount must be more than zero. Type what you pay a month, for example "
+                "350, or your consumption, for example 250 kWh."
+            )
+        )
+    ceiling = MAX_MONTHLY_KWH if amount.unit is AmountUnit.KWH else MAX_BILL_BRL
+    if amount.value > ceiling:
+        return _reask_too_large(context, amount.unit)
+    return None
+
+
+def _first_page(context: StepContext, data: dict[str, str]) -> OfferSearchResult:
+    # Searching checks the amount with the estimator, as the offers step will show it.
+    return search_offers(
+        context.session,
+        distributor_id=context.data[DISTRIBUTOR_ID],
+        uf=context.data[UF],
+        consumption=consumption_in(data),
+        clock=context.clock,
+        page_size=1,
+    )
+
+
+def _keep(context: StepContext, result: OfferSearchResult, amount: StatedAmount) -> None:
+    estimate = result.estimate
+    if estimate is not None:
+        kwh: Decimal | None = estimate.kwh
+    else:
+        kwh = amount.value if amount.unit is AmountUnit.KWH else None
+    profile = ConsumptionProfile(
+        uf=result.uf,
+        distributor_id=result.distributor.id,
+        bill_brl=result.current_bill_brl,
+        monthly_kwh=kwh,
+    )
+    update_consumption(context.session, context.consumer_id, profile)
+
+
+def _reask_unreadable(context: StepContext, error: AmountError) -> Reask:
+    _ = context.gettext
+    if isinstance(error, SeveralAmounts):
+        return Reask(
+            _("I found more than one number. Type just one amount, for example 350 or 250 kWh.")
+        )
+    if isinstance(error, NegativeAmount):
+        return Reask(
+            _("The amount cannot be negative. Type what you pay a month, for example 350.")
+        )
+    if isinstance(error, AmountTooLarge):
+        return _reask_too_large(context, AmountUnit.BRL)
+    if isinstance(error, NoAmount):
+        return Reask(
+            _(
+                "I did not understand the amount. Type what you pay a month in reais, for "
+                "example 350, or in kWh, for example 250 kWh."
+            )
+        )
+    return Reask(
+        _("I could not read that number. Write it as, for example, 1.234,56 or simply 350.")
+    )
+
+
+def _reask_too_small(context: StepContext, error: BillTooSmall) -> Reask:
+    translator = context.translator
+    return Reask(
+        context.gettext(
+            "A bill of {bill} does not even cover the street-lighting fee I assume ({fee}). "
+            "Type your usual monthly bill, for example 350."
+        ).format(
+            bill=translator.format_money(error.bill_brl),
+            fee=translator.format_money(error.cip_brl),
+        )
+    )
+
+
+def _reask_too_large(context: StepContext, unit: AmountUnit) -> Reask:
+    _ = context.gettext
+    if unit is AmountUnit.KWH:
+        return Reask(
+            _(
+                "That is more than a home can use in a month. Check the kWh on your bill, for "
+                "example 250 kWh."
+            )
+        )
+    return Reask(
+        _(
+            "That is more than a home pays in a month. Check the amount on your bill, for "
+            "example 350 or 1.234,56."
+        )
+    )

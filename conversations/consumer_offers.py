@@ -1,0 +1,217 @@
+"""The ranked offers, five at a time: one message with the estimate and a line per offer.
+
+Each offer gets an option (short supplier name and monthly saving); "See more" pages on,
+and the consumer can go back and change the bill. Money, numbers and percentages always go
+through the translator.
+"""
+
+from __future__ import annotations
+
+import math
+
+from conversations.consumer_data import (
+    DISTRIBUTOR_ID,
+    OFFER_BRIEF,
+    OFFER_ID,
+    OFFERS_PAGE,
+    UF,
+    ConsumerState,
+    consumption_in,
+    page_in,
+)
+from conversations.events import Option, Reply
+from conversations.flow import AskContext, Reask, StepContext, Transition
+from conversations.i18n import N_, Translator
+from conversations.runner import RESTART_OPTION_ID
+from marketplace.geography import known_as
+from marketplace.offer_terms import load_offer_terms
+from marketplace.search import OfferSearchResult, RankedOffer, search_offers
+
+PAGE_SIZE = 5
+OFFER_PREFIX = "o:"
+MORE, FIRST, BILL, PLACE = "more", "first", "bill", "place"
+DEMO_MARK = "(demo)"
+
+KIND_NAMES = {
+    "subscription": N_("Solar energy subscription"),
+    "free_market": N_("Free market (waitlist)"),
+    "solar": N_("Your own solar power"),
+}
+
+
+def ask_offers(context: AskContext) -> Reply:
+    """Show one page of ranked offers with the estimate they rest on."""
+    _ = context.gettext
+    result = _search(context, page_in(context.data, OFFERS_PAGE))
+    if result.total == 0:
+        return _no_offers(context, result)
+    pages = math.ceil(result.total / PAGE_SIZE)
+    if result.page > pages:
+        result = _search(context, pages)  # the catalog shrank since the page was chosen
+
+    lines = [*_header(context.translator, result), ""]
+    for number, offer in enumerate(result.offers, start=1):
+        lines.append(offer_line(context.translator, number, offer))
+    lines.append("")
+    if pages > 1:
+        lines.append(_("Page {page} of {pages}.").format(page=result.page, pages=pages))
+    lines.append(_("Tap an offer, or type its number, to see all its terms."))
+    return Reply("\n".join(lines), options=_options(context.translator, result, pages))
+
+
+def handle_offers(context: StepContext) -> Transition | Reask:
+    """Open an offer, page on, or go back to change the bill or the place."""
+    chosen = context.option.id if context.option else None
+    if chosen is None:
+        return context.reask_choice()
+    if chosen.startswith(OFFER_PREFIX):
+        return _open(context, int(chosen.removeprefix(OFFER_PREFIX)))
+    if chosen in (MORE, FIRST):
+        page = page_in(context.data, OFFERS_PAGE) + 1 if chosen == MORE else 1
+        return Transition(ConsumerState.OFFERS, data={OFFERS_PAGE: page})
+    if chosen == BILL:
+        return Transition(ConsumerState.BILL)
+    return Transition(ConsumerState.CEP)
+
+
+def help_offers(context: AskContext) -> str:
+    """How to read and pick offers."""
+    return context.gettext(
+        "Offers are ranked by what you would save on your own bill. Tap one, or type its "
+        'number, to see all its terms; "See more" shows the next ones. Every figure is an '
+        "estimate."
+    )
+
+
+def kind_name(translator: Translator, kind: str) -> str:
+    """The kind of an offer in words."""
+    return translator.gettext(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def loyalty_words(translator: Translator, months: int) -> str:
+    """`sem fidelidade`, or the loyalty period in months."""
+    if months == 0:
+        return translator.gettext("no loyalty period")
+    return translator.ngettext(
+        "{months}-month loyalty period", "{months}-month loyalty period", months
+    ).format(months=months)
+
+
+def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
+    """One offer of the list: number, supplier, kind, saving, loyalty and rating."""
+    _ = translator.gettext
+    title = _("{number}. {supplier}: {kind}").format(
+        number=number, supplier=offer.supplier_name, kind=kind_name(translator, offer.kind)
+    )
+    rating = (
+        _("no ratings yet")
+        if offer.rating is None
+        else "★ " + translator.format_number(offer.rating, decimals=1)
+    )
+    details = " · ".join(
+        (_saving_words(translator, offer), loyalty_words(translator, offer.loyalty_months), rating)
+    )
+    return f"{title}\n   {details}"
+
+
+def short_supplier(name: str) -> str:
+    """A supplier's name short enough for a button: its first two words."""
+    words = name.replace(DEMO_MARK, "").split()
+    return " ".join(words[:2]) or name
+
+
+def _search(context: AskContext, page: int) -> OfferSearchResult:
+    return search_offers(
+        context.session,
+        distributor_id=context.data[DISTRIBUTOR_ID],
+        uf=context.data[UF],
+        consumption=consumption_in(context.data),
+        clock=context.clock,
+        page=page,
+        page_size=PAGE_SIZE,
+    )
+
+
+def _header(translator: Translator, result: OfferSearchResult) -> list[str]:
+    _ = translator.gettext
+    distributor = known_as(result.distributor)
+    lines = [_("Offers for your {distributor} bill (estimate):").format(distributor=distributor)]
+    estimate = result.estimate
+    if estimate is None:
+        lines.append(
+            _(
+                "ANEEL's data has no tariff for {distributor}, so I cannot estimate savings; "
+                "offers are listed by rating."
+            ).format(distributor=distributor)
+        )
+        return lines
+    lines.append(
+        _("Estimated consumption: {kwh} kWh a month. Current bill: {bill}.").format(
+            kwh=translator.format_number(estimate.kwh, decimals=0),
+            bill=translator.format_money(estimate.bill_brl),
+        )
+    )
+    if not estimate.basis.tariff.in_force:
+        lines.append(
+            _("Using the latest known tariff ({act}): none is in force today.").format(
+                act=estimate.basis.tariff.act
+            )
+        )
+    return lines
+
+
+def _saving_words(translator: Translator, offer: RankedOffer) -> str:
+    _ = translator.gettext
+    monthly, yearly = offer.monthly_saving_brl, offer.yearly_saving_brl
+    if monthly is None or yearly is None:
+        return _("saving not estimated")
+    if monthly < 0:
+        return _("costs {monthly} more a month").format(monthly=translator.format_money(-monthly))
+    return _("saves {monthly} a month ({yearly} a year)").format(
+        monthly=translator.format_money(monthly), yearly=translator.format_money(yearly)
+    )
+
+
+def _options(translator: Translator, result: OfferSearchResult, pages: int) -> tuple[Option, ...]:
+    _ = translator.gettext
+    options = [_offer_option(translator, offer) for offer in result.offers]
+    if result.page < pages:
+        options.append(Option(MORE, _("See more")))
+    elif pages > 1:
+        options.append(Option(FIRST, _("Back to the first offers")))
+    options.append(Option(BILL, _("Change the bill amount")))
+    return tuple(options)
+
+
+def _offer_option(translator: Translator, offer: RankedOffer) -> Option:
+    supplier = short_supplier(offer.supplier_name)
+    monthly = offer.monthly_saving_brl
+    if monthly is None:
+        label = supplier
+    else:
+        label = translator.gettext("{supplier}: {saving}/month").format(
+            supplier=supplier, saving=translator.format_money(monthly)
+        )
+    return Option(f"{OFFER_PREFIX}{offer.offer_id}", label)
+
+
+def _no_offers(context: AskContext, result: OfferSearchResult) -> Reply:
+    _ = context.gettext
+    text = _(
+        "I found no offers for {distributor} customers with this bill yet; new suppliers join "
+        "all the time. You can change the bill amount, try another CEP or state, or start over."
+    ).format(distributor=known_as(result.distributor))
+    options = (
+        Option(BILL, _("Change the bill amount")),
+        Option(PLACE, _("Change CEP or state")),
+        Option(RESTART_OPTION_ID, _("Restart")),
+    )
+    return Reply(text, options=options)
+
+
+def _open(context: StepContext, offer_id: int) -> Transition | Reask:
+    if load_offer_terms(context.session, offer_id) is None:
+        return Reask(
+            context.gettext("That offer is no longer available. Please choose another one.")
+        )
+    return Transition(ConsumerState.OFFER, data={OFFER_ID: offer_id, OFFER_BRIEF: False})

@@ -1,0 +1,87 @@
+"""Forgetting a consumer who declined the privacy terms: nothing personal stays behind.
+
+What goes: the consumer's name, contacts, state, distributor and bill; their consents and
+leads; the transcript of their conversations and the messages already written to them.
+What stays: the consumer row itself and its channel identity (bare ids the engine needs to
+recognise the chat), the conversation row, and the inbound message ids that stop a
+redelivered message from being answered twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Delete, delete, select, update
+from sqlalchemy.orm import Session
+
+from marketplace.models import Consent, Consumer, Conversation, Lead, OutboxMessage
+from marketplace.models import TranscriptEntry as Transcript
+
+logger = logging.getLogger(__name__)
+
+# A dispatcher holds a message it is sending; it marks it sent or failed when done.
+IN_FLIGHT = "sending"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """How many rows forgetting a consumer removed, for the log."""
+
+    leads: int
+    consents: int
+    transcript_lines: int
+    messages: int
+
+
+def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int) -> Erasure:
+    """Erase what the consumer told us, in the caller's transaction.
+
+    `conversation_id` is the conversation the person declined in; every other conversation
+    of the consumer is forgotten too. The caller clears that conversation's own data, which
+    the engine saves after the step.
+    """
+    conversations = _conversations_of(session, consumer_id) | {conversation_id}
+
+    leads = _delete(session, delete(Lead).where(Lead.consumer_id == consumer_id))
+    consents = _delete(session, delete(Consent).where(Consent.consumer_id == consumer_id))
+    lines = _delete(
+        session, delete(Transcript).where(Transcript.conversation_id.in_(conversations))
+    )
+    messages = _delete(
+        session,
+        delete(OutboxMessage).where(
+            OutboxMessage.conversation_id.in_(conversations), OutboxMessage.status != IN_FLIGHT
+        ),
+    )
+    _clear_personal_fields(session, consumer_id)
+
+    erasure = Erasure(leads, consents, lines, messages)
+    logger.info("forgot consumer %s: %s", consumer_id, erasure)
+    return erasure
+
+
+def _conversations_of(session: Session, consumer_id: int) -> set[int]:
+    return set(
+        session.scalars(select(Conversation.id).where(Conversation.consumer_id == consumer_id))
+    )
+
+
+def _delete(session: Session, statement: Delete) -> int:
+    return session.connection().execute(statement).rowcount
+
+
+def _clear_personal_fields(session: Session, consumer_id: int) -> None:
+    session.connection().execute(
+        update(Consumer)
+        .where(Consumer.id == consumer_id)
+        .values(
+            name=None,
+            phone=None,
+            email=None,
+            uf=None,
+            distributor_id=None,
+            bill_brl=None,
+            monthly_kwh=None,
+        )
+    )

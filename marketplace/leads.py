@@ -1,0 +1,176 @@
+"""Leads: a consumer asking the supplier of one offer to contact them.
+
+A lead rests on a consent to share the consumer's name and contact with THAT supplier, so
+the consent is recorded first and the lead points at it. Asking twice for the same offer
+returns the first lead: `leads` is unique on (consumer_id, offer_id).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from marketplace.consents import (
+    PRIVACY_TERMS,
+    MissingConsent,
+    has_privacy_consent,
+    record_share_consent,
+)
+from marketplace.consumers import round_kwh
+from marketplace.models import Lead, Offer, Supplier
+from marketplace.money import round_centavos
+from marketplace.search import is_available_now
+
+logger = logging.getLogger(__name__)
+
+
+class LeadStatus(StrEnum):
+    """Where a lead stands; a waitlist lead waits for the offer to open to homes."""
+
+    NEW = "new"
+    WAITLIST = "waitlist"
+
+
+class OfferUnavailable(LookupError):
+    """The offer is unknown, withdrawn, or its supplier takes no leads now."""
+
+    def __init__(self, offer_id: int) -> None:
+        super().__init__(f"offer {offer_id} takes no leads")
+        self.offer_id = offer_id
+
+
+@dataclass(frozen=True)
+class LeadContact:
+    """How the supplier may reach the consumer: a name and a phone or an e-mail."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or (self.phone is None and self.email is None):
+            raise ValueError("a lead contact needs a name and a phone or an e-mail")
+
+
+@dataclass(frozen=True)
+class LeadRequest:
+    """Everything a lead records about the consumer's situation when they asked."""
+
+    consumer_id: int
+    offer_id: int
+    contact: LeadContact
+    uf: str
+    distributor_id: int
+    monthly_kwh: Decimal | None
+    bill_brl: Decimal | None
+    monthly_saving_brl: Decimal | None
+
+
+@dataclass(frozen=True)
+class LeadRecord:
+    """A recorded lead; `created` is False when it was there from an earlier request."""
+
+    id: int
+    offer_id: int
+    supplier_id: int
+    consent_id: int
+    status: str
+    created_at: datetime
+    created: bool
+
+
+def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRecord:
+    """Record the consent to share with the offer's supplier, then the lead, once.
+
+    Raises:
+        MissingConsent: when the consumer has not accepted the privacy terms.
+        OfferUnavailable: when the offer takes no leads.
+    """
+    existing = find_lead(session, request.consumer_id, request.offer_id)
+    if existing is not None:
+        return existing
+    if not has_privacy_consent(session, request.consumer_id):
+        raise MissingConsent(request.consumer_id, PRIVACY_TERMS)
+    offer = _open_offer(session, request.offer_id)
+
+    try:
+        with session.begin_nested():
+            lead = _insert(session, request, offer, now)
+    except IntegrityError:
+        # Another transaction recorded the same request first; theirs is the lead.
+        logger.info(
+            "lead of consumer %s for offer %s already recorded",
+            request.consumer_id,
+            request.offer_id,
+        )
+        raced = find_lead(session, request.consumer_id, request.offer_id)
+        assert raced is not None
+        return raced
+    logger.info("lead %s recorded for offer %s (%s)", lead.id, offer.id, lead.status)
+    return _record(lead, created=True)
+
+
+def find_lead(session: Session, consumer_id: int, offer_id: int) -> LeadRecord | None:
+    """The consumer's lead for this offer, if they asked for it before."""
+    lead = session.scalars(
+        select(Lead).where(Lead.consumer_id == consumer_id, Lead.offer_id == offer_id)
+    ).one_or_none()
+    return _record(lead, created=False) if lead else None
+
+
+def _open_offer(session: Session, offer_id: int) -> Offer:
+    row = session.execute(
+        select(Offer, Supplier.accepting_leads).join(Offer.supplier).where(Offer.id == offer_id)
+    ).one_or_none()
+    if row is None or not row.Offer.active or not row.accepting_leads:
+        raise OfferUnavailable(offer_id)
+    offer: Offer = row.Offer
+    return offer
+
+
+def _insert(session: Session, request: LeadRequest, offer: Offer, now: datetime) -> Lead:
+    consent_id = record_share_consent(session, request.consumer_id, offer.supplier_id, now)
+    contact = request.contact
+    lead = Lead(
+        consumer_id=request.consumer_id,
+        offer_id=offer.id,
+        supplier_id=offer.supplier_id,
+        consent_id=consent_id,
+        status=LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST,
+        contact_name=contact.name,
+        contact_phone=contact.phone,
+        contact_email=contact.email,
+        uf=request.uf,
+        distributor_id=request.distributor_id,
+        monthly_kwh=_maybe(round_kwh, request.monthly_kwh),
+        bill_brl=_maybe(round_centavos, request.bill_brl),
+        monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
+        created_at=now,
+    )
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def _maybe(rounding: Callable[[Decimal], Decimal], amount: Decimal | None) -> Decimal | None:
+    return rounding(amount) if amount is not None else None
+
+
+def _record(lead: Lead, *, created: bool) -> LeadRecord:
+    return LeadRecord(
+        id=lead.id,
+        offer_id=lead.offer_id,
+        supplier_id=lead.supplier_id,
+        consent_id=lead.consent_id,
+        status=lead.status,
+        created_at=lead.created_at,
+        created=created,
+    )

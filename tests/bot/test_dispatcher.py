@@ -1,0 +1,166 @@
+"""The dispatcher against a real outbox, with a recording sender standing in for a platform."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.dispatcher import (
+    Dispatcher,
+    OutgoingMessage,
+    PermanentSendError,
+    RetryableSendError,
+)
+from conversations.events import Option, Reply
+from marketplace import outbox
+from marketplace.clock import FixedClock
+from marketplace.models import OutboxMessage
+
+
+class RecordingSender:
+    """Records what it is asked to send; fails the messages it is told to, once each."""
+
+    channel = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.failures: dict[str, Exception] = {}
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Record the message, or raise the failure planned for its text."""
+        failure = self.failures.pop(message.reply.text, None)
+        if failure is not None:
+            raise failure
+        self.sent.append((message.recipient, message.reply.text))
+
+
+def _write(
+    sessions: sessionmaker[Session], clock: FixedClock, *messages: tuple[str, str]
+) -> list[int]:
+    drafts = [
+        outbox.OutboxDraft(channel="test", recipient=to, payload=Reply(text).to_payload())
+        for to, text in messages
+    ]
+    with sessions.begin() as session:
+        return outbox.add_messages(session, drafts, clock.now())
+
+
+def _statuses(sessions: sessionmaker[Session], ids: list[int]) -> list[str]:
+    with sessions() as session:
+        return [session.get_one(OutboxMessage, message_id).status for message_id in ids]
+
+
+def test_due_messages_are_sent_in_order_and_marked_once(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, ("ana", "a1"), ("bia", "b1"), ("ana", "a2"))
+    sender = RecordingSender()
+    dispatcher = Dispatcher(sessions, [sender], clock)
+
+    first = asyncio.run(dispatcher.run_once())
+    second = asyncio.run(dispatcher.run_once())
+
+    assert [text for to, text in sender.sent if to == "ana"] == ["a1", "a2"]
+    assert sorted(sender.sent) == [("ana", "a1"), ("ana", "a2"), ("bia", "b1")]
+    assert (first.sent, second.handled) == (3, 0)
+    assert _statuses(sessions, ids) == [outbox.SENT] * 3
+
+
+def test_the_payload_reaches_the_sender_as_a_reply(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    reply = Reply("Pick one", options=(Option("x", "X"),))
+    with sessions.begin() as session:
+        outbox.add_messages(
+            session, [outbox.OutboxDraft("test", "ana", reply.to_payload())], clock.now()
+        )
+    received: list[OutgoingMessage] = []
+
+    class Capturing(RecordingSender):
+        async def send(self, message: OutgoingMessage) -> None:
+            received.append(message)
+
+    asyncio.run(Dispatcher(sessions, [Capturing()], clock).run_once())
+
+    assert [(m.reply, m.attempt, m.kind) for m in received] == [(reply, 1, "reply")]
+
+
+def test_a_retryable_failure_holds_that_person_back_and_retries_later(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, ("ana", "a1"), ("ana", "a2"), ("bia", "b1"))
+    sender = RecordingSender()
+    sender.failures["a1"] = RetryableSendError("timeout")
+    dispatcher = Dispatcher(sessions, [sender], clock)
+
+    report = asyncio.run(dispatcher.run_once())
+
+    assert (report.sent, report.retried) == (1, 1)
+    assert sender.sent == [("bia", "b1")]
+    assert _statuses(sessions, ids) == [outbox.PENDING, outbox.PENDING, outbox.SENT]
+    assert asyncio.run(dispatcher.run_once()).handled == 0
+    clock.advance(seconds=5)
+    asyncio.run(dispatcher.run_once())
+    assert sender.sent[1:] == [("ana", "a1"), ("ana", "a2")]
+
+
+def test_retry_after_from_the_platform_is_respected(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, ("ana", "a1"))
+    sender = RecordingSender()
+    sender.failures["a1"] = RetryableSendError("429", retry_after=60)
+    dispatcher = Dispatcher(sessions, [sender], clock)
+
+    asyncio.run(dispatcher.run_once())
+    clock.advance(seconds=59)
+    asyncio.run(dispatcher.run_once())
+    assert sender.sent == []
+    clock.advance(seconds=1)
+    asyncio.run(dispatcher.run_once())
+
+    assert sender.sent == [("ana", "a1")]
+    with sessions() as session:
+        assert session.get_one(OutboxMessage, message_id).attempts == 2
+
+
+def test_a_permanent_failure_is_not_retried(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, ("ana", "a1"), ("ana", "a2"))
+    sender = RecordingSender()
+    sender.failures["a1"] = PermanentSendError("blocked")
+
+    report = asyncio.run(Dispatcher(sessions, [sender], clock).run_once())
+
+    assert (report.failed, report.sent) == (1, 1)
+    assert _statuses(sessions, ids) == [outbox.FAILED, outbox.SENT]
+
+
+def test_a_dispatcher_for_one_recipient_leaves_the_others(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _write(sessions, clock, ("ana", "a1"), ("bia", "b1"))
+    sender = RecordingSender()
+
+    asyncio.run(Dispatcher(sessions, [sender], clock, recipient="bia").run_once())
+
+    assert sender.sent == [("bia", "b1")]
+
+
+def test_the_loop_stops_when_told(sessions: sessionmaker[Session], clock: FixedClock) -> None:
+    _write(sessions, clock, ("ana", "a1"))
+    sender = RecordingSender()
+    dispatcher = Dispatcher(sessions, [sender], clock)
+
+    async def run_briefly() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatcher.run(stop, idle_seconds=0.01), name="dispatcher")
+        await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(task, timeout=2)
+
+    asyncio.run(run_briefly())
+
+    assert sender.sent == [("ana", "a1")]

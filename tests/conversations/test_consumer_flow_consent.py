@@ -1,0 +1,162 @@
+"""The consumer flow's first question: greeting, privacy notice, policy, agree or decline."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.flow import END
+from marketplace.consents import PRIVACY_TERMS
+from marketplace.models import (
+    Consumer,
+    Conversation,
+    InboundMessage,
+    OutboxMessage,
+    TranscriptEntry,
+)
+from tests.conversations.conftest import Chat
+from tests.conversations.consumer_support import (
+    CEP_QUESTION,
+    GREETING_START,
+    consents,
+    labels,
+    leads,
+    reach,
+    texts,
+)
+
+
+def test_the_greeting_says_what_the_bot_does_keeps_and_asks(person: Chat) -> None:
+    replies = person.say("oi")
+
+    assert len(replies) == 1
+    greeting = replies[0].text
+    assert greeting.startswith(GREETING_START)
+    assert "economizar na conta de luz" in greeting
+    assert "o seu estado (a partir do CEP), a sua distribuidora, o valor da sua conta" in greeting
+    assert "Nada é enviado a nenhuma empresa sem antes perguntar a você." in greeting
+    assert labels(replies[0]) == ["Concordo", "Não, obrigado", "Ler a política"]
+
+
+def test_a_profile_name_is_greeted_by_its_first_name(person: Chat) -> None:
+    replies = person.send(person.event("oi", user_name="Maria da Silva")).replies
+
+    assert replies[0].text.startswith("Olá, Maria! Sou o Connect Energy.")
+
+
+def test_a_profile_name_without_letters_is_not_used(person: Chat) -> None:
+    replies = person.send(person.event("oi", user_name="  \u202e 123 ")).replies
+
+    assert replies[0].text.startswith(GREETING_START)
+
+
+def test_agreeing_records_the_privacy_consent_and_asks_the_cep(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.say("oi")
+
+    replies = person.say("Concordo")
+
+    assert texts(replies) == [CEP_QUESTION]
+    assert labels(replies[0]) == ["Não sei meu CEP"]
+    recorded = consents(sessions)
+    assert [(c.purpose, c.supplier_id, c.revoked_at) for c in recorded] == [
+        (PRIVACY_TERMS, None, None)
+    ]
+    assert person.state(sessions).state == "cep"
+
+
+def test_reading_the_policy_then_agreeing(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.say("oi")
+
+    policy = person.say("Ler a política")
+    agreed = person.say("1")
+
+    assert policy[0].text.startswith("Nossa política de privacidade, em resumo:")
+    assert "apagar seus dados" in policy[0].text
+    assert policy[-1].text == "Você concorda com esses termos?"
+    assert labels(policy[-1]) == ["Concordo", "Não, obrigado"]
+    assert texts(agreed) == [CEP_QUESTION]
+    assert len(consents(sessions)) == 1
+
+
+def test_a_muddled_answer_is_asked_again(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.say("oi")
+
+    replies = person.say("talvez amanhã")
+
+    assert texts(replies) == [
+        'Por favor, toque em "Concordo" ou "Não, obrigado", ou responda sim ou não.'
+    ]
+    assert labels(replies[0]) == ["Concordo", "Não, obrigado", "Ler a política"]
+    assert consents(sessions) == []
+
+
+def test_declining_ends_politely_and_keeps_nothing_personal(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.send(person.event("oi", user_name="Maria Silva"))
+
+    replies = person.say("Não, obrigado")
+
+    assert texts(replies) == [
+        "Tudo bem, não guardei nada desta conversa. Se mudar de ideia, mande oi quando quiser."
+    ]
+    conversation = person.state(sessions)
+    assert conversation.state == END
+    assert conversation.data == {"values": {}, "history": [], "shown": []}
+    with sessions() as session:
+        consumer = session.get_one(Consumer, conversation.consumer_id)
+        lines = session.scalars(select(TranscriptEntry.body)).all()
+        sent = session.scalars(select(OutboxMessage.payload)).all()
+        inbound = session.scalars(select(InboundMessage.message_id)).all()
+    assert (consumer.name, consumer.phone, consumer.email, consumer.uf) == (None,) * 4
+    assert (consumer.distributor_id, consumer.bill_brl, consumer.monthly_kwh) == (None,) * 3
+    assert consents(sessions) == []
+    assert leads(sessions) == []
+    # Only the refusal and the farewell remain; the greeting by name and "oi" are gone.
+    assert [line.get("text") for line in lines] == ["Não, obrigado", replies[0].text]
+    assert [payload["text"] for payload in sent] == [replies[0].text]
+    assert "Maria" not in repr(lines) + repr(sent)
+    assert len(inbound) == 2  # what stops a redelivered message from being answered twice
+
+
+def test_declining_after_a_lead_forgets_the_lead_too(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    reach(person, "done")
+    assert len(leads(sessions)) == 1
+
+    person.go_through("recomeçar", "não")
+
+    assert leads(sessions) == []
+    assert consents(sessions) == []
+    with sessions() as session:
+        consumer = session.get_one(Consumer, person.state(sessions).consumer_id)
+        assert consumer.uf is None
+
+
+def test_a_redelivered_refusal_is_answered_once(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.say("oi")
+    refusal = person.event("não")
+
+    first, again = person.send(refusal), person.send(refusal)
+
+    assert again.duplicate
+    assert again.replies == first.replies
+    with sessions() as session:
+        assert len(session.scalars(select(OutboxMessage.id)).all()) == 1
+
+
+def test_after_declining_hi_starts_again(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.go_through("oi", "não")
+
+    replies = person.say("oi")
+
+    assert replies[0].text.startswith(GREETING_START)
+    assert person.say("sim")[-1].text == CEP_QUESTION
+    assert len(consents(sessions)) == 1
+    with sessions() as session:
+        assert session.scalars(select(Conversation.state)).all() == ["cep"]

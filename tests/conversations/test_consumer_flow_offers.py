@@ -1,0 +1,320 @@
+"""The ranked offers, their pages, the fact sheet of each kind, and "Como você calculou?"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.i18n import translator_for
+from marketplace.bills import BillAmount, estimate_from_bill
+from marketplace.clock import FixedClock
+from marketplace.geography import find_distributor
+from marketplace.offer_terms import OfferQuote, cancellation_fee, quote_offer
+from marketplace.tariffs import current_price_basis
+from tests.conversations.conftest import Chat
+from tests.conversations.consumer_support import (
+    FREE_MARKET,
+    OFFERS_HEADER_CE,
+    SOLAR,
+    SUBSCRIPTION,
+    labels,
+    reach,
+    texts,
+)
+from tests.marketplace.factories import add_offer, add_supplier
+from tests.support.consumers import offer_id
+
+PT = translator_for("pt_BR")
+FACT_SHEET_FIELDS = [
+    "Tipo:",
+    "Preço:",
+    "Conta estimada:",
+    "Fidelidade:",
+    "Multa de cancelamento:",
+    "Aviso prévio:",
+    "Começa:",
+    "Reajuste:",
+    "Duas contas:",
+    "Quem pode contratar:",
+]
+OFFER_OPTIONS = ["Quero ser contatado", "Como você calculou?", "Voltar às ofertas"]
+
+
+def quote_at_350(sessions: sessionmaker[Session], clock: FixedClock, code: str) -> OfferQuote:
+    with sessions() as session:
+        enel_ce = find_distributor(session, "CE", "ENEL CE")
+        quote = quote_offer(
+            session,
+            offer_id(session, code),
+            distributor_id=enel_ce.id,
+            consumption=BillAmount(Decimal("350")),
+            clock=clock,
+        )
+    assert quote is not None
+    return quote
+
+
+def field_lines(text: str) -> list[str]:
+    """The fact-sheet labels that begin the lines of `text`, in order."""
+    lines = text.splitlines()
+    return [label for line in lines for label in FACT_SHEET_FIELDS if line.startswith(label)]
+
+
+def test_offers_come_in_one_message_ranked_by_saving(person: Chat) -> None:
+    replies = reach(person, "offers")
+
+    assert len(replies) == 1
+    lines = replies[0].text.splitlines()
+    assert lines[:2] == [
+        OFFERS_HEADER_CE,
+        "Consumo estimado: 349 kWh por mês. Conta atual: R$ 350,00.",
+    ]
+    assert lines[3:5] == [
+        "1. Telhado Limpo Energia Solar (demo): Energia solar própria",
+        "   economia de R$ 306,18/mês (R$ 3.674,16/ano) · sem fidelidade · ★ 4,3",
+    ]
+    assert "2. Sol Nascente Energia (demo): Assinatura de energia solar" in lines
+    assert "4. Vento Alísio Comercializadora (demo): Mercado livre (lista de espera)" in lines
+    assert "   economia de R$ 45,93/mês (R$ 551,16/ano) · fidelidade de 12 meses · ★ 4,6" in lines
+    assert labels(replies[0]) == [
+        "Telhado Limpo: R$ 306,18/mês",
+        "Sol Nascente: R$ 45,93/mês",
+        "Sol Nascente: R$ 30,62/mês",
+        "Vento Alísio: R$ 17,25/mês",
+        "Mudar valor da conta",
+    ]
+
+
+def test_offers_page_on_and_back_to_the_first(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        extra = add_supplier(session, "Jangada Solar", rating="4.0")
+        for number in range(3):
+            add_offer(session, extra, f"jangada-{number}", discount_pct=str(5 + number))
+    reach(person, "bill")
+
+    page_one = person.say("350")
+    page_two = person.say("Ver mais")
+    again = person.say("Voltar às primeiras ofertas")
+
+    assert "Página 1 de 2." in page_one[0].text
+    assert labels(page_one[0])[-2:] == ["Ver mais", "Mudar valor da conta"]
+    assert len(labels(page_one[0])) == 7
+    assert "Página 2 de 2." in page_two[0].text
+    assert page_two[0].text.splitlines()[3].startswith("1. ")
+    assert labels(page_two[0])[-2:] == ["Voltar às primeiras ofertas", "Mudar valor da conta"]
+    assert len(labels(page_two[0])) == 4
+    assert again[0].text == page_one[0].text
+    assert person.state(sessions).data["values"]["offers_page"] == 1
+
+
+def test_change_the_bill_from_the_offers(person: Chat) -> None:
+    reach(person, "offers")
+
+    asked = person.say("Mudar valor da conta")
+    replies = person.say("250 kWh")
+
+    assert asked[0].text.startswith("Quanto você paga por mês")
+    assert "Consumo estimado: 250 kWh por mês. Conta atual: R$ 255,20." in replies[0].text
+
+
+def test_no_offers_says_so_kindly_and_offers_a_way_on(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    reach(person, "cep")
+    person.say("69900-000")  # Rio Branco, Acre: no demo offer serves it
+
+    replies = person.say("350")
+
+    assert replies[0].text.startswith("Ainda não encontrei ofertas para clientes da EAC")
+    assert labels(replies[0]) == ["Mudar valor da conta", "Mudar CEP ou estado", "Recomeçar"]
+    assert person.say("2")[0].text.startswith("Qual o seu CEP?")
+    person.say("Acre")
+    person.say("350")
+    assert person.say("Recomeçar")[0].text == "Vamos começar de novo."
+
+
+def test_the_subscription_fact_sheet(
+    person: Chat, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    reach(person, "offers")
+
+    replies = person.say(SUBSCRIPTION)
+
+    sheet = replies[0].text
+    quote = quote_at_350(sessions, clock, "SN-CE-12M")
+    fee = cancellation_fee(quote.terms, quote.saving, leaving_month=6)
+    assert fee is not None
+    assert field_lines(sheet) == FACT_SHEET_FIELDS
+    assert sheet.splitlines()[0].startswith(
+        "Sol Nascente Energia (demo): Assinatura solar no Ceará"
+    )
+    assert "Tipo: Assinatura de energia solar" in sheet
+    assert (
+        "Preço: 15% de desconto sobre a energia compensada na sua conta (o consumo acima da "
+        "taxa mínima de 30 kWh), com impostos"
+    ) in sheet
+    assert (
+        "Conta estimada: R$ 304,07 por mês, somando as duas contas, em vez de R$ 350,00: você "
+        "economiza R$ 45,93 por mês (R$ 551,16 por ano)"
+    ) in sheet
+    assert "Fidelidade: 12 meses" in sheet
+    assert (
+        "Multa de cancelamento: 20% das faturas da empresa que faltarem na fidelidade; saindo "
+        f"no mês 6: cerca de {PT.format_money(fee)}"
+    ) in sheet
+    assert "Aviso prévio: 60 dias" in sheet
+    assert "Começa: 75 dias após a assinatura" in sheet
+    assert "Reajuste: acompanha o reajuste anual da distribuidora" in sheet
+    assert "Duas contas: sim, a da distribuidora e a da Sol Nascente Energia (demo)" in sheet
+    assert (
+        "Quem pode contratar: residências em CE, clientes da ENEL CE, com conta a partir de "
+        "R$ 150,00"
+    ) in sheet
+    assert labels(replies[0]) == OFFER_OPTIONS
+
+
+def test_the_free_market_fact_sheet_is_a_waitlist(person: Chat) -> None:
+    reach(person, "offers")
+
+    replies = person.say(FREE_MARKET)
+
+    sheet = replies[0].text
+    assert field_lines(sheet) == FACT_SHEET_FIELDS
+    assert sheet.splitlines()[1] == (
+        "Não disponível ainda para residências: entre na lista de espera."
+    )
+    assert "Tipo: Mercado livre (lista de espera)" in sheet
+    assert "Preço: R$ 195,00 por MWh de energia, no lugar da tarifa de energia (TE)" in sheet
+    assert "Reajuste: IPCA, janeiro" in sheet
+    assert labels(replies[0])[0] == "Entrar na lista de espera"
+
+
+def test_the_solar_fact_sheet_sizes_the_system(person: Chat) -> None:
+    reach(person, "offers")
+
+    replies = person.say(SOLAR)
+
+    sheet = replies[0].text
+    assert field_lines(sheet) == FACT_SHEET_FIELDS
+    assert (
+        "Preço: R$ 3.600,00 por kWp instalado: para você, 2,77 kWp por R$ 9.975,69, que se "
+        "pagam em cerca de 33 meses"
+    ) in sheet
+    assert (
+        "Conta estimada: R$ 43,82 por mês em vez de R$ 350,00: você economiza R$ 306,18 por "
+        "mês (R$ 3.674,16 por ano)"
+    ) in sheet
+    assert "Fidelidade: nenhuma, você pode sair quando quiser" in sheet
+    assert "Multa de cancelamento: não há" in sheet
+    assert "Aviso prévio: não exige" in sheet
+    assert "Duas contas: não" in sheet
+
+
+def test_how_did_you_calculate_shows_the_estimators_numbers(
+    person: Chat, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    reach(person, "offer")  # the solar offer
+
+    replies = person.say("Como você calculou?")
+
+    explanation = replies[0].text
+    with sessions() as session:
+        enel_ce = find_distributor(session, "CE", "ENEL CE")
+        estimate = estimate_from_bill(Decimal("350"), current_price_basis(session, enel_ce, clock))
+    money = PT.format_money
+    assert explanation.splitlines()[:8] == [
+        "Como eu calculei (estimativa):",
+        "Distribuidora: ENEL CE",
+        "Tarifa: TE R$ 213,26 + TUSD R$ 488,49 = R$ 701,75 por MWh (REH 3.324/2026, de "
+        "26/08/2026 a 21/04/2027)",
+        "Bandeira tarifária de 10/2026: ainda não publicada, então considerei a última "
+        "publicada (09/2026): amarela, R$ 18,85 por MWh",
+        "Impostos considerados: PIS/COFINS 5% e ICMS 20%; os da sua conta podem ser diferentes.",
+        "Iluminação pública (CIP) considerada: R$ 15,00",
+        "Consumo: 348,7 kWh por mês, calculado a partir da sua conta de R$ 350,00",
+        f"Energia: 348,7 kWh x R$ 701,75/MWh = {money(estimate.energy_brl)}",
+    ]
+    assert f"Bandeira: 348,7 kWh x R$ 18,85/MWh = {money(estimate.flag_brl)}" in explanation
+    assert (
+        f"Antes dos impostos: {money(estimate.energy_brl)} + {money(estimate.flag_brl)} = "
+        f"{money(estimate.before_tax_brl)}"
+    ) in explanation
+    assert (
+        f"Com impostos: {money(estimate.before_tax_brl)} / (1 - 25%) = "
+        f"{money(estimate.with_taxes_brl)}"
+    ) in explanation
+    assert f"Conta: {money(estimate.with_taxes_brl)} + R$ 15,00 = R$ 350,00" in explanation
+    quote = quote_at_350(sessions, clock, "TL-SOLAR-NE")
+    assert quote.saving is not None
+    assert quote.saving.solar is not None
+    assert (
+        f"Esta oferta: um sistema de 2,77 kWp (318,7 kWh / 115 kWh por kWp ao mês) a R$ 3.600,00 "
+        f"por kWp custa {money(quote.saving.solar.price_brl)}; a energia que ele gera vale "
+        f"{money(quote.saving.base_value_brl)} por mês com impostos, uma economia de "
+        f"{money(quote.saving.monthly_saving_brl)} por mês. Ele se paga em cerca de 33 meses."
+    ) in explanation
+
+
+@pytest.mark.parametrize(
+    ("pick", "code", "base"),
+    [
+        (SUBSCRIPTION, "SN-CE-12M", "Esta oferta: 15% de desconto sobre os 318,7 kWh acima"),
+        (FREE_MARKET, "VA-ACL-NE", "Esta oferta: os R$ 195,00/MWh da comercializadora"),
+    ],
+)
+def test_how_did_you_calculate_ends_with_the_offers_base_and_rate(
+    person: Chat,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    pick: str,
+    code: str,
+    base: str,
+) -> None:
+    reach(person, "offers")
+    person.say(pick)
+
+    replies = person.say("2")
+
+    last = replies[0].text.splitlines()[-1]
+    quote = quote_at_350(sessions, clock, code)
+    assert quote.saving is not None
+    assert last.startswith(base)
+    assert PT.format_money(quote.saving.base_value_brl) in last
+    assert last.endswith(f"{PT.format_money(quote.saving.monthly_saving_brl)} por mês.")
+
+
+def test_after_the_explanation_the_offer_options_come_back(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    reach(person, "offer")
+
+    replies = person.say("Como você calculou?")
+
+    assert len(replies) == 2
+    assert replies[1].text == (
+        "O que você quer fazer com a oferta da Telhado Limpo Energia Solar (demo)?"
+    )
+    assert labels(replies[1]) == OFFER_OPTIONS
+    assert person.state(sessions).state == "offer"
+    assert texts(person.say("Voltar às ofertas"))[0].startswith(OFFERS_HEADER_CE)
+
+
+def test_a_tariff_past_its_window_is_named_the_latest_known(
+    person: Chat, clock: FixedClock
+) -> None:
+    clock.advance(days=200)  # May 2027: ENEL CE's REH 3.324/2026 ended on 21 April
+
+    offers = reach(person, "offers")
+    explanation = person.go_through(SOLAR, "Como você calculou?")
+
+    assert offers[0].text.splitlines()[2] == (
+        "Usando a tarifa mais recente conhecida (REH 3.324/2026): nenhuma está em vigor hoje."
+    )
+    assert (
+        "Esta é a tarifa mais recente conhecida: nenhuma está em vigor hoje."
+        in explanation[0].text.splitlines()
+    )

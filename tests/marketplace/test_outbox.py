@@ -1,0 +1,195 @@
+"""The outbox on a real database: claims, leases, retries with backoff, final failure."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from marketplace import outbox
+from marketplace.clock import FixedClock
+from marketplace.models import OutboxMessage
+
+
+def _write(
+    sessions: sessionmaker[Session], clock: FixedClock, *recipients: str, channel: str = "test"
+) -> list[int]:
+    drafts = [
+        outbox.OutboxDraft(channel=channel, recipient=recipient, payload={"n": number})
+        for number, recipient in enumerate(recipients)
+    ]
+    with sessions.begin() as session:
+        return outbox.add_messages(session, drafts, clock.now())
+
+
+def _claim(
+    sessions: sessionmaker[Session], clock: FixedClock, limit: int = 10, channel: str = "test"
+) -> list[int]:
+    with sessions.begin() as session:
+        return [m.id for m in outbox.claim_due(session, channel, clock.now(), limit)]
+
+
+def _row(sessions: sessionmaker[Session], message_id: int) -> OutboxMessage:
+    with sessions() as session:
+        row = session.get(OutboxMessage, message_id)
+        assert row is not None
+        return row
+
+
+def test_claim_takes_due_rows_of_one_channel_oldest_first_one_person_at_a_time(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, "ana", "bia", "ana")
+    _write(sessions, clock, "ana", channel="whatsapp")
+
+    assert _claim(sessions, clock, limit=2) == ids[:2]
+    assert _row(sessions, ids[0]).status == outbox.SENDING
+    assert _claim(sessions, clock) == []  # ana's second waits until her first is sent
+    with sessions.begin() as session:
+        outbox.mark_sent(session, ids[0], clock.now())
+    assert _claim(sessions, clock) == ids[2:]
+
+
+def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    _claim(sessions, clock)
+
+    assert _claim(sessions, clock) == []
+    clock.advance(seconds=outbox.DEFAULT_LEASE.total_seconds() + 1)
+    assert _claim(sessions, clock) == [message_id]
+
+
+def test_a_row_is_marked_sent_exactly_once(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    _claim(sessions, clock)
+
+    with sessions.begin() as session:
+        first = outbox.mark_sent(session, message_id, clock.now())
+        second = outbox.mark_sent(session, message_id, clock.now())
+
+    assert (first, second) == (True, False)
+    row = _row(sessions, message_id)
+    assert (row.status, row.attempts, row.sent_at) == (outbox.SENT, 1, clock.now())
+    clock.advance(hours=1)
+    assert _claim(sessions, clock) == []
+
+
+def test_a_failed_row_waits_for_its_retry_time(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    _claim(sessions, clock)
+    retry_at = clock.now() + outbox.retry_delay(1)
+
+    with sessions.begin() as session:
+        status = outbox.mark_failed(session, message_id, "timeout", retry_at)
+
+    assert status == outbox.PENDING
+    row = _row(sessions, message_id)
+    assert (row.attempts, row.last_error, row.next_attempt_at) == (1, "timeout", retry_at)
+    clock.advance(seconds=4)
+    assert _claim(sessions, clock) == []
+    clock.advance(seconds=1)
+    assert _claim(sessions, clock) == [message_id]
+
+
+def test_a_row_fails_for_good_after_the_last_attempt(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    statuses = []
+    for attempt in range(1, 4):
+        assert _claim(sessions, clock) == [message_id]
+        with sessions.begin() as session:
+            statuses.append(
+                outbox.mark_failed(
+                    session, message_id, f"boom {attempt}", clock.now(), max_attempts=3
+                )
+            )
+
+    assert statuses == [outbox.PENDING, outbox.PENDING, outbox.FAILED]
+    clock.advance(days=1)
+    assert _claim(sessions, clock) == []
+    assert _row(sessions, message_id).attempts == 3
+
+
+def test_a_permanent_error_fails_at_once(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    _claim(sessions, clock)
+
+    with sessions.begin() as session:
+        status = outbox.mark_failed(session, message_id, "blocked by the user", None)
+
+    assert status == outbox.FAILED
+
+
+def test_later_messages_to_a_person_wait_behind_a_retry(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    first, _, _ = ids = _write(sessions, clock, "ana", "ana", "bia")
+    _claim(sessions, clock, limit=1)
+    with sessions.begin() as session:
+        outbox.mark_failed(session, first, "timeout", clock.now() + timedelta(seconds=30))
+
+    assert _claim(sessions, clock) == [ids[2]]
+    clock.advance(seconds=30)
+    assert _claim(sessions, clock) == ids[:2]
+
+
+def test_released_rows_come_back_without_counting_an_attempt(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, "ana", "ana")
+    _claim(sessions, clock)
+
+    with sessions.begin() as session:
+        outbox.release(session, ids, clock.now())
+
+    assert _claim(sessions, clock) == ids
+    assert _row(sessions, ids[0]).attempts == 0
+
+
+def test_retry_delay_doubles_up_to_a_cap() -> None:
+    delays = [outbox.retry_delay(attempt).total_seconds() for attempt in range(1, 6)]
+
+    assert delays == [5, 10, 20, 40, 80]
+    assert outbox.retry_delay(0) == timedelta(0)
+    assert outbox.retry_delay(100) == timedelta(hours=1)
+
+
+def test_concurrent_claims_on_postgresql_never_share_a_row(
+    postgres_sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _write(postgres_sessions, clock, *[f"person-{n}" for n in range(200)])
+    claimed: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def dispatcher(slot: int) -> None:
+        start.wait()
+        while batch := _claim(postgres_sessions, clock, limit=7):
+            claimed[slot].extend(batch)
+
+    threads = [threading.Thread(target=dispatcher, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not set(claimed[0]) & set(claimed[1])
+    assert len(claimed[0]) + len(claimed[1]) == 200
+
+
+@pytest.fixture
+def postgres_sessions(sessions: sessionmaker[Session], database_url: str) -> sessionmaker[Session]:
+    """This test's sessions, on PostgreSQL only."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SKIP LOCKED is a PostgreSQL feature")
+    return sessions
