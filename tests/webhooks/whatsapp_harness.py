@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace import outbox
 from marketplace.clock import FixedClock
-from marketplace.models import OutboxMessage
+from marketplace.db import Base
+from marketplace.models import Conversation, OutboxMessage
 from tests.fakes import whatsapp_webhooks as hooks
 from tests.fakes.graph_api import FakeGraphApi
 
@@ -160,3 +161,19 @@ def rows(message: dict[str, Any]) -> list[dict[str, str]]:
     return [
         row for section in message["interactive"]["action"]["sections"] for row in section["rows"]
     ]
+
+
+def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
+    """Rows in the tables a webhook writes to."""
+    tables = ("inbound_messages", "conversations", "consumers", "outbox", "transcript_entries")
+    with sessions() as session:
+        return {
+            name: session.scalar(select(func.count()).select_from(Base.metadata.tables[name])) or 0
+            for name in tables
+        }
+
+
+def conversation(sessions: sessionmaker[Session], chat_id: str) -> Conversation:
+    """The conversation of one chat, as stored."""
+    with sessions() as session:
+        return session.scalars(select(Conversation).where(Conversation.chat_id == chat_id)).one()
