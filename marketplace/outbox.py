@@ -73,7 +73,13 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
         }
         for draft in drafts
     ]
-    fresh = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    fresh = {
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "needs_template": False,
+    }
     created = bulk.insert_rows(session, _outbox, rows, returning=("id",), constants=fresh)
     return [row.id for row in created]
 
