@@ -170,7 +170,13 @@ def _rows(
     translator: Translator,
 ) -> list[dict[str, str]]:
     start, end = pages[page]
-    rows = [_row(option) for option in options[start:end]]
+    shown = options[start:end]
+    labels = [option.label for option in shown]
+    if len({shorten(label, MAX_ROW_TITLE) for label in labels}) < len(labels):
+        # Titles that shorten alike would look like one offer twice: number them as the
+        # person may type them.
+        labels = [f"{start + n}. {label}" for n, label in enumerate(labels, start=1)]
+    rows = [_row(option.id, label) for option, label in zip(shown, labels, strict=True)]
     if page + 1 < len(pages):
         first, last = pages[page + 1]
         more = translator.gettext(MORE_DESCRIPTION).format(first=first + 1, last=last)
@@ -184,11 +190,11 @@ def _rows(
     return rows
 
 
-def _row(option: Option) -> dict[str, str]:
-    title = shorten(option.label, MAX_ROW_TITLE)
-    row = {"id": option.id, "title": title}
+def _row(option_id: str, label: str) -> dict[str, str]:
+    title = shorten(label, MAX_ROW_TITLE)
+    row = {"id": option_id, "title": title}
     if title.endswith(ELLIPSIS):
-        row["description"] = shorten(option.label, MAX_ROW_DESCRIPTION)
+        row["description"] = shorten(label, MAX_ROW_DESCRIPTION)
     return row
 
 

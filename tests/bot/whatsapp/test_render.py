@@ -101,6 +101,33 @@ def test_long_row_labels_keep_the_whole_label_in_the_description() -> None:
     assert row == {"id": "sol", "title": "Sol Nascente Energia…", "description": label}
 
 
+def test_row_titles_that_shorten_alike_are_numbered_by_position() -> None:
+    labels = (
+        "Telhado Limpo: R$ 306,18/mês",
+        "Sol Nascente: R$ 45,93/mês",
+        "Sol Nascente: R$ 30,62/mês",
+    )
+    reply = Reply(
+        "Ofertas:",
+        options=(
+            *(Option(f"o{n}", label) for n, label in enumerate(labels)),
+            Option("bill", "Mudar valor da conta"),
+        ),
+    )
+
+    [body] = rendered(reply)
+
+    rows = body["interactive"]["action"]["sections"][0]["rows"]
+    assert [row["title"] for row in rows] == [
+        "1. Telhado Limpo: R$…",
+        "2. Sol Nascente: R$…",
+        "3. Sol Nascente: R$…",
+        "4. Mudar valor da conta",
+    ]
+    assert rows[1]["description"] == "2. Sol Nascente: R$ 45,93/mês"
+    assert [row["id"] for row in rows] == ["o0", "o1", "o2", "bill"]
+
+
 @pytest.mark.parametrize("count", [11, 19, 25, 64])
 def test_more_than_ten_options_come_in_pages_that_show_every_engine_id_once(count: int) -> None:
     reply = Reply("Em qual estado você mora?", options=options(count))
