@@ -52,10 +52,9 @@ def whatsapp_settings(settings: Settings, graph_api: FakeGraphApi) -> Settings:
 
 @pytest.fixture
 def conversation_flow(request: pytest.FixtureRequest) -> Flow:
-    """The flow new WhatsApp conversations start in (a test may pass another as its param).
+    """The flow new WhatsApp conversations start in: the menu flow, or a test's param.
 
-    TODO: once conversations/consumer_flow.py is merged, the end-to-end test should also
-    run the consumer flow from "oi" to a lead (bot.flows.build_flows()).
+    test_whatsapp_consumer_flow.py passes the consumer flow itself.
     """
     flow: Flow = getattr(request, "param", MENU_FLOW)
     return flow
