@@ -1,6 +1,4 @@
-"""How to reach the person behind a chat: the address a platform gave, their service window,
-and whether the platform says they can be reached at all.
-"""
+"""How to reach the person behind a chat: address, service window, and whether at all."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The webhook side of WhatsApp: a verified body's messages become turns, its statuses
-update the outbox.
+"""The webhook side of WhatsApp: messages become turns, statuses update the outbox.
 
 Every message is first noted against its sender's identity (where to answer them, when
 they wrote, that they are reachable), then handed to the engine, which records its wamid:
