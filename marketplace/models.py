@@ -265,6 +265,9 @@ class ChannelIdentity(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     last_inbound_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # Where the platform delivers to this person when it differs from `external_id` (on
+    # WhatsApp, the wa_id exactly as WhatsApp last sent it: with or without the ninth digit).
+    address: Mapped[str | None] = mapped_column(String(100))
 
     consumer: Mapped[Consumer] = relationship(back_populates="identities")
 
@@ -353,6 +356,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),
         Index("ix_outbox_inbound", "inbound_message_id"),
+        Index("ix_outbox_provider", "channel", "provider_message_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -368,6 +372,11 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # What the platform said about the message after accepting it (WhatsApp statuses).
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    delivery_status: Mapped[str | None] = mapped_column(String(20))  # sent|delivered|read|failed
+    # The platform refused it outside its service window: send an approved template first.
+    needs_template: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TranscriptEntry(Base):

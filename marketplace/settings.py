@@ -37,6 +37,18 @@ class Settings(BaseSettings):
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
     whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    whatsapp_messages_per_second: float = Field(
+        default=80, gt=0, le=1000, description="Cloud API calls per second from our number."
+    )
+    whatsapp_template_name: str | None = Field(
+        default=None, description="Approved template sent when the 24-hour window is closed."
+    )
+    whatsapp_template_languages: str = Field(
+        default="pt_BR",
+        pattern=r"^[A-Za-z_]{2,10}(,[A-Za-z_]{2,10})*$",
+        description="Languages the template is approved in, comma-separated; first is default.",
+    )
 
     picpay_token: str | None = None
     picpay_seller_token: str | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -16,10 +16,11 @@ from bot.flows import CONSUMER_FLOW, build_flows
 from bot.runtime import Runtime, open_runtime
 from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
+from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
-from webhooks import chat, telegram
+from webhooks import chat, telegram, whatsapp
 
 # Every body we accept is small; refusing big ones early keeps a flood from filling memory.
 MAX_BODY_BYTES = 256 * 1024
@@ -54,8 +55,16 @@ def create_app(
                 current.settings, engine, current.sessions, current.clock
             )
             await app.state.telegram.start()
+        app.state.whatsapp = None
         try:
-            yield
+            async with AsyncExitStack() as channels:
+                # Each channel runs only when its settings are all there.
+                whatsapp_config = WhatsAppConfig.from_settings(current.settings)
+                if whatsapp_config is not None:
+                    app.state.whatsapp = await channels.enter_async_context(
+                        whatsapp_service(whatsapp_config, current, engine)
+                    )
+                yield
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
@@ -67,6 +76,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
     app.include_router(telegram.router)
+    app.include_router(whatsapp.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

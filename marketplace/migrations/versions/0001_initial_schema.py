@@ -184,6 +184,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=100), nullable=False),
         sa.Column("unreachable", sa.Boolean(), nullable=False),
         sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("address", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["consumer_id"],
             ["consumers.id"],
@@ -348,6 +349,9 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("provider_message_id", sa.String(length=128), nullable=True),
+        sa.Column("delivery_status", sa.String(length=20), nullable=True),
+        sa.Column("needs_template", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -363,10 +367,14 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_inbound", ["inbound_message_id"], unique=False)
         batch_op.create_index("ix_outbox_pending", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_provider", ["channel", "provider_message_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_provider")
         batch_op.drop_index("ix_outbox_pending")
         batch_op.drop_index("ix_outbox_inbound")
 
