@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -19,6 +20,7 @@ from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
 from webhooks import chat
+from webhooks.problems import ContainCrashes, invalid_request
 
 # Every body we accept is small; refusing big ones early keeps a flood from filling memory.
 MAX_BODY_BYTES = 256 * 1024
@@ -55,6 +57,8 @@ def create_app(
 
     app = FastAPI(title="Connect Energy", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.middleware("http")(_limit_body_size)
+    app.add_middleware(ContainCrashes)  # added last: outermost, so it also guards the others
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
 

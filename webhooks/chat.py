@@ -36,14 +36,14 @@ router = APIRouter()
 class SessionRequest(BaseModel):
     """Opening a web conversation."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     locale: str | None = Field(default=None, max_length=35)
 
 
 class MessageRequest(BaseModel):
     """One message typed or tapped in the page."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     text: str | None = Field(default=None, max_length=4000)
     option_id: str | None = Field(default=None, min_length=1, max_length=64)
