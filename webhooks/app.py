@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -20,10 +20,9 @@ from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
 from webhooks import chat
+from webhooks.body_limit import BodyLimit
 from webhooks.problems import ContainCrashes, invalid_request
 
-# Every body we accept is small; refusing big ones early keeps a flood from filling memory.
-MAX_BODY_BYTES = 256 * 1024
 STATIC = Path(__file__).with_name("static")
 
 
@@ -56,7 +55,7 @@ def create_app(
                 current.close()
 
     app = FastAPI(title="Connect Energy", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.middleware("http")(_limit_body_size)
+    app.add_middleware(BodyLimit)
     app.add_middleware(ContainCrashes)  # added last: outermost, so it also guards the others
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -74,12 +73,3 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "up"})
 
     return app
-
-
-async def _limit_body_size(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        return JSONResponse({"detail": "request body too large"}, status_code=413)
-    return await call_next(request)
