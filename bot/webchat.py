@@ -1,21 +1,21 @@
 """The web chat channel: a browser page that posts messages and pulls the bot's replies.
 
-The browser holds an unguessable token that names its conversation; each message carries a
-client id, so a resend after a network error is recognised as the same message. Replies are
-outbox rows like on any channel; the browser fetching them is their delivery.
+The browser holds an unguessable token, signed by the server (`bot.chat_tokens`), that names
+its conversation; each message carries a client id, so a resend after a network error is
+recognised as the same message. Replies are outbox rows like on any channel; the browser
+fetching them is their delivery.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat_tokens import ChatTokens
 from conversations.engine import ConversationEngine
 from conversations.events import InboundEvent, InboundKind
 from marketplace import outbox
@@ -24,9 +24,7 @@ from marketplace.db import transaction
 from marketplace.models import Conversation
 
 CHANNEL = "web"
-TOKEN_BYTES = 24
 PAGE_SIZE = 50
-_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 class UnknownChat(Exception):
@@ -46,25 +44,21 @@ class WebMessage:
         return {"id": self.id, "text": self.text, "options": list(self.options)}
 
 
-def new_chat_token() -> str:
-    """A fresh token naming a new web conversation (192 random bits)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def is_chat_token(text: str) -> bool:
-    """Whether `text` has the shape of a token this module makes."""
-    return bool(_TOKEN_SHAPE.match(text))
-
-
 class WebChat:
     """Posts a browser's messages to the engine and pulls its replies."""
 
     def __init__(
-        self, engine: ConversationEngine, sessions: sessionmaker[Session], clock: Clock
+        self,
+        engine: ConversationEngine,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        *,
+        tokens: ChatTokens,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
         self.clock = clock
+        self.tokens = tokens
 
     def post(
         self,

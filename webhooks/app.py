@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.chat_tokens import ChatTokens
 from bot.flows import CONSUMER_FLOW, build_flows
 from bot.runtime import Runtime, open_runtime
 from bot.webchat import WebChat
@@ -47,7 +48,8 @@ def create_app(
             default_locale=current.settings.default_locale,
         )
         app.state.runtime = current
-        app.state.webchat = WebChat(engine, current.sessions, current.clock)
+        tokens = ChatTokens(current.settings.resolved_secret_key())
+        app.state.webchat = WebChat(engine, current.sessions, current.clock, tokens=tokens)
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.webchat import UnknownChat, WebChat, is_chat_token, new_chat_token
+from bot.webchat import UnknownChat, WebChat
 from conversations.errors import InvalidEvent, StepFailed, StorageUnavailable
 from conversations.i18n import N_, negotiate_locale, translator_for
 
@@ -69,9 +69,10 @@ def chat_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/chat/api/session")
-def open_session(body: SessionRequest) -> dict[str, str]:
+def open_session(body: SessionRequest, request: Request) -> dict[str, str]:
     """Start a web conversation; the token names it in every later call."""
-    return {"token": new_chat_token()}
+    chat: WebChat = request.app.state.webchat
+    return {"token": chat.tokens.issue()}
 
 
 @router.post("/chat/api/messages")
@@ -81,8 +82,8 @@ def post_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Send one message; answers with the bot's messages after `after`."""
-    token = _token(authorization)
     chat: WebChat = request.app.state.webchat
+    token = _token(chat, authorization)
     try:
         duplicate, messages = chat.post(
             token,
@@ -107,8 +108,8 @@ def get_messages(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """The bot's messages to this chat after `after` (the page polls this)."""
-    token = _token(authorization)
     chat: WebChat = request.app.state.webchat
+    token = _token(chat, authorization)
     try:
         if not chat.exists(token):
             raise UnknownChat(token)
@@ -120,10 +121,12 @@ def get_messages(
     return {"messages": [message.to_json() for message in messages]}
 
 
-def _token(authorization: str | None) -> str:
+def _token(chat: WebChat, authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.casefold() != "bearer" or not is_chat_token(token.strip()):
-        raise HTTPException(status_code=401, detail="a chat token is required")
+    if scheme.casefold() != "bearer" or not chat.tokens.verify(token.strip()):
+        raise HTTPException(
+            status_code=401, detail="a chat token issued by this server is required"
+        )
     return token.strip()
 
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat_tokens import ChatTokens
 from marketplace.models import InboundMessage, OutboxMessage
 
 
@@ -92,8 +93,8 @@ def test_polling_returns_only_newer_messages(client: TestClient) -> None:
     assert nothing_new == []
 
 
-def test_polling_an_unknown_chat_is_404(client: TestClient) -> None:
-    auth = {"Authorization": "Bearer " + "A" * 32}
+def test_polling_a_chat_that_never_started_is_404(client: TestClient) -> None:
+    auth = open_chat(client)
 
     response = client.get("/chat/api/messages", headers=auth)
 
@@ -110,6 +111,24 @@ def test_a_missing_or_malformed_token_is_401(client: TestClient, headers: dict[s
     )
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "A" * 32,
+        "A" * 32 + "." + "B" * 22,
+        ChatTokens("another server's secret key").issue(),
+    ],
+)
+def test_a_token_this_server_did_not_issue_is_401(client: TestClient, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+
+    posted = client.post("/chat/api/messages", json={"client_id": "c", "text": "oi"}, headers=auth)
+    polled = client.get("/chat/api/messages", headers=auth)
+
+    assert posted.status_code == 401
+    assert polled.status_code == 401
 
 
 @pytest.mark.parametrize(
