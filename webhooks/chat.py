@@ -121,6 +121,22 @@ def get_messages(
     return {"messages": [message.to_json() for message in messages]}
 
 
+@router.get("/chat/api/history")
+def get_history(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """The conversation so far, both sides, and the id to poll after (for a reloaded page)."""
+    chat: WebChat = request.app.state.webchat
+    token = _token(chat, authorization)
+    try:
+        history = chat.history(token)
+    except UnknownChat as error:
+        raise HTTPException(status_code=404, detail="no conversation for this token") from error
+    except StorageUnavailable as error:
+        raise HTTPException(status_code=503, detail="try again in a moment") from error
+    return history.to_json()
+
+
 def _token(chat: WebChat, authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.casefold() != "bearer" or not chat.tokens.verify(token.strip()):

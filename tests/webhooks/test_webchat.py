@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat_tokens import ChatTokens
+from bot.webchat import WebChat
+from conversations.events import InboundEvent
 from marketplace.models import InboundMessage, OutboxMessage
 
 
@@ -185,3 +187,52 @@ def test_hostile_text_gets_a_polite_reask(client: TestClient) -> None:
 
     assert answer["messages"]
     assert all(message["text"] for message in answer["messages"])
+
+
+def test_the_history_has_both_sides_in_order_without_the_opening(client: TestClient) -> None:
+    auth = open_chat(client)
+    send(client, auth, client_id="open", text="/start")
+    send(client, auth, client_id="c2", option_id="yes")
+    last = send(client, auth, client_id="c3", text="Ana")["messages"][-1]["id"]
+
+    history = client.get("/chat/api/history", headers=auth).json()
+
+    assert history["last"] == last
+    assert [(line["from"], line["text"]) for line in history["lines"]] == [
+        ("bot", "Hello! May I keep your answers to help you?"),
+        ("me", "Yes"),
+        ("bot", "What is your name?"),
+        ("me", "Ana"),
+        ("bot", "Nice to meet you, Ana! Pick a colour."),
+    ]
+    assert [line.get("client_id") for line in history["lines"] if line["from"] == "me"] == [
+        "c2",
+        "c3",
+    ]
+    assert history["lines"][0]["options"] == [
+        {"id": "yes", "label": "Yes"},
+        {"id": "no", "label": "No"},
+    ]
+
+
+def test_the_history_delivers_what_it_shows(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    auth = open_chat(client)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    chat: WebChat = client.app.state.webchat  # type: ignore[attr-defined]
+    chat.engine.handle(InboundEvent(channel="web", chat_id=token, message_id="m1", text="oi"))
+
+    history = client.get("/chat/api/history", headers=auth).json()
+    newer = client.get(f"/chat/api/messages?after={history['last']}", headers=auth).json()
+
+    assert newer["messages"] == []
+    with sessions() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+    assert statuses == ["sent"]
+
+
+def test_the_history_of_a_chat_that_never_started_is_404(client: TestClient) -> None:
+    response = client.get("/chat/api/history", headers=open_chat(client))
+
+    assert response.status_code == 404

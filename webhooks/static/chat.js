@@ -28,7 +28,6 @@
         button.type = "button";
         button.textContent = option.label;
         button.addEventListener("click", function () {
-          group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
           send({ option_id: option.id }, option.label);
         });
         group.appendChild(button);
@@ -36,7 +35,21 @@
       item.appendChild(group);
     }
     log.appendChild(item);
+    settleOptions();
     item.scrollIntoView({ block: "end" });
+  }
+
+  // Only the newest question's buttons work: those of the last bot message with options,
+  // until the person answers. Older ones stay visible, disabled.
+  function settleOptions() {
+    const items = Array.prototype.slice.call(log.children);
+    let live = null;
+    for (let i = items.length - 1; i >= 0 && !items[i].classList.contains("me"); i--) {
+      if (items[i].querySelector(".options")) { live = items[i]; break; }
+    }
+    log.querySelectorAll(".options button").forEach(function (button) {
+      button.disabled = !live || !live.contains(button);
+    });
   }
 
   function showMessages(messages) {
@@ -61,7 +74,11 @@
       body: body ? JSON.stringify(body) : undefined,
     });
     const data = await response.json().catch(function () { return {}; });
-    if (!response.ok) throw new Error(data.detail || text.error);
+    if (!response.ok) {
+      const error = new Error(text.error);
+      error.status = response.status;
+      throw error;
+    }
     return data;
   }
 
@@ -113,18 +130,28 @@
     send({ text: value }, value);
   });
 
-  (async function start() {
-    if (token) {
-      try {
-        const data = await call("/chat/api/messages?after=0");
-        lastSeen = 0;
-        showMessages(data.messages);
-      } catch (error) {
+  // After a reload: the whole conversation, both sides, then poll after its last message.
+  async function restore() {
+    try {
+      const data = await call("/chat/api/history");
+      data.lines.forEach(function (line) {
+        show(line.from === "me" ? "me" : "bot", line.text, line.options);
+      });
+      lastSeen = data.last;
+      localStorage.setItem("ce-chat-last", String(lastSeen));
+      return true;
+    } catch (error) {
+      if (error.status === 401) {  // a token from before tokens were signed, or another server
         token = null;
         localStorage.removeItem("ce-chat-token");
       }
+      return error.status !== 404 && Boolean(token);
     }
-    if (!token) send({ text: "/start" });
+  }
+
+  (async function start() {
+    const restored = token ? await restore() : false;
+    if (!restored) send({ client_id: "open", text: "/start" });
     setInterval(poll, 5000);
   })();
 })();
