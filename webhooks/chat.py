@@ -27,7 +27,7 @@ PAGE_TEXT = {
     "noscript": N_("This chat needs JavaScript turned on."),
 }
 CLIENT_TEXT = {
-    "error": N_("Could not reach the bot. Trying again…"),
+    "resending": N_("Sending again…"),
 }
 
 router = APIRouter()
