@@ -65,10 +65,24 @@ document.addEventListener("DOMContentLoaded", function () {
       };
     });
     const status = document.getElementById("status");
+    const box = function (element) {
+      const rect = element.getBoundingClientRect();
+      return { top: rect.top, bottom: rect.bottom, left: rect.left, right: rect.right };
+    };
+    const last = document.querySelector("#log > li:last-child");
     report.textContent = JSON.stringify({
       items: items,
       status: status.hidden ? "" : status.textContent,
       storage: Object.assign({}, localStorage),
+      layout: {
+        width: window.innerWidth,
+        height: window.innerHeight,
+        scroll_width: document.documentElement.scrollWidth,
+        input: box(document.getElementById("text")),
+        log: box(document.querySelector("main")),
+        last: last ? box(last) : null,
+        buttons: Array.from(document.querySelectorAll("#log button")).map(box),
+      },
     });
   }, 50);
 });
@@ -83,6 +97,7 @@ class PageReport:
     items: list[dict[str, Any]]
     status: str
     storage: dict[str, str]
+    layout: dict[str, Any]
 
     def texts(self, kind: str | None = None) -> list[str]:
         """The texts of the bubbles, of one kind ("me" or "bot") if given."""
@@ -130,7 +145,7 @@ class ChatPage:
         found = _REPORT.search(done.stdout)
         assert found, f"no report in the page: {done.stdout[:2000]}"
         report = json.loads(html.unescape(found[1]))
-        return PageReport(report["items"], report["status"], report["storage"])
+        return PageReport(report["items"], report["status"], report["storage"], report["layout"])
 
     def _harness_page(self) -> HTMLResponse:
         with self.api() as client:

@@ -71,17 +71,23 @@
     item.scrollIntoView({ block: "end" });
   }
 
+  // The bot writes "R$ 1.234,56" with a plain space (people type it so); on screen a
+  // no-break space keeps the symbol on the line of its amount.
+  function keepMoneyTogether(value) {
+    return value.replace(/R\$ (?=-?\d)/g, "R$\u00a0");
+  }
+
   function bubble(kind, body, options) {
     const item = document.createElement("li");
     item.className = "msg " + kind;
-    item.textContent = body;
+    item.textContent = keepMoneyTogether(body);
     if (options && options.length) {
       const group = document.createElement("div");
       group.className = "options";
       options.forEach(function (option) {
         const button = document.createElement("button");
         button.type = "button";
-        button.textContent = option.label;
+        button.textContent = keepMoneyTogether(option.label);
         button.addEventListener("click", function () {
           enqueue({ option_id: option.id, label: option.label });
         });
