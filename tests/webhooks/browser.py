@@ -31,6 +31,8 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
     "--no-proxy-server",
+    "--lang=pt-BR",
+    "--accept-lang=pt-BR",
 ]
 HARNESS_PATH = "/test-harness"
 

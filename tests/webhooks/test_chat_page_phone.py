@@ -52,3 +52,22 @@ def test_money_is_never_split_from_its_symbol(offers_on_a_phone: PageReport) -> 
 
     assert any("R$\u00a0" in text for text in shown.texts("bot"))
     assert not any("R$ " in text for text in shown.texts("bot") + labels)
+
+
+def test_the_offers_fit_a_phone_with_the_input_in_view(
+    live_app: FastAPI, live_server: str, tmp_path: Path
+) -> None:
+    page = ChatPage(live_app, live_server, tmp_path)
+    screenshot = tmp_path / "offers-390x844.png"
+
+    shown = page.open(TO_THE_OFFERS, size=(390, 844), screenshot=screenshot)
+
+    layout = shown.layout
+    width = layout["width"]
+    assert screenshot.stat().st_size > 0
+    assert layout["scroll_width"] <= layout["width"]
+    assert layout["input"]["top"] >= 0
+    assert layout["input"]["bottom"] <= layout["height"]
+    # The offers are taller than the screen: they show from their first line.
+    assert layout["log"]["top"] <= layout["last"]["top"] + 1 < layout["log"]["bottom"]
+    assert all(0 <= button["left"] < button["right"] <= width for button in layout["buttons"])

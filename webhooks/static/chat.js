@@ -68,7 +68,14 @@
   function place(item) {
     log.insertBefore(item, log.querySelector(".msg.pending"));
     settleOptions();
-    item.scrollIntoView({ block: "end" });
+    reveal(item);
+  }
+
+  // Bring the newest message into view; one taller than the screen (a list of offers) from
+  // its first line, so it reads from the top, with the input still below.
+  function reveal(item) {
+    const tall = item.offsetHeight > log.parentElement.clientHeight;
+    item.scrollIntoView({ block: tall ? "start" : "end" });
   }
 
   // The bot writes "R$ 1.234,56" with a plain space (people type it so); on screen a
@@ -116,7 +123,7 @@
     bubbles[message.client_id] = item;
     log.appendChild(item);
     settleOptions();
-    item.scrollIntoView({ block: "end" });
+    reveal(item);
   }
 
   function showMessages(messages) {
