@@ -48,9 +48,10 @@ def create_app(
             default_locale=current.settings.default_locale,
         )
         app.state.runtime = current
-        tokens = ChatTokens(current.settings.resolved_secret_key())
-        app.state.webchat = WebChat(engine, current.sessions, current.clock, tokens=tokens)
         try:
+            # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
+            tokens = ChatTokens(current.settings.resolved_secret_key())
+            app.state.webchat = WebChat(engine, current.sessions, current.clock, tokens=tokens)
             yield
         finally:
             if owned:
