@@ -40,6 +40,10 @@ class PermanentSendError(SendError):
     """Delivery will never work (blocked by the user, invalid recipient)."""
 
 
+class ChannelClosed(PermanentSendError):
+    """The channel itself is gone (a terminal whose reader left): expected, not a fault."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What a channel did with a message, when it has more to say than "sent".
@@ -198,7 +202,8 @@ class Dispatcher:
         try:
             delivery = await sender.send(message) or Delivery()
         except PermanentSendError as error:
-            logger.warning("outbox %s failed for good: %s", claimed.id, type(error).__name__)
+            level = logging.INFO if isinstance(error, ChannelClosed) else logging.WARNING
+            logger.log(level, "outbox %s failed for good: %s", claimed.id, type(error).__name__)
             await asyncio.to_thread(self._mark_failed, claimed.id, str(error), None)
             report.failed += 1
             return None

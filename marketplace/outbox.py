@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, exists, select, update
+from sqlalchemy import Table, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from marketplace import bulk
@@ -299,3 +299,21 @@ def pull_messages(
     return [
         PulledMessage(id=row.id, payload=row.payload, created_at=row.created_at) for row in rows
     ]
+
+
+def pull_all(session: Session, channel: str, recipient: str, *, now: datetime) -> int:
+    """Mark every message of one recipient delivered; returns the newest one's id, 0 if none.
+
+    For a pulling client that rebuilt its view from the transcript (a reloaded page): what
+    it shows from there is delivered, and it pulls only what comes after the returned id.
+    """
+    mine = (_outbox.c.channel == channel, _outbox.c.recipient == recipient)
+    newest = session.scalar(select(func.max(_outbox.c.id)).where(*mine))
+    if newest is None:
+        return 0
+    session.execute(
+        update(_outbox)
+        .where(*mine, _outbox.c.id <= newest, _outbox.c.status != SENT)
+        .values(status=SENT, sent_at=now)
+    )
+    return int(newest)
