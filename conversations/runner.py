@@ -185,7 +185,12 @@ class FlowRunner:
             )
             return self._start(conversation, scope, notice=self._lost_track(scope))
         if conversation.state in (NEW, END):
-            return self._start(conversation, scope, notice=None)
+            # A notification's button still works after the flow ended (say, the consumer
+            # cancelled, then the supplier asked them a question).
+            acted = (
+                self._act(conversation, flow, event, scope) if conversation.state == END else None
+            )
+            return acted or self._start(conversation, scope, notice=None)
 
         command = _command_in(event)
         if command is not None:
@@ -451,7 +456,7 @@ class FlowRunner:
             conversation.shown = []
             return result
         if transition.to != conversation.state:
-            if not transition.forget_history:
+            if not transition.forget_history and conversation.state != END:
                 conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
             conversation.state = transition.to
         return result.extend(self._ask(conversation, flow, scope))
