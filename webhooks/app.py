@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.flows import CONSUMER_FLOW, build_flows
+from bot.lead_timer import LeadTimer
 from bot.runtime import Runtime, open_runtime
 from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
@@ -54,9 +55,12 @@ def create_app(
                 current.settings, engine, current.sessions, current.clock
             )
             await app.state.telegram.start()
+        app.state.lead_timer = LeadTimer(current.sessions, current.clock)
+        app.state.lead_timer.start()
         try:
             yield
         finally:
+            await app.state.lead_timer.stop()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             if owned:
