@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
-from bot import catalog_command, offers_command, terminal
+from bot import catalog_command, offers_command, supplier_command, terminal
 from bot.errors import DatabaseNotReady, UsageError
 from bot.runtime import open_runtime
 from marketplace.db import make_engine
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     offers_command.register(commands)
     catalog_command.register(commands)
+    supplier_command.register(commands)
     terminal.register(commands)
     return parser
 

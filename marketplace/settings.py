@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = Field(
+        default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{4,31}$"
+    )
 
     whatsapp_access_token: str | None = None
     whatsapp_phone_number_id: str | None = None
@@ -71,6 +74,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _without_at(cls, value: str | None) -> str | None:
+        return value.removeprefix("@") if value else None
 
     @field_validator("telegram_webhook_secret")
     @classmethod

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.chat_tokens import ChatTokens
 from bot.flows import CONSUMER_FLOW, build_flows
+from bot.lead_timer import LeadTimer
 from bot.runtime import Runtime, open_runtime
 from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
@@ -52,6 +53,7 @@ def create_app(
         app.state.runtime = current
         app.state.telegram = None
         app.state.whatsapp = None
+        app.state.lead_timer = None
         try:
             # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
             tokens = ChatTokens(current.settings.resolved_secret_key())
@@ -61,6 +63,8 @@ def create_app(
                     current.settings, engine, current.sessions, current.clock
                 )
                 await app.state.telegram.start()
+            app.state.lead_timer = LeadTimer(current.sessions, current.clock)
+            app.state.lead_timer.start()
             async with AsyncExitStack() as channels:
                 # Each channel runs only when its settings are all there.
                 whatsapp_config = WhatsAppConfig.from_settings(current.settings)
@@ -70,6 +74,8 @@ def create_app(
                     )
                 yield
         finally:
+            if app.state.lead_timer is not None:
+                await app.state.lead_timer.stop()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             if owned:
