@@ -7,7 +7,7 @@ from typing import Any
 
 from marketplace.bills import BillEstimate, TaxAssumptions
 from marketplace.money import format_plain
-from marketplace.savings import SOLAR_YIELD_KWH_PER_KWP, SavingEstimate
+from marketplace.savings import SOLAR_YIELD_KWH_PER_KWP, SavingEstimate, SolarSystem
 from marketplace.search import OfferSearchResult, RankedOffer
 from marketplace.tariffs import FlagInUse, TariffInUse
 
@@ -63,7 +63,10 @@ def offers_table(result: OfferSearchResult) -> str:
         f"{'Saving/mo':>9}  {'New bill':>9}  {'Saving/yr':>9}  {'Loyalty':>7}  Rating"
     )
     first = (result.page - 1) * result.page_size + 1
-    lines += [_offer_row(position, offer) for position, offer in enumerate(result.offers, first)]
+    for position, offer in enumerate(result.offers, first):
+        lines.append(_offer_row(position, offer))
+        if offer.saving is not None and offer.saving.solar is not None:
+            lines.append(_investment_row(offer.saving.solar))
     lines.append(f"{result.total} offer(s).")
     if any(not offer.available_now for offer in result.offers):
         lines.append('(*) not open to homes yet: free market for low voltage is "notify me".')
@@ -107,10 +110,14 @@ def _saving_json(saving: SavingEstimate) -> dict[str, Any]:
         "covered_kwh": _kwh_number(saving.covered_kwh),
         "base_value_brl": _money(saving.base_value_brl),
     }
-    if saving.solar is not None:
-        explanation["system_kwp"] = float(saving.solar.kwp.quantize(Decimal("0.01")))
-        explanation["system_price_brl"] = _money(saving.solar.price_brl)
-        explanation["payback_months"] = saving.solar.payback_months
+    system = saving.solar
+    if system is not None:
+        explanation["system_kwp"] = float(system.kwp.quantize(Decimal("0.01")))
+        explanation["system_price_brl"] = _money(system.price_brl)
+        explanation["payback_months"] = system.payback_months
+        explanation["gross_monthly_saving_brl"] = _money(system.gross_monthly_saving_brl)
+        explanation["system_monthly_cost_brl"] = _money(system.monthly_cost_brl)
+        explanation["horizon_months"] = system.horizon_months
     return explanation
 
 
@@ -167,6 +174,16 @@ def _offer_row(position: int, offer: RankedOffer) -> str:
         f"{position:>2}  {supplier:<{SUPPLIER_WIDTH}}  {kind:<{KIND_WIDTH}}  "
         f"{_money(offer.monthly_saving_brl) or '-':>9}  {_money(offer.new_bill_brl) or '-':>9}  "
         f"{_money(offer.yearly_saving_brl) or '-':>9}  {offer.loyalty_months:>4} mo  {rating}"
+    )
+
+
+def _investment_row(system: SolarSystem) -> str:
+    payback = f" (paid back in {system.payback_months} months)" if system.payback_months else ""
+    # The row's saving is net of the price spread over the horizon; say what comes after.
+    return (
+        f"{'':>4}investment R$ {format_plain(system.price_brl)}{payback}; saves "
+        f"R$ {format_plain(system.gross_monthly_saving_brl)}/mo after {system.horizon_months} "
+        "months"
     )
 
 

@@ -185,15 +185,19 @@ def _solar_step(translator: Translator, saving: SavingEstimate) -> str:
     assert system is not None  # a solar saving always sizes its system
     text = _(
         "This offer: a {kwp} kWp system ({kwh} kWh / {yield_} kWh per kWp a month) at "
-        "{price} per kWp costs {system}; the energy it makes is worth {value} a month with "
-        "taxes, a saving of {saving} a month."
+        "{price} per kWp costs {system}; the energy it makes is worth {gross} a month with "
+        "taxes. Its price spread over {months} months is {system} / {months} = {installment} "
+        "a month, so you save {gross} - {installment} = {saving} a month while paying for it, "
+        "and {gross} a month after that."
     ).format(
         kwp=translator.format_number(system.kwp, decimals=2),
         kwh=translator.format_number(saving.covered_kwh, decimals=1),
         yield_=translator.format_number(system.yield_kwh_per_kwp, decimals=0),
         price=money(saving.rate),
         system=money(system.price_brl),
-        value=money(saving.base_value_brl),
+        gross=money(system.gross_monthly_saving_brl),
+        months=system.horizon_months,
+        installment=money(system.monthly_cost_brl),
         saving=money(saving.monthly_saving_brl),
     )
     if system.payback_months is None:

@@ -27,6 +27,7 @@ from conversations.parsing import parse_yes_no
 from marketplace.bills import HUNDRED, Phase
 from marketplace.leads import find_lead
 from marketplace.offer_terms import OfferQuote, OfferTerms, cancellation_fee, quote_offer
+from marketplace.savings import SavingEstimate, SolarSystem
 
 LEAVING_MONTH = 6  # the month the fact sheet prices an early exit at
 CONTACT, HOW, OFFERS = "contact", "how", "offers"
@@ -184,6 +185,8 @@ def _estimate(translator: Translator, quote: OfferQuote) -> str:
     saving = quote.saving
     if saving is None:
         return _("cannot be estimated without a tariff for your distributor")
+    if saving.solar is not None:
+        return _solar_estimate(translator, saving, saving.solar)
     money = translator.format_money
     if saving.monthly_saving_brl < 0:
         text = _("{new_bill} a month instead of {bill}: {more} more a month")
@@ -204,6 +207,39 @@ def _estimate(translator: Translator, quote: OfferQuote) -> str:
     return text.format(
         new_bill=money(saving.new_bill_brl),
         bill=money(saving.current_bill_brl),
+        monthly=money(saving.monthly_saving_brl),
+        yearly=money(saving.yearly_saving_brl),
+    )
+
+
+def _solar_estimate(translator: Translator, saving: SavingEstimate, system: SolarSystem) -> str:
+    # While the system is paid for, the consumer pays the distributor's (smaller) bill and
+    # the installment; together they are the new bill the offer is ranked by.
+    _ = translator.gettext
+    money = translator.format_money
+    parts = {
+        "distributor_bill": money(
+            max(Decimal(0), saving.current_bill_brl - system.gross_monthly_saving_brl)
+        ),
+        "installment": money(system.monthly_cost_brl),
+        "months": system.horizon_months,
+        "bill": money(saving.current_bill_brl),
+        "gross": money(system.gross_monthly_saving_brl),
+    }
+    if saving.monthly_saving_brl <= 0:
+        text = _(
+            "{distributor_bill} a month to the distributor plus {installment} a month for the "
+            "system (its price spread over {months} months) instead of {bill}: no saving while "
+            "you pay for it, then {gross} a month"
+        )
+        return text.format(**parts)
+    text = _(
+        "{distributor_bill} a month to the distributor plus {installment} a month for the "
+        "system (its price spread over {months} months) instead of {bill}: you save {monthly} "
+        "a month ({yearly} a year), and {gross} a month after those months"
+    )
+    return text.format(
+        **parts,
         monthly=money(saving.monthly_saving_brl),
         yearly=money(saving.yearly_saving_brl),
     )

@@ -25,6 +25,7 @@ from conversations.i18n import N_, Translator
 from conversations.runner import RESTART_OPTION_ID
 from marketplace.geography import known_as
 from marketplace.offer_terms import load_offer_terms
+from marketplace.savings import SolarSystem
 from marketplace.search import OfferSearchResult, RankedOffer, search_offers
 
 PAGE_SIZE = 5
@@ -98,7 +99,7 @@ def loyalty_words(translator: Translator, months: int) -> str:
 
 
 def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
-    """One offer of the list: number, supplier, kind, saving, loyalty and rating."""
+    """One offer of the list: number, supplier, kind, saving, investment, loyalty, rating."""
     _ = translator.gettext
     title = _("{number}. {supplier}: {kind}").format(
         number=number, supplier=offer.supplier_name, kind=kind_name(translator, offer.kind)
@@ -108,10 +109,23 @@ def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
         if offer.rating is None
         else "★ " + translator.format_number(offer.rating, decimals=1)
     )
-    details = " · ".join(
-        (_saving_words(translator, offer), loyalty_words(translator, offer.loyalty_months), rating)
-    )
-    return f"{title}\n   {details}"
+    details = [_saving_words(translator, offer)]
+    if offer.saving is not None and offer.saving.solar is not None:
+        details.append(investment_words(translator, offer.saving.solar))
+    details += [loyalty_words(translator, offer.loyalty_months), rating]
+    return f"{title}\n   {' · '.join(details)}"
+
+
+def investment_words(translator: Translator, system: SolarSystem) -> str:
+    """What a solar system costs up front, and when its energy has paid for it."""
+    price = translator.format_money(system.price_brl)
+    if system.payback_months is None:
+        return translator.gettext("investment of {price}").format(price=price)
+    return translator.ngettext(
+        "investment of {price} (paid back in {months} month)",
+        "investment of {price} (paid back in {months} months)",
+        system.payback_months,
+    ).format(price=price, months=system.payback_months)
 
 
 def short_supplier(name: str) -> str:

@@ -166,7 +166,7 @@ def test_the_flow_speaks_english(consumer_engine: ConversationEngine) -> None:
     assert labels(greeting[0]) == ["I agree", "No, thanks", "Read the policy"]
     assert cep[0].text.startswith("What is your CEP?")
     assert "Current bill: R$ 350.00." in offers[0].text
-    assert "saves R$ 306.18 a month (R$ 3,674.16 a year)" in offers[0].text
+    assert "saves R$ 139.92 a month (R$ 1,679.04 a year)" in offers[0].text
 
 
 def test_the_flow_speaks_spanish(consumer_engine: ConversationEngine) -> None:
@@ -182,7 +182,7 @@ def test_the_flow_speaks_spanish(consumer_engine: ConversationEngine) -> None:
     assert texts(cep) == [
         "¿Cuál es tu CEP? Por ejemplo 60110-000. Si prefieres, dime solo tu estado."
     ]
-    assert "ahorra R$ 306,18 al mes (R$ 3.674,16 al año)" in offers[0].text
+    assert "ahorra R$ 139,92 al mes (R$ 1.679,04 al año)" in offers[0].text
 
 
 def test_every_state_of_the_table_is_reached_by_the_paths() -> None:

@@ -66,7 +66,7 @@ def test_the_fortaleza_journey_typed_the_way_people_type(
         Decimal("350.00"),
         Decimal("348.7"),
     )
-    assert lead.monthly_saving_brl == Decimal("306.18")
+    assert lead.monthly_saving_brl == Decimal("139.92")  # net of the system price
     privacy, share = consents(sessions)
     assert (privacy.purpose, privacy.supplier_id) == (PRIVACY_TERMS, None)
     assert (share.purpose, share.supplier_id, share.id) == (

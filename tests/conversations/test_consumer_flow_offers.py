@@ -73,13 +73,15 @@ def test_offers_come_in_one_message_ranked_by_saving(person: Chat) -> None:
     ]
     assert lines[3:5] == [
         "1. Telhado Limpo Energia Solar (demo): Energia solar própria",
-        "   economia de R$ 306,18/mês (R$ 3.674,16/ano) · sem fidelidade · ★ 4,3",
+        # 306.18 of energy less the R$ 9,975.69 system over 60 months (166.26): 139.92.
+        "   economia de R$ 139,92/mês (R$ 1.679,04/ano) · investimento de R$ 9.975,69 (retorno "
+        "em 33 meses) · sem fidelidade · ★ 4,3",
     ]
     assert "2. Sol Nascente Energia (demo): Assinatura de energia solar" in lines
     assert "4. Vento Alísio Comercializadora (demo): Mercado livre (lista de espera)" in lines
     assert "   economia de R$ 45,93/mês (R$ 551,16/ano) · fidelidade de 12 meses · ★ 4,6" in lines
     assert labels(replies[0]) == [
-        "Telhado Limpo: R$ 306,18/mês",
+        "Telhado Limpo: R$ 139,92/mês",
         "Sol Nascente: R$ 45,93/mês",
         "Sol Nascente: R$ 30,62/mês",
         "Vento Alísio: R$ 17,25/mês",
@@ -205,8 +207,9 @@ def test_the_solar_fact_sheet_sizes_the_system(person: Chat) -> None:
         "pagam em cerca de 33 meses"
     ) in sheet
     assert (
-        "Conta estimada: R$ 43,82 por mês em vez de R$ 350,00: você economiza R$ 306,18 por "
-        "mês (R$ 3.674,16 por ano)"
+        "Conta estimada: R$ 43,82 por mês à distribuidora mais R$ 166,26 por mês pelo sistema "
+        "(o preço dividido em 60 meses), em vez de R$ 350,00: você economiza R$ 139,92 por mês "
+        "(R$ 1.679,04 por ano) e, depois desses meses, R$ 306,18 por mês"
     ) in sheet
     assert "Fidelidade: nenhuma, você pode sair quando quiser" in sheet
     assert "Multa de cancelamento: não há" in sheet
@@ -252,10 +255,11 @@ def test_how_did_you_calculate_shows_the_estimators_numbers(
     assert quote.saving is not None
     assert quote.saving.solar is not None
     assert (
-        f"Esta oferta: um sistema de 2,77 kWp (318,7 kWh / 115 kWh por kWp ao mês) a R$ 3.600,00 "
-        f"por kWp custa {money(quote.saving.solar.price_brl)}; a energia que ele gera vale "
-        f"{money(quote.saving.base_value_brl)} por mês com impostos, uma economia de "
-        f"{money(quote.saving.monthly_saving_brl)} por mês. Ele se paga em cerca de 33 meses."
+        "Esta oferta: um sistema de 2,77 kWp (318,7 kWh / 115 kWh por kWp ao mês) a R$ 3.600,00 "
+        "por kWp custa R$ 9.975,69; a energia que ele gera vale R$ 306,18 por mês com impostos. "
+        "Dividido em 60 meses, o preço dá R$ 9.975,69 / 60 = R$ 166,26 por mês, então você "
+        "economiza R$ 306,18 - R$ 166,26 = R$ 139,92 por mês enquanto paga o sistema, e "
+        "R$ 306,18 por mês depois disso. Ele se paga em cerca de 33 meses."
     ) in explanation
 
 

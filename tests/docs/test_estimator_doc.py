@@ -54,5 +54,9 @@ def test_doc_shows_the_savings_the_code_computes(
     monthly, new_bill = format_plain(saving.monthly_saving_brl), format_plain(saving.new_bill_brl)
     assert row.endswith(f"| R$ {monthly} | R$ {new_bill} |")
     if saving.solar is not None:
-        assert f"system R$ {format_plain(saving.solar.price_brl)}" in row
-        assert f"{saving.solar.payback_months} months" in row
+        system = saving.solar
+        assert f"system R$ {format_plain(system.price_brl)}" in row
+        assert f"{system.payback_months} months" in row
+        gross, share = format_plain(system.gross_monthly_saving_brl), system.monthly_cost_brl
+        assert f"{gross} \N{MINUS SIGN} {format_plain(share)}" in row
+        assert f"/ {system.horizon_months} =" in row
