@@ -149,9 +149,10 @@ def _flag_json(flag: FlagInUse) -> dict[str, Any]:
 def _estimate_lines(estimate: BillEstimate) -> list[str]:
     tariff, flag, taxes = estimate.basis.tariff, estimate.basis.flag, estimate.taxes
     flag_source = (
-        f" ({flag.month} not published yet: the flag of {flag.published_month} is assumed)"
-        if flag.assumed
-        else f" ({flag.month})"
+        f" (bundled ANEEL history ends at {_month_year(flag.published_month)}; that month's "
+        f"flag is assumed for {_month_year(flag.month)})"
+        if flag.assumed and flag.published_month is not None
+        else f" ({_month_year(flag.month)})"
     )
     return [
         f"Tariff  {tariff.act}, {_window(tariff)}: "
@@ -185,6 +186,12 @@ def _investment_row(system: SolarSystem) -> str:
         f"R$ {format_plain(system.gross_monthly_saving_brl)}/mo after {system.horizon_months} "
         "months"
     )
+
+
+def _month_year(month: str) -> str:
+    """`"2026-09"` → `"09/2026"`, as Brazilian bills write a month."""
+    year, number = month.split("-")
+    return f"{number}/{year}"
 
 
 def _window(tariff: TariffInUse) -> str:

@@ -103,8 +103,8 @@ def _flag(translator: Translator, flag: FlagInUse) -> str:
     rate = translator.format_money(flag.rs_mwh)
     if flag.assumed:
         return _(
-            "Tariff flag for {month}: not published yet, so I assumed the last published one "
-            "({published}): {flag}, {rate} per MWh"
+            "Tariff flag for {month}: the ANEEL history I have ends at {published}, so I "
+            "assumed that month's flag: {flag}, {rate} per MWh"
         ).format(
             month=month, published=_month(translator, flag.published_month), flag=name, rate=rate
         )

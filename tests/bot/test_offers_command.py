@@ -177,6 +177,11 @@ def test_human_output_is_a_readable_table(offers: Offers) -> None:
     assert "ENEL CE" in run.out
     assert "REH 3.324/2026" in run.out
     assert "348.7 kWh" in run.out
+    assert (
+        "Flag    Amarela, 18.85 R$/MWh (bundled ANEEL history ends at 09/2026; that month's "
+        "flag is assumed for 10/2026)"
+    ) in run.out
+    assert "published" not in run.out
     assert "Sol do Sertão (demo)" in run.out
     assert "free_market*" in run.out
     assert "3 offer(s)." in run.out

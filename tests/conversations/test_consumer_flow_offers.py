@@ -234,8 +234,9 @@ def test_how_did_you_calculate_shows_the_estimators_numbers(
         "Distribuidora: ENEL CE",
         "Tarifa: TE R$ 213,26 + TUSD R$ 488,49 = R$ 701,75 por MWh (REH 3.324/2026, de "
         "26/08/2026 a 21/04/2027)",
-        "Bandeira tarifária de 10/2026: ainda não publicada, então considerei a última "
-        "publicada (09/2026): amarela, R$ 18,85 por MWh",
+        # The bundled history ends at 09/2026: its flag is assumed, not "unpublished".
+        "Bandeira tarifária de 10/2026: o histórico da ANEEL que tenho vai até 09/2026, então "
+        "considerei a bandeira desse mês: amarela, R$ 18,85 por MWh",
         "Impostos considerados: PIS/COFINS 5% e ICMS 20%; os da sua conta podem ser diferentes.",
         "Iluminação pública (CIP) considerada: R$ 15,00",
         "Consumo: 348,7 kWh por mês, calculado a partir da sua conta de R$ 350,00",

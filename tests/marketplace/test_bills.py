@@ -1,7 +1,7 @@
 """The B1 bill estimator against bills worked out by hand.
 
-Every hand calculation below uses the clock of the suite (15 Oct 2026). October's flag is
-not published in the bundled data, so September's stands in: Amarela, R$ 18.85/MWh. Taxes
+Every hand calculation below uses the clock of the suite (15 Oct 2026). The bundled flag
+history ends at 09/2026, so September's flag is assumed: Amarela, R$ 18.85/MWh. Taxes
 are the defaults (PIS+COFINS 5 % + ICMS 20 % = 25 %, so "with taxes" is "/ 0.75") and the
 CIP is R$ 15.00.
 """
