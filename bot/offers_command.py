@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.errors import UsageError
 from bot.offers_report import offers_json, offers_table
 from bot.runtime import open_runtime
-from marketplace.bills import BillAmount, BillError
+from marketplace.bills import BillAmount, BillError, BillTooSmall
 from marketplace.clock import Clock
 from marketplace.geography import (
     DistributorChoiceError,
@@ -21,7 +21,7 @@ from marketplace.geography import (
     find_distributor,
     state_for_cep,
 )
-from marketplace.money import InvalidMoney, parse_brl
+from marketplace.money import InvalidMoney, format_plain, parse_brl
 from marketplace.search import MAX_PAGE_SIZE, OfferSearchResult, search_offers
 from marketplace.settings import Settings
 
@@ -97,6 +97,13 @@ def find_offers(
             clock=clock,
             page_size=MAX_PAGE_SIZE,
         )
+    except BillTooSmall as error:
+        logger.info("rejected --bill: %s", error)
+        raise UsageError(
+            f"--bill: R$ {format_plain(error.bill_brl)} is less than the minimum bill at "
+            f"{found.sigla}, about R$ {format_plain(error.minimum_brl)} (street lighting "
+            f"R$ {format_plain(error.cip_brl)} plus the minimum charge of {error.minimum_kwh} kWh)"
+        ) from error
     except BillError as error:
         logger.info("rejected --bill: %s", error)
         raise UsageError(f"--bill: {error}") from error

@@ -65,8 +65,9 @@ def offers_table(result: OfferSearchResult) -> str:
     first = (result.page - 1) * result.page_size + 1
     for position, offer in enumerate(result.offers, first):
         lines.append(_offer_row(position, offer))
-        if offer.saving is not None and offer.saving.solar is not None:
-            lines.append(_investment_row(offer.saving.solar))
+        system = offer.saving.solar if offer.saving else None
+        if system is not None and system.price_brl > 0:
+            lines.append(_investment_row(system))
     lines.append(f"{result.total} offer(s).")
     if any(not offer.available_now for offer in result.offers):
         lines.append('(*) not open to homes yet: free market for low voltage is "notify me".')

@@ -148,13 +148,17 @@ def _reask_unreadable(context: StepContext, error: AmountError) -> Reask:
 
 def _reask_too_small(context: StepContext, error: BillTooSmall) -> Reask:
     translator = context.translator
+    distributor = distributor_ref(context.session, context.data[DISTRIBUTOR_ID])
     return Reask(
         context.gettext(
-            "A bill of {bill} does not even cover the street-lighting fee I assume ({fee}). "
-            "Type your usual monthly bill, for example 350."
+            "A bill of {bill} is not possible: the minimum bill at {distributor} is about "
+            "{minimum} (the street-lighting fee I assume plus the minimum charge of "
+            "{minimum_kwh} kWh). Type your usual monthly bill, for example 350."
         ).format(
             bill=translator.format_money(error.bill_brl),
-            fee=translator.format_money(error.cip_brl),
+            distributor=known_as(distributor) if distributor else "",
+            minimum=translator.format_money(error.minimum_brl),
+            minimum_kwh=translator.format_number(error.minimum_kwh, decimals=0),
         )
     )
 

@@ -188,6 +188,10 @@ def _estimate(translator: Translator, quote: OfferQuote) -> str:
     if saving.solar is not None:
         return _solar_estimate(translator, saving, saving.solar)
     money = translator.format_money
+    if saving.monthly_saving_brl == 0:
+        return _("{bill} a month: no saving for your bill").format(
+            bill=money(saving.current_bill_brl)
+        )
     if saving.monthly_saving_brl < 0:
         text = _("{new_bill} a month instead of {bill}: {more} more a month")
         return text.format(

@@ -110,8 +110,9 @@ def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
         else "★ " + translator.format_number(offer.rating, decimals=1)
     )
     details = [_saving_words(translator, offer)]
-    if offer.saving is not None and offer.saving.solar is not None:
-        details.append(investment_words(translator, offer.saving.solar))
+    system = offer.saving.solar if offer.saving else None
+    if system is not None and system.price_brl > 0:  # no system at all below the minimum
+        details.append(investment_words(translator, system))
     details += [loyalty_words(translator, offer.loyalty_months), rating]
     return f"{title}\n   {' · '.join(details)}"
 
@@ -179,8 +180,12 @@ def _saving_words(translator: Translator, offer: RankedOffer) -> str:
     monthly, yearly = offer.monthly_saving_brl, offer.yearly_saving_brl
     if monthly is None or yearly is None:
         return _("saving not estimated")
+    if monthly == 0:
+        return _("no saving for your bill")
     if monthly < 0:
-        return _("costs {monthly} more a month").format(monthly=translator.format_money(-monthly))
+        return _("no saving for your bill: it costs {monthly} more a month").format(
+            monthly=translator.format_money(-monthly)
+        )
     return _("saves {monthly} a month ({yearly} a year)").format(
         monthly=translator.format_money(monthly), yearly=translator.format_money(yearly)
     )
@@ -202,6 +207,8 @@ def _offer_option(translator: Translator, offer: RankedOffer) -> Option:
     monthly = offer.monthly_saving_brl
     if monthly is None:
         label = supplier
+    elif monthly <= 0:
+        label = translator.gettext("{supplier}: no saving").format(supplier=supplier)
     else:
         label = translator.gettext("{supplier}: {saving}/month").format(
             supplier=supplier, saving=translator.format_money(monthly)

@@ -1,9 +1,10 @@
 """A low-voltage residential (B1) bill, estimated from the kWh used or the R$ paid.
 
-The arithmetic (DOMAIN.md, docs/estimator.md):
+The arithmetic (DOMAIN.md, docs/estimator.md), where billed kWh is the consumption or the
+minimum charge of the phase, whichever is more:
 
-    energy     = kWh * (TE + TUSD) / 1000
-    flag       = kWh * flag / 1000
+    energy     = billed kWh * (TE + TUSD) / 1000
+    flag       = billed kWh * flag / 1000
     with_taxes = (energy + flag) / (1 - (PIS + COFINS + ICMS))
     bill       = with_taxes + CIP
 
@@ -45,15 +46,22 @@ class BillError(ValueError):
 
 
 class BillTooSmall(BillError):
-    """A bill that does not exceed the street-lighting fee, so it pays for no energy."""
+    """A bill below the smallest one the distributor can send: the street-lighting fee plus
+    the minimum charge (custo de disponibilidade), taxes and flag included.
+    """
 
-    def __init__(self, bill_brl: Decimal, cip_brl: Decimal) -> None:
+    def __init__(
+        self, bill_brl: Decimal, *, minimum_brl: Decimal, cip_brl: Decimal, minimum_kwh: Decimal
+    ) -> None:
         super().__init__(
-            f"a bill of R$ {format_plain(bill_brl)} does not exceed the street-lighting fee "
-            f"assumed (R$ {format_plain(cip_brl)})"
+            f"a bill of R$ {format_plain(bill_brl)} is below the minimum bill, about "
+            f"R$ {format_plain(minimum_brl)} (street lighting R$ {format_plain(cip_brl)} plus "
+            f"the minimum charge of {minimum_kwh} kWh)"
         )
         self.bill_brl = bill_brl
+        self.minimum_brl = minimum_brl
         self.cip_brl = cip_brl
+        self.minimum_kwh = minimum_kwh
 
 
 class ConsumptionOutOfRange(BillError):
@@ -151,6 +159,18 @@ class BillEstimate:
         """PIS, COFINS and ICMS together."""
         return self.with_taxes_brl - self.before_tax_brl
 
+    @property
+    def billed_kwh(self) -> Decimal:
+        """The kWh the distributor charges: the consumption, or the minimum charge if more."""
+        return max(self.kwh, self.phase.minimum_kwh)
+
+
+def minimum_bill(
+    basis: PriceBasis, *, taxes: TaxAssumptions = DEFAULT_TAXES, phase: Phase = Phase.SINGLE
+) -> Decimal:
+    """The smallest bill the distributor can send: the minimum charge plus the CIP."""
+    return estimate_from_kwh(phase.minimum_kwh, basis, taxes=taxes, phase=phase).bill_brl
+
 
 def estimate_bill(
     consumption: Consumption,
@@ -190,11 +210,14 @@ def estimate_from_bill(
     """The kWh behind a bill, found by running the bill formula backwards.
 
     Raises:
-        BillTooSmall: when the bill does not exceed the street-lighting fee.
+        BillTooSmall: when the bill is below the minimum bill (`minimum_bill`).
         ConsumptionOutOfRange: when the bill implies more than a low-voltage unit can use.
     """
-    if bill_brl <= taxes.cip_brl:
-        raise BillTooSmall(bill_brl, taxes.cip_brl)
+    minimum = minimum_bill(basis, taxes=taxes, phase=phase)
+    if bill_brl < minimum or bill_brl <= taxes.cip_brl:
+        raise BillTooSmall(
+            bill_brl, minimum_brl=minimum, cip_brl=taxes.cip_brl, minimum_kwh=phase.minimum_kwh
+        )
     if basis.rate_rs_mwh <= 0:
         raise BillError("the tariff is zero, so no consumption explains a bill")
 
@@ -209,8 +232,11 @@ def _estimate(
     if not 0 <= kwh <= MAX_MONTHLY_KWH:
         raise ConsumptionOutOfRange(kwh)
 
-    energy = kwh * basis.tariff.total_rs_mwh / KWH_PER_MWH
-    flag = kwh * basis.flag.rs_mwh / KWH_PER_MWH
+    # Below the minimum charge the distributor still bills the minimum (custo de
+    # disponibilidade, ANEEL REN 1.000/2021), so a tiny consumption still makes a real bill.
+    billed = max(kwh, phase.minimum_kwh)
+    energy = billed * basis.tariff.total_rs_mwh / KWH_PER_MWH
+    flag = billed * basis.flag.rs_mwh / KWH_PER_MWH
     before_tax = energy + flag
     with_taxes = taxes.with_taxes(before_tax)
 

@@ -290,6 +290,16 @@ def test_hostile_arguments_exit_2_with_a_short_plain_message(
         assert session.scalar(select(func.count()).select_from(Offer)) == 0
 
 
+@pytest.mark.usefixtures("ceara_catalog")
+def test_a_bill_below_the_minimum_bill_exits_2_saying_the_minimum(offers: Offers) -> None:
+    run = offers("--cep", "60110-000", "--bill", "40", "--json")
+
+    # 30 kWh * 720.60 / 1000 / 0.75 + 15.00 = 43.82 at ENEL CE.
+    assert (run.status, run.out) == (2, "")
+    assert "less than the minimum bill at ENEL CE, about R$ 43.82" in run.err
+    assert offers("--cep", "60110-000", "--bill", "43.82", "--json").status == 0
+
+
 def test_missing_cep_is_a_usage_error(offers: Offers) -> None:
     with pytest.raises(SystemExit) as exited:
         offers("--bill", "350")

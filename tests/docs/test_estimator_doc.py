@@ -30,6 +30,10 @@ def test_doc_shows_the_bill_the_code_computes(worked_example: PriceBasis) -> Non
     kwh = estimate_from_bill(Decimal("350.00"), worked_example).kwh
 
     assert f"= R$ {format_plain(bill.bill_brl)}" in text
+    minimum = estimate_from_kwh(Decimal(30), worked_example)
+    assert f"minimum bill**, R$ {format_plain(minimum.bill_brl)} at ENEL CE" in text
+    exact = minimum.with_taxes_brl + minimum.taxes.cip_brl
+    assert f"= {exact}, rounded to {minimum.bill_brl})" in text
     assert f"= {bill.with_taxes_brl}" in text
     assert f"= {kwh:.1f} kWh" in text
     assert f"{worked_example.tariff.act}: TE {worked_example.tariff.te_rs_mwh}" in text

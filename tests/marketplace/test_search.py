@@ -166,6 +166,31 @@ def test_cheaper_solar_ranks_above_dearer_solar(
     ]
 
 
+def test_offers_that_save_nothing_come_last(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with sessions.begin() as session:
+        supplier = add_supplier(session, "Nada a Ganhar", rating="5.0")
+        add_offer(session, supplier, "dear-acl", kind="free_market", energy_price_rs_mwh="400")
+        add_offer(session, supplier, "gd-10", discount_pct="10")
+        add_offer(session, supplier, "no-price", kind="solar")
+        add_offer(session, supplier, "cheap-acl", kind="free_market", energy_price_rs_mwh="100")
+
+    # 20 kWh: nothing above the 30 kWh minimum charge for credits to offset, so the
+    # subscription saves 0.00; the trader at 400 R$/MWh costs more than TE + flag.
+    result = search(sessions, clock, consumption=MonthlyKwh(Decimal(20)))
+
+    # At 100 R$/MWh: 20 * (232.11 - 100) / 1000 / 0.75 = 3.5229... -> 3.52; at 400 R$/MWh:
+    # 20 * (232.11 - 400) / 1000 / 0.75 = -4.4770... -> -4.48.
+    assert codes(result) == ["cheap-acl", "no-price", "gd-10", "dear-acl"]
+    assert [offer.monthly_saving_brl for offer in result.offers] == [
+        Decimal("3.52"),
+        None,
+        Decimal("0.00"),
+        Decimal("-4.48"),
+    ]
+
+
 def test_pages_split_the_ranking(sessions: sessionmaker[Session], clock: FixedClock) -> None:
     with sessions.begin() as session:
         supplier = add_supplier(session, "Muitas Ofertas")
