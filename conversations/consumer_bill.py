@@ -14,6 +14,7 @@ from conversations.amounts import (
     AmountUnit,
     NegativeAmount,
     NoAmount,
+    NotAnAmount,
     SeveralAmounts,
     StatedAmount,
     read_amount,
@@ -36,6 +37,7 @@ from marketplace.search import OfferSearchResult, search_offers
 # Far above any home's bill: 55,800 kWh (the most a low-voltage unit can draw) at the
 # dearest tariff with taxes comes to about R$ 80,000. Guards distributors without a tariff.
 MAX_BILL_BRL = Decimal(100_000)
+MAX_LISTED = 3  # numbers repeated back when the consumer typed several
 
 
 def ask_bill(context: AskContext) -> Reply:
@@ -125,8 +127,20 @@ def _keep(context: StepContext, result: OfferSearchResult, amount: StatedAmount)
 def _reask_unreadable(context: StepContext, error: AmountError) -> Reask:
     _ = context.gettext
     if isinstance(error, SeveralAmounts):
+        translator = context.translator
+        numbers = [translator.format_number(value) for value in error.values[:MAX_LISTED]]
         return Reask(
-            _("I found more than one number. Type just one amount, for example 350 or 250 kWh.")
+            _(
+                "I found more than one number ({numbers}). Which one is your monthly bill? Type "
+                "just that one, for example 350 or 250 kWh."
+            ).format(numbers=translator.format_list(numbers, either=True))
+        )
+    if isinstance(error, NotAnAmount):
+        return Reask(
+            _(
+                "I could not tell the amount from that. Type just the amount, for example 350 "
+                "or about 300, or your consumption, for example 250 kWh."
+            )
         )
     if isinstance(error, NegativeAmount):
         return Reask(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -15,6 +16,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.dates import format_date as babel_format_date
+from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal as babel_format_decimal
@@ -85,6 +87,14 @@ class Translator:
         """A ratio as a percentage: `Decimal("0.125")` → `12,5%` in pt_BR."""
         pattern = "#,##0." + "#" * decimals + "%" if decimals > 0 else "#,##0%"
         return str(babel_format_percent(ratio, format=pattern, locale=self.locale))
+
+    def format_list(self, items: Sequence[str], *, either: bool = False) -> str:
+        """Items joined as the language does: `A, B e C`, or `A, B ou C` when `either`."""
+        return str(
+            babel_format_list(
+                list(items), style="or" if either else "standard", locale=self.locale
+            )
+        )
 
     def format_date(self, value: date | datetime, *, style: str = "medium") -> str:
         """A date, or an instant shown on its America/Sao_Paulo calendar day."""

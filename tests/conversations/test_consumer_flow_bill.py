@@ -28,6 +28,9 @@ def consumer_of(person: Chat, sessions: sessionmaker[Session]) -> Consumer:
         ("uns 300", "R$ 300,00"),
         ("mais ou menos 280", "R$ 280,00"),
         ("R$350", "R$ 350,00"),
+        ("mil reais", "R$ 1.000,00"),
+        ("1,5 mil", "R$ 1.500,00"),
+        ("uns 300 conto", "R$ 300,00"),
     ],
 )
 def test_a_bill_in_reais_however_written(
@@ -80,7 +83,12 @@ def test_a_consumption_in_kwh(person: Chat, sessions: sessionmaker[Session], typ
         ("99999", "Isso é mais do que uma casa paga num mês."),
         ("9999999999", "Isso é mais do que uma casa paga num mês."),
         ("60000 kWh", "Isso é mais do que uma casa consegue consumir num mês."),
-        ("entre 200 e 300", "Encontrei mais de um número."),
+        ("entre 200 e 300", "Encontrei mais de um número (200 ou 300). Qual deles é o valor"),
+        ("2 meses e 300 reais", "Encontrei mais de um número (2 ou 300). Qual deles é o valor"),
+        ("2 meses atrasado", "Não consegui identificar o valor. Digite só o valor"),
+        ("<script>alert(1)</script>", "Não consegui identificar o valor."),
+        ("abc1def", "Não consegui identificar o valor."),
+        ("\uff13\uff15\uff10", "Não consegui ler esse número."),
         ("não sei", "Não entendi o valor."),
         ("1.2.3,4", "Não consegui ler esse número."),
     ],
