@@ -17,6 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from conversations.parsing import normalize
+from marketplace.bills import MAX_MONTHLY_KWH
 from marketplace.money import InvalidMoney, parse_brl
 
 # Ten digits, centavos included, reach R$ 99.999.999,99: far past any bill or kWh count.
@@ -24,6 +25,9 @@ MAX_DIGITS = 10
 # The chat refuses longer messages before they get here; the CLI passes its argument as is.
 MAX_TEXT_LENGTH = 2000
 THOUSAND = Decimal(1000)
+# Far above any home's bill: 55,800 kWh (the most a low-voltage unit can draw) at the
+# dearest tariff with taxes comes to about R$ 80,000. Guards distributors without a tariff.
+MAX_BILL_BRL = Decimal(100_000)
 
 # ASCII digits only: `\d` would also take Arabic-Indic and other digits, which Decimal reads.
 # "mil" alone is a number too ("mil reais"); after digits it multiplies them ("1,5 mil").
@@ -173,6 +177,11 @@ def read_amount(text: str) -> StatedAmount:
         raise NotAnAmount("words around the number that an amount does not have")
     unit = AmountUnit.KWH if _KWH.search(folded) else AmountUnit.BRL
     return StatedAmount(value=values[0], unit=unit)
+
+
+def ceiling_of(unit: AmountUnit) -> Decimal:
+    """The most a home can pay (R$) or use (kWh) in a month; anything above is a typo."""
+    return MAX_MONTHLY_KWH if unit is AmountUnit.KWH else MAX_BILL_BRL
 
 
 def _is_glued(folded: str, number: re.Match[str]) -> bool:

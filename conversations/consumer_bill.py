@@ -17,6 +17,7 @@ from conversations.amounts import (
     NotAnAmount,
     SeveralAmounts,
     StatedAmount,
+    ceiling_of,
     read_amount,
 )
 from conversations.consumer_data import (
@@ -29,14 +30,11 @@ from conversations.consumer_data import (
 )
 from conversations.events import Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
-from marketplace.bills import MAX_MONTHLY_KWH, BillError, BillTooSmall
+from marketplace.bills import BillError, BillTooSmall
 from marketplace.consumers import ConsumptionProfile, update_consumption
 from marketplace.geography import distributor_ref, known_as
 from marketplace.search import OfferSearchResult, search_offers
 
-# Far above any home's bill: 55,800 kWh (the most a low-voltage unit can draw) at the
-# dearest tariff with taxes comes to about R$ 80,000. Guards distributors without a tariff.
-MAX_BILL_BRL = Decimal(100_000)
 MAX_LISTED = 3  # numbers repeated back when the consumer typed several
 
 
@@ -91,8 +89,7 @@ def _refusal(context: StepContext, amount: StatedAmount) -> Reask | None:
                 "350, or your consumption, for example 250 kWh."
             )
         )
-    ceiling = MAX_MONTHLY_KWH if amount.unit is AmountUnit.KWH else MAX_BILL_BRL
-    if amount.value > ceiling:
+    if amount.value > ceiling_of(amount.unit):
         return _reask_too_large(context, amount.unit)
     return None
 

@@ -158,6 +158,10 @@ def test_the_table_shows_the_solar_investment(offers: Offers) -> None:
         ("60110000", "350,00"),
         ("60.110-000", "R$ 350,00"),
         (" 60110-000 ", "350.00"),
+        ("60110-000", "350 reais"),
+        ("60110-000", "R$350"),
+        ("60110-000", "uns 350"),
+        ("60110-000", "mais ou menos R$ 350 por mês"),
     ],
 )
 @pytest.mark.usefixtures("ceara_catalog")
@@ -167,6 +171,25 @@ def test_cep_and_bill_accept_what_the_chat_accepts(offers: Offers, cep: str, bil
     document = offers("--cep", cep, "--bill", bill, "--json").json()
 
     assert document == reference
+
+
+@pytest.mark.usefixtures("ceara_catalog")
+def test_a_consumption_in_kwh_is_priced_as_its_estimated_bill(offers: Offers) -> None:
+    run = offers("--cep", "60110-000", "--bill", "250 kWh", "--json")
+
+    # 250 kWh at ENEL CE in October 2026: 250 x 720.60 / 1000 / 0.75 + 15.00 = R$ 255.20.
+    assert run.status == 0
+    document = run.json()
+    assert (document["estimated_kwh"], document["current_bill_brl"]) == (250.0, "255.20")
+
+
+def test_the_help_says_bill_takes_kwh_too(
+    offers: Offers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        offers("--help")
+
+    assert '"250 kWh"' in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.usefixtures("ceara_catalog")
@@ -239,6 +262,13 @@ HUGE = "9" * 10_000_000
 HOSTILE_BILLS = [
     "",
     "abc",
+    "abc1def",
+    "2 meses atrasado",
+    "2 meses e 300 reais",
+    "<script>alert(1)</script>",
+    "0 kWh",
+    "60000 kWh",
+    "100001",
     "-5",
     "R$ -5",
     "0",
