@@ -19,6 +19,7 @@ from conversations.consumer_data import (
     consumption_in,
     page_in,
 )
+from conversations.consumer_explanation import explain_bill
 from conversations.events import Option, Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
 from conversations.i18n import N_, Translator
@@ -30,7 +31,7 @@ from marketplace.search import OfferSearchResult, RankedOffer, search_offers
 
 PAGE_SIZE = 5
 OFFER_PREFIX = "o:"
-MORE, FIRST, BILL, PLACE = "more", "first", "bill", "place"
+MORE, FIRST, HOW, BILL, PLACE = "more", "first", "how", "bill", "place"
 DEMO_MARK = "(demo)"
 
 KIND_NAMES = {
@@ -70,6 +71,10 @@ def handle_offers(context: StepContext) -> Transition | Reask:
     if chosen in (MORE, FIRST):
         page = page_in(context.data, OFFERS_PAGE) + 1 if chosen == MORE else 1
         return Transition(ConsumerState.OFFERS, data={OFFERS_PAGE: page})
+    if chosen == HOW:
+        result = _search(context, page_in(context.data, OFFERS_PAGE))
+        explanation = explain_bill(context.translator, result.estimate, result.distributor)
+        return Transition(ConsumerState.OFFERS, replies=(Reply(explanation),))
     if chosen == BILL:
         return Transition(ConsumerState.BILL)
     return Transition(ConsumerState.CEP)
@@ -79,8 +84,8 @@ def help_offers(context: AskContext) -> str:
     """How to read and pick offers."""
     return context.gettext(
         "Offers are ranked by what you would save on your own bill. Tap one, or type its "
-        'number, to see all its terms; "See more" shows the next ones. Every figure is an '
-        "estimate."
+        'number, to see all its terms; "See more" shows the next ones; "How did you '
+        'calculate?" shows how your bill was estimated. Every figure is an estimate.'
     )
 
 
@@ -198,6 +203,8 @@ def _options(translator: Translator, result: OfferSearchResult, pages: int) -> t
         options.append(Option(MORE, _("See more")))
     elif pages > 1:
         options.append(Option(FIRST, _("Back to the first offers")))
+    if result.estimate is not None:
+        options.append(Option(HOW, _("How did you calculate?")))
     options.append(Option(BILL, _("Change the bill amount")))
     return tuple(options)
 

@@ -9,12 +9,14 @@ minimum charge of the phase, whichever is more:
     bill       = with_taxes + CIP
 
 Every intermediate amount keeps full precision; only the bill is rounded, once, half up.
+A consumption worked back from a bill is kept to 0.01 kWh, the precision it is shown with,
+so that every figure derived from it can be redone by hand from what is shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from marketplace.money import format_plain, round_centavos
@@ -22,6 +24,7 @@ from marketplace.tariffs import PriceBasis
 
 HUNDRED = Decimal(100)
 KWH_PER_MWH = Decimal(1000)
+KWH_QUANTUM = Decimal("0.01")
 
 # Group B (low voltage) ends at 75 kW of installed load (ANEEL REN 1.000/2021); running
 # that all month (75 kW * 744 h) bounds what one residential consumer unit can use.
@@ -140,7 +143,9 @@ Consumption = BillAmount | MonthlyKwh
 class BillEstimate:
     """A month's bill worked out step by step: the answer to "how did you compute this?".
 
-    Amounts ending in `_brl` are exact except `bill_brl`, the rounded total.
+    Amounts ending in `_brl` are exact except `bill_brl`, the rounded total; worked back from
+    a bill (`from_bill`), `bill_brl` is that bill and `kwh` is rounded to 0.01 kWh, so the
+    formula run forwards may land a centavo away from it.
     """
 
     basis: PriceBasis
@@ -222,8 +227,9 @@ def estimate_from_bill(
         raise BillError("the tariff is zero, so no consumption explains a bill")
 
     before_tax = taxes.before_taxes(bill_brl - taxes.cip_brl)
-    kwh = before_tax * KWH_PER_MWH / basis.rate_rs_mwh
-    return _estimate(kwh, basis, taxes=taxes, phase=phase, from_bill=True)
+    kwh = (before_tax * KWH_PER_MWH / basis.rate_rs_mwh).quantize(KWH_QUANTUM, ROUND_HALF_UP)
+    estimate = _estimate(kwh, basis, taxes=taxes, phase=phase, from_bill=True)
+    return replace(estimate, bill_brl=round_centavos(bill_brl))
 
 
 def _estimate(

@@ -131,10 +131,10 @@ def test_solar_saving_is_net_of_its_price_and_shows_both_figures(offers: Offers)
     document = offers("--cep", "60110-000", "--bill", "350", "--json").json()
 
     (solar,) = [offer for offer in document["offers"] if offer["kind"] == "solar"]
-    # 318.67 kWh above the minimum: worth 306.18 a month; 318.67 / 115 * 4000 = 11084.10,
+    # 318.67 kWh above the minimum: worth 306.18 a month; 318.67 / 115 * 4000 = 11084.17,
     # or 184.74 a month over 60 months; net 306.18 - 184.74 = 121.44.
     assert solar["explanation"]["gross_monthly_saving_brl"] == "306.18"
-    assert solar["explanation"]["system_price_brl"] == "11084.10"
+    assert solar["explanation"]["system_price_brl"] == "11084.17"
     assert solar["explanation"]["system_monthly_cost_brl"] == "184.74"
     assert (solar["explanation"]["horizon_months"], solar["explanation"]["payback_months"]) == (
         60,
@@ -147,7 +147,7 @@ def test_solar_saving_is_net_of_its_price_and_shows_both_figures(offers: Offers)
 def test_the_table_shows_the_solar_investment(offers: Offers) -> None:
     run = offers("--cep", "60110-000", "--bill", "350")
 
-    assert "investment R$ 11084.10 (paid back in 37 months)" in run.out
+    assert "investment R$ 11084.17 (paid back in 37 months)" in run.out
     assert "saves R$ 306.18/mo after 60 months" in run.out
 
 

@@ -35,7 +35,7 @@ def test_doc_shows_the_bill_the_code_computes(worked_example: PriceBasis) -> Non
     exact = minimum.with_taxes_brl + minimum.taxes.cip_brl
     assert f"= {exact}, rounded to {minimum.bill_brl})" in text
     assert f"= {bill.with_taxes_brl}" in text
-    assert f"= {kwh:.1f} kWh" in text
+    assert f"→ {kwh} kWh" in text
     assert f"{worked_example.tariff.act}: TE {worked_example.tariff.te_rs_mwh}" in text
     assert f"{worked_example.flag.flag}, {worked_example.flag.rs_mwh} R$/MWh" in text
 
