@@ -12,7 +12,9 @@ from marketplace.search import OfferSearchResult, RankedOffer
 from marketplace.tariffs import FlagInUse, TariffInUse
 
 SUPPLIER_WIDTH = 30
+OFFER_WIDTH = 20
 KIND_WIDTH = 12
+DEMO_MARK = "(demo)"
 
 
 def offers_json(result: OfferSearchResult) -> dict[str, Any]:
@@ -59,7 +61,8 @@ def offers_table(result: OfferSearchResult) -> str:
         lines.append("No offer can serve this consumer yet.")
         return "\n".join(lines)
     lines.append(
-        f"{'#':>2}  {'Supplier':<{SUPPLIER_WIDTH}}  {'Kind':<{KIND_WIDTH}}  "
+        f"{'#':>2}  {'Supplier':<{SUPPLIER_WIDTH}}  {'Offer':<{OFFER_WIDTH}}  "
+        f"{'Kind':<{KIND_WIDTH}}  "
         f"{'Saving/mo':>9}  {'New bill':>9}  {'Saving/yr':>9}  {'Loyalty':>7}  Rating"
     )
     first = (result.page - 1) * result.page_size + 1
@@ -167,16 +170,24 @@ def _estimate_lines(estimate: BillEstimate) -> list[str]:
 
 
 def _offer_row(position: int, offer: RankedOffer) -> str:
-    supplier = offer.supplier_name + (" (demo)" if offer.supplier_is_demo else "")
-    if len(supplier) > SUPPLIER_WIDTH:
-        supplier = supplier[: SUPPLIER_WIDTH - 1] + "…"
+    supplier = offer.supplier_name
+    if offer.supplier_is_demo and not supplier.endswith(DEMO_MARK):
+        supplier += f" {DEMO_MARK}"
+    supplier = _fit(supplier, SUPPLIER_WIDTH)
+    code = _fit(offer.offer_code, OFFER_WIDTH)
     kind = offer.kind + ("*" if not offer.available_now else "")
     rating = f"{offer.rating:.1f}" if offer.rating is not None else "-"
     return (
-        f"{position:>2}  {supplier:<{SUPPLIER_WIDTH}}  {kind:<{KIND_WIDTH}}  "
+        f"{position:>2}  {supplier:<{SUPPLIER_WIDTH}}  {code:<{OFFER_WIDTH}}  "
+        f"{kind:<{KIND_WIDTH}}  "
         f"{_money(offer.monthly_saving_brl) or '-':>9}  {_money(offer.new_bill_brl) or '-':>9}  "
         f"{_money(offer.yearly_saving_brl) or '-':>9}  {offer.loyalty_months:>4} mo  {rating}"
     )
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut to `width` columns, the cut marked with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _investment_row(system: SolarSystem) -> str:

@@ -75,7 +75,11 @@ class TerminalSender:
         else:
             self.output.write(reply.text + "\n")
             for number, option in enumerate(reply.options, start=1):
-                self.output.write(f"{number}. {option.label}\n")
+                # Offer buttons carry their list number already ("1. Telhado ...").
+                numbered = option.label.startswith(f"{number}. ")
+                self.output.write(
+                    f"{option.label}\n" if numbered else f"{number}. {option.label}\n"
+                )
             self.output.write("\n")
         self.output.flush()
 

@@ -1,8 +1,9 @@
 """The ranked offers, five at a time: one message with the estimate and a line per offer.
 
-Each offer gets an option (short supplier name and monthly saving); "See more" pages on,
-and the consumer can go back and change the bill. Money, numbers and percentages always go
-through the translator.
+Each offer gets an option labelled with its number in the list, its supplier's name (as
+many words as fit) and its monthly saving in whole reais; "See more" pages on, and the
+consumer can go back and change the bill. Money, numbers and percentages always go through
+the translator.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ PAGE_SIZE = 5
 OFFER_PREFIX = "o:"
 MORE, FIRST, HOW, BILL, PLACE = "more", "first", "how", "bill", "place"
 DEMO_MARK = "(demo)"
+# WhatsApp cuts list row titles at 24 characters; buttons elsewhere are roomier.
+LABEL_LIMIT = 24
+# Words a shortened name must not end on ("Sol do" for "Sol do Sertão").
+CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "e", "&"})
+ELLIPSIS = "…"
 
 KIND_NAMES = {
     "subscription": N_("Solar energy subscription"),
@@ -134,10 +140,23 @@ def investment_words(translator: Translator, system: SolarSystem) -> str:
     ).format(price=price, months=system.payback_months)
 
 
-def short_supplier(name: str) -> str:
-    """A supplier's name short enough for a button: its first two words."""
-    words = name.replace(DEMO_MARK, "").split()
-    return " ".join(words[:2]) or name
+def offer_label(translator: Translator, number: int, offer: RankedOffer) -> str:
+    """A button for the offer numbered `number` on the page, unique there thanks to it.
+
+    As many words of the supplier's name as keep it within LABEL_LIMIT, never ending on a
+    connector; a first word too long on its own is cut and marked with an ellipsis.
+    """
+    words = offer.supplier_name.replace(DEMO_MARK, "").split() or [offer.supplier_name]
+    saving = _short_saving(translator, offer)
+    for count in range(len(words), 0, -1):
+        kept = words[:count]
+        while len(kept) > 1 and kept[-1].casefold() in CONNECTORS:
+            kept.pop()
+        label = _label(translator, number, " ".join(kept), saving)
+        if len(label) <= LABEL_LIMIT:
+            return label
+    room = LABEL_LIMIT - len(_label(translator, number, "", saving)) - len(ELLIPSIS)
+    return _label(translator, number, words[0][: max(room, 1)] + ELLIPSIS, saving)
 
 
 def _search(context: AskContext, page: int) -> OfferSearchResult:
@@ -198,7 +217,10 @@ def _saving_words(translator: Translator, offer: RankedOffer) -> str:
 
 def _options(translator: Translator, result: OfferSearchResult, pages: int) -> tuple[Option, ...]:
     _ = translator.gettext
-    options = [_offer_option(translator, offer) for offer in result.offers]
+    options = [
+        Option(f"{OFFER_PREFIX}{offer.offer_id}", offer_label(translator, number, offer))
+        for number, offer in enumerate(result.offers, start=1)
+    ]
     if result.page < pages:
         options.append(Option(MORE, _("See more")))
     elif pages > 1:
@@ -209,18 +231,22 @@ def _options(translator: Translator, result: OfferSearchResult, pages: int) -> t
     return tuple(options)
 
 
-def _offer_option(translator: Translator, offer: RankedOffer) -> Option:
-    supplier = short_supplier(offer.supplier_name)
+def _label(translator: Translator, number: int, supplier: str, saving: str | None) -> str:
+    if saving is None:
+        return translator.gettext("{number}. {supplier}").format(number=number, supplier=supplier)
+    # An en dash, as typesetting separates a name from a figure.
+    return translator.gettext("{number}. {supplier} – {saving}").format(  # noqa: RUF001
+        number=number, supplier=supplier, saving=saving
+    )
+
+
+def _short_saving(translator: Translator, offer: RankedOffer) -> str | None:
+    # Whole reais save room; an offer that saves nothing shows no figure at all (its line
+    # in the list says why), never "R$ 0".
     monthly = offer.monthly_saving_brl
-    if monthly is None:
-        label = supplier
-    elif monthly <= 0:
-        label = translator.gettext("{supplier}: no saving").format(supplier=supplier)
-    else:
-        label = translator.gettext("{supplier}: {saving}/month").format(
-            supplier=supplier, saving=translator.format_money(monthly)
-        )
-    return Option(f"{OFFER_PREFIX}{offer.offer_id}", label)
+    if monthly is None or monthly <= 0:
+        return None
+    return translator.format_money(monthly, centavos=False)
 
 
 def _no_offers(context: AskContext, result: OfferSearchResult) -> Reply:

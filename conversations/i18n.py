@@ -66,10 +66,14 @@ class Translator:
         """The singular or plural translation that fits `count`, by the locale's rules."""
         return self._translations.ngettext(singular, plural, count)
 
-    def format_money(self, amount: Decimal) -> str:
-        """Reais rounded half-up to centavos: `R$ 1.234,56` in pt_BR, `R$ 1,234.56` in en."""
-        rounded = amount.quantize(_CENTAVO, rounding=ROUND_HALF_UP)
-        digits = babel_format_decimal(abs(rounded), format="#,##0.00", locale=self.locale)
+    def format_money(self, amount: Decimal, *, centavos: bool = True) -> str:
+        """Reais rounded half-up to centavos: `R$ 1.234,56` in pt_BR, `R$ 1,234.56` in en.
+
+        Without `centavos`, rounded to whole reais (`R$ 1.235`), where room is short.
+        """
+        quantum, pattern = (_CENTAVO, "#,##0.00") if centavos else (Decimal(1), "#,##0")
+        rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+        digits = babel_format_decimal(abs(rounded), format=pattern, locale=self.locale)
         # Babel would put a no-break space after R$ (and write "BRL" in es); people type and
         # tests compare a plain space, and R$ is what Brazilian bills print in any language.
         return f"-R$ {digits}" if rounded < 0 else f"R$ {digits}"

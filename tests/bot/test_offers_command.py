@@ -210,6 +210,27 @@ def test_human_output_is_a_readable_table(offers: Offers) -> None:
     assert "3 offer(s)." in run.out
 
 
+def test_the_table_names_each_offer_and_marks_demo_once(
+    offers: Offers, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        marked = add_supplier(session, "Luz Fictícia (demo)", is_demo=True)
+        add_offer(session, marked, "LF-12M", discount_pct="12")
+        add_offer(session, marked, "LF-LIVRE", discount_pct="8")
+
+    run = offers("--cep", "60110-000", "--bill", "350")
+
+    rows = [line for line in run.out.splitlines() if "Luz Fictícia" in line]
+    assert [row.split()[:5] for row in rows] == [
+        ["1", "Luz", "Fictícia", "(demo)", "LF-12M"],
+        ["2", "Luz", "Fictícia", "(demo)", "LF-LIVRE"],
+    ]
+    assert "(demo) (demo)" not in run.out
+    assert ["#", "Supplier", "Offer", "Kind"] in [
+        line.split()[:4] for line in run.out.splitlines()
+    ]
+
+
 def test_state_with_several_distributors_lists_them(offers: Offers) -> None:
     run = offers("--cep", "01310-100", "--bill", "350", "--json")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
@@ -10,6 +11,8 @@ import pytest
 
 from bot import terminal
 from bot.cli import main
+from bot.dispatcher import OutgoingMessage
+from conversations.events import Option, Reply
 from conversations.flow import Flow
 from tests.conversations.sample_flow import SAMPLE_FLOW
 
@@ -90,3 +93,14 @@ def test_chat_without_a_consumer_flow_says_so(
 
     assert status == 2
     assert "the consumer flow is not available yet" in capsys.readouterr().err
+
+
+def test_options_that_show_their_number_are_not_numbered_twice() -> None:
+    output = io.StringIO()
+    sender = terminal.TerminalSender(output, as_json=False)
+    options = (Option("o:1", "1. Telhado"), Option("o:2", "2. Sol"), Option("bill", "Mudar"))
+    message = OutgoingMessage(1, "terminal", "me", "reply", Reply("Ofertas", options=options), 1)
+
+    asyncio.run(sender.send(message))
+
+    assert output.getvalue() == "Ofertas\n1. Telhado\n2. Sol\n3. Mudar\n\n"

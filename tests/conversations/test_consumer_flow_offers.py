@@ -26,6 +26,7 @@ from tests.marketplace.factories import add_offer, add_supplier
 from tests.support.consumers import offer_id
 
 PT = translator_for("pt_BR")
+DASH = "\N{EN DASH}"
 FACT_SHEET_FIELDS = [
     "Tipo:",
     "Preço:",
@@ -80,16 +81,18 @@ def test_offers_come_in_one_message_ranked_by_saving(person: Chat) -> None:
     assert "2. Sol Nascente Energia (demo): Assinatura de energia solar" in lines
     assert "4. Vento Alísio Comercializadora (demo): Mercado livre (lista de espera)" in lines
     assert "   economia de R$ 45,93/mês (R$ 551,16/ano) · fidelidade de 12 meses · ★ 4,6" in lines
+    # Numbered as in the list, so unique; whole words within 24 characters, whole reais.
     assert labels(replies[0]) == [
-        "Telhado Limpo: R$ 139,92/mês",
-        "Sol Nascente: R$ 45,93/mês",
-        "Sol Nascente: R$ 30,62/mês",
+        f"1. Telhado {DASH} R$ 140",
+        f"2. Sol Nascente {DASH} R$ 46",
+        f"3. Sol Nascente {DASH} R$ 31",
         # 348.67 kWh: 348.67 * 232.11 / 1000 / 0.75 = 107.91 less 348.67 * 195 / 1000 / 0.75
-        # = 90.65, the two values as shown.
-        "Vento Alísio: R$ 17,26/mês",
+        # = 90.65, the two values as shown: 17.26.
+        f"4. Vento Alísio {DASH} R$ 17",
         "Como você calculou?",
         "Mudar valor da conta",
     ]
+    assert "   economia de R$ 17,26/mês (R$ 207,12/ano) · fidelidade de 24 meses · ★ 4,1" in lines
 
 
 def test_offers_page_on_and_back_to_the_first(
