@@ -103,7 +103,7 @@ def _tariff(translator: Translator, tariff: TariffInUse) -> str:
         text = _("Tariff: TE {te} + TUSD {tusd} = {total} per MWh ({act}, {start} to {end})")
     line = text.format(**parts)
     if not tariff.in_force:
-        line += "\n" + _("This is the latest known tariff: none is in force today.")
+        line += "\n" + _("No tariff is in force today; this is the latest known one.")
     return line
 
 

@@ -8,7 +8,6 @@ back to the list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from conversations.consumer_data import (
@@ -105,7 +104,7 @@ def fact_sheet(translator: Translator, quote: OfferQuote) -> str:
         _("Loyalty: {loyalty}").format(loyalty=_loyalty(translator, terms.loyalty_months)),
         _("Cancellation fee: {fee}").format(fee=_fee(translator, quote)),
         _("Notice period: {notice}").format(notice=_days(translator, terms.notice_days)),
-        _("Starts: {start}").format(start=_start(translator, terms.starts_in_days)),
+        _("Starts: {start}").format(start=_start(translator, terms)),
         _("Readjustment: {rule}").format(rule=terms.readjustment or _("not stated")),
         _("Two bills: {answer}").format(answer=_two_bills(translator, terms)),
         _("Who may sign: {who}").format(who=_who(translator, terms)),
@@ -277,7 +276,17 @@ def _days(translator: Translator, days: int) -> str:
     return translator.ngettext("{days} day", "{days} days", days).format(days=days)
 
 
-def _start(translator: Translator, days: int) -> str:
+def _start(translator: Translator, terms: OfferTerms) -> str:
+    days = terms.starts_in_days
+    if not terms.available_now:
+        # A waitlist cannot start at signing: homes cannot sign until the market opens.
+        if days == 0:
+            return translator.gettext("when the free market opens to homes")
+        return translator.ngettext(
+            "once the free market opens to homes, {days} day after signing",
+            "once the free market opens to homes, {days} days after signing",
+            days,
+        ).format(days=days)
     if days == 0:
         return translator.gettext("right after signing")
     return translator.ngettext(
@@ -296,18 +305,16 @@ def _who(translator: Translator, terms: OfferTerms) -> str:
     _ = translator.gettext
     who = _("{class_name} in {states}").format(
         class_name=_(CLASS_NAMES.get(terms.consumer_class, terms.consumer_class)),
-        states=_listed(terms.states),
+        states=translator.format_list(terms.states),
     )
     if terms.distributors:
-        who = _("{who}, customers of {distributors}").format(
-            who=who, distributors=_listed(terms.distributors)
+        # Each name gets its own article in Portuguese: "clientes da ELEKTRO ou da ENEL SP".
+        of_each = [_("of {distributor}").format(distributor=name) for name in terms.distributors]
+        who = _("{who}, customers {of_distributors}").format(
+            who=who, of_distributors=translator.format_list(of_each, either=True)
         )
     if terms.min_bill_brl > 0:
         who = _("{who}, with a bill of at least {minimum}").format(
             who=who, minimum=translator.format_money(terms.min_bill_brl)
         )
     return who
-
-
-def _listed(names: Sequence[str]) -> str:
-    return ", ".join(names)

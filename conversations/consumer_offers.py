@@ -184,15 +184,20 @@ def _header(translator: Translator, result: OfferSearchResult) -> list[str]:
             ).format(distributor=distributor)
         )
         return lines
+    if estimate.from_bill:
+        summary = _("Estimated consumption: {kwh} kWh a month. Current bill: {bill}.")
+    else:
+        # The consumer gave the kWh: the bill is the figure worked out, not theirs.
+        summary = _("Consumption: {kwh} kWh a month. Estimated bill: {bill}.")
     lines.append(
-        _("Estimated consumption: {kwh} kWh a month. Current bill: {bill}.").format(
+        summary.format(
             kwh=translator.format_number(estimate.kwh, decimals=0),
             bill=translator.format_money(estimate.bill_brl),
         )
     )
     if not estimate.basis.tariff.in_force:
         lines.append(
-            _("Using the latest known tariff ({act}): none is in force today.").format(
+            _("No tariff is in force today; I used the latest known one ({act}).").format(
                 act=estimate.basis.tariff.act
             )
         )

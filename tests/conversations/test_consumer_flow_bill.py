@@ -57,7 +57,7 @@ def test_a_consumption_in_kwh(person: Chat, sessions: sessionmaker[Session], typ
 
     # 250 kWh at ENEL CE in October 2026: 250 x 720.60 / 1000 / 0.75 + 15.00 = R$ 255,20.
     assert replies[0].text.splitlines()[1] == (
-        "Consumo estimado: 250 kWh por mês. Conta atual: R$ 255,20."
+        "Consumo: 250 kWh por mês. Conta estimada: R$ 255,20."
     )
     kept = consumer_of(person, sessions)
     assert (kept.monthly_kwh, kept.bill_brl) == (Decimal("250.0"), Decimal("255.20"))

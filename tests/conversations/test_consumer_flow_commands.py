@@ -108,9 +108,12 @@ def test_the_third_wrong_answer_in_a_row_offers_help(person: Chat, state: str, w
     first, second, third = person.say(wrong), person.say(wrong), person.say(wrong)
 
     assert len(first) == len(second) == 1
-    assert [reply.text for reply in third][1].startswith("Está com dificuldade?")
+    assert [reply.text for reply in third][1] == (
+        'Está com dificuldade? Toque em "Ajuda" para ver o que eu entendo, envie "voltar" para '
+        'mudar a resposta anterior ou "recomeçar" para começar de novo.'
+    )
     assert labels(third[1]) == ["Ajuda"]
-    assert person.tap("/help")[0].text.endswith("cancelar: para por aqui")
+    assert person.tap("/help")[0].text.endswith('"cancelar": para por aqui')
 
 
 @pytest.mark.parametrize("state", STATES)

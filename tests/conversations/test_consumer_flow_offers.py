@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.consumer_fact_sheet import fact_sheet
 from conversations.i18n import translator_for
 from marketplace.bills import BillAmount
 from marketplace.clock import FixedClock
-from marketplace.geography import find_distributor
-from marketplace.offer_terms import OfferQuote, cancellation_fee, quote_offer
+from marketplace.geography import DistributorRef, find_distributor
+from marketplace.offer_terms import OfferQuote, OfferTerms, cancellation_fee, quote_offer
 from tests.conversations.conftest import Chat
 from tests.conversations.consumer_support import (
     FREE_MARKET,
@@ -39,7 +42,7 @@ FACT_SHEET_FIELDS = [
     "Duas contas:",
     "Quem pode contratar:",
 ]
-OFFER_OPTIONS = ["Quero ser contatado", "Como você calculou?", "Voltar às ofertas"]
+OFFER_OPTIONS = ["Quero que entrem em contato", "Como você calculou?", "Voltar às ofertas"]
 
 
 def quote_at_350(sessions: sessionmaker[Session], clock: FixedClock, code: str) -> OfferQuote:
@@ -130,7 +133,8 @@ def test_change_the_bill_from_the_offers(person: Chat) -> None:
     replies = person.say("250 kWh")
 
     assert asked[0].text.startswith("Quanto você paga por mês")
-    assert "Consumo estimado: 250 kWh por mês. Conta atual: R$ 255,20." in replies[0].text
+    # The consumer gave the kWh, so the bill is the estimate, not theirs.
+    assert "Consumo: 250 kWh por mês. Conta estimada: R$ 255,20." in replies[0].text
 
 
 def test_no_offers_says_so_kindly_and_offers_a_way_on(
@@ -175,8 +179,8 @@ def test_the_subscription_fact_sheet(
     ) in sheet
     assert "Fidelidade: 12 meses" in sheet
     assert (
-        "Multa de cancelamento: 20% das faturas da empresa que faltarem na fidelidade; saindo "
-        f"no mês 6: cerca de {PT.format_money(fee)}"
+        "Multa de cancelamento: 20% das faturas da empresa que faltarem na fidelidade; se sair "
+        f"no 6º mês: cerca de {PT.format_money(fee)}"
     ) in sheet
     assert "Aviso prévio: 60 dias" in sheet
     assert "Começa: 75 dias após a assinatura" in sheet
@@ -214,7 +218,7 @@ def test_the_solar_fact_sheet_sizes_the_system(person: Chat) -> None:
     assert field_lines(sheet) == FACT_SHEET_FIELDS
     assert (
         "Preço: R$ 3.600,00 por kWp instalado: para você, 2,77 kWp por R$ 9.975,76, que se "
-        "pagam em cerca de 33 meses"
+        "paga em cerca de 33 meses"
     ) in sheet
     assert (
         "Conta estimada: R$ 43,82 por mês à distribuidora mais R$ 166,26 por mês pelo sistema "
@@ -325,9 +329,74 @@ def test_a_tariff_past_its_window_is_named_the_latest_known(
     explanation = person.go_through(SOLAR, "Como você calculou?")
 
     assert offers[0].text.splitlines()[2] == (
-        "Usando a tarifa mais recente conhecida (REH 3.324/2026): nenhuma está em vigor hoje."
+        "Nenhuma tarifa está em vigor hoje; usei a mais recente (REH 3.324/2026)."
     )
     assert (
-        "Esta é a tarifa mais recente conhecida: nenhuma está em vigor hoje."
+        "Nenhuma tarifa está em vigor hoje; esta é a mais recente."
         in explanation[0].text.splitlines()
     )
+
+
+def terms_of(**changes: Any) -> OfferTerms:
+    terms = OfferTerms(
+        offer_id=1,
+        kind="free_market",
+        title="Mercado livre em São Paulo",
+        supplier_id=1,
+        supplier_name="Paulista Livre",
+        response_hours=24,
+        discount_pct=None,
+        energy_price_rs_mwh=Decimal(250),
+        price_per_kwp_brl=None,
+        loyalty_months=0,
+        cancellation_fee_pct=None,
+        notice_days=0,
+        starts_in_days=0,
+        readjustment="",
+        two_bills=True,
+        consumer_class="residential",
+        min_bill_brl=Decimal(0),
+        states=("SP",),
+        distributors=(),
+    )
+    return dataclasses.replace(terms, **changes)
+
+
+def sheet_of(terms: OfferTerms) -> str:
+    distributor = DistributorRef(1, "ELETROPAULO", "ELETROPAULO METROPOLITANA", "61695227000193")
+    return fact_sheet(PT, OfferQuote(terms, distributor, estimate=None, saving=None))
+
+
+@pytest.mark.parametrize(
+    ("days", "start"),
+    [
+        (0, "Começa: quando o mercado livre abrir para residências"),
+        (180, "Começa: quando o mercado livre abrir para residências, 180 dias após a assinatura"),
+    ],
+)
+def test_a_waitlist_starts_when_the_free_market_opens_to_homes(days: int, start: str) -> None:
+    sheet = sheet_of(terms_of(starts_in_days=days))
+
+    assert start in sheet.splitlines()
+    assert "logo após a assinatura" not in sheet
+
+
+@pytest.mark.parametrize(
+    ("distributors", "who"),
+    [
+        (("ELEKTRO",), "residências em SP, clientes da ELEKTRO"),
+        (("ELEKTRO", "ENEL SP"), "residências em SP, clientes da ELEKTRO ou da ENEL SP"),
+        (
+            ("CPFL", "ELEKTRO", "ENEL SP"),
+            "residências em SP, clientes da CPFL, da ELEKTRO ou da ENEL SP",
+        ),
+    ],
+)
+def test_the_distributors_an_offer_serves_are_joined_with_ou_da(
+    distributors: tuple[str, ...], who: str
+) -> None:
+    sheet = sheet_of(
+        terms_of(kind="subscription", discount_pct=Decimal(10), distributors=distributors)
+    )
+
+    assert f"Quem pode contratar: {who}" in sheet.splitlines()
