@@ -129,11 +129,18 @@ class TerminalSender:
     def _format(self, reply: Reply) -> str:
         if self.as_json:
             options = [{"id": option.id, "label": option.label} for option in reply.options]
-            return json.dumps({"text": reply.text, "options": options}, ensure_ascii=False) + "\n"
-        numbered = [
-            f"{number}. {option.label}\n" for number, option in enumerate(reply.options, 1)
-        ]
-        return reply.text + "\n" + "".join(numbered) + "\n"
+            return json.dumps({"text": reply.text, "options": options}, ensure_ascii=False) + "
+"
+        lines = [reply.text + "
+"]
+        for number, option in enumerate(reply.options, start=1):
+            # Offer buttons carry their list number already ("1. Telhado ...").
+            numbered = option.label.startswith(f"{number}. ")
+            lines.append(f"{option.label}
+" if numbered else f"{number}. {option.label}
+")
+        return "".join(lines) + "
+"
 
 
 class TerminalChat:

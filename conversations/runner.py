@@ -308,10 +308,10 @@ class FlowRunner:
         step = flow.steps[conversation.state]
         commands = _(
             "You can answer the question, or send one of these at any time:\n"
-            "help: this message\n"
-            "back: return to the previous question\n"
-            "restart: start over\n"
-            "cancel: stop here"
+            '"help": this message\n'
+            '"back": return to the previous question\n'
+            '"restart": start over\n'
+            '"cancel": stop here'
         )
         if step.help is None:
             return Reply(commands)
@@ -384,7 +384,7 @@ class FlowRunner:
             tapped = _find_option(conversation.shown, event.option_id)
             if tapped is None:
                 stale = Reply(
-                    _("That button belongs to an earlier question. Here is where we are:")
+                    _("That button belongs to an earlier question. The question now is:")
                 )
                 return TurnResult(replies=[stale]).extend(self._ask(conversation, flow, scope))
             return _Answer(text=tapped.label, option=tapped)
@@ -420,8 +420,8 @@ class FlowRunner:
     def _help_offer(self, scope: TurnScope) -> Reply:
         _ = scope.translator.gettext
         offer = _(
-            "Having trouble? Tap Help to see what I understand, or send back to change your "
-            "previous answer, or restart to begin again."
+            'Having trouble? Tap "Help" to see what I understand, send "back" to change your '
+            'previous answer, or "restart" to begin again.'
         )
         return Reply(offer, options=(Option(id=HELP_OPTION_ID, label=_("Help")),))
 

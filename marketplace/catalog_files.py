@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +54,31 @@ OFFER_COLUMNS = (
 )
 LIST_COLUMNS = ("states", "distributors")
 REQUIRED_COLUMNS = ("supplier_cnpj", "supplier_name", "code", "kind", "title", "states")
+NUMBER_COLUMNS = frozenset(
+    {
+        "supplier_rating",
+        "supplier_rating_count",
+        "supplier_response_hours",
+        "discount_pct",
+        "energy_price_rs_mwh",
+        "price_per_kwp_brl",
+        "loyalty_months",
+        "cancellation_fee_pct",
+        "notice_days",
+        "starts_in_days",
+        "min_bill_brl",
+    }
+)
+BOOLEAN_COLUMNS = frozenset({"supplier_is_demo", "two_bills", "sign_directly", "active"})
+# Spreadsheets write booleans in the language of whoever fills them in; matched casefolded.
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "sim", "s", "verdadeiro"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "não", "nao", "falso"})
+
+# A Brazilian spreadsheet saves `;`-separated files with a decimal comma and dots grouping
+# thousands: "4,5", "1.234,56", "1.234". No field takes three decimal places, so a dot
+# followed by groups of three digits is a thousands separator there.
+_COMMA_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]+")
+_DOT_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+")
 
 
 def excerpt(text: str, limit: int = 60) -> str:
@@ -145,13 +171,15 @@ def read_json_catalog(text: str) -> list[SupplierRecord]:
 def read_csv_catalog(text: str) -> list[SupplierRecord]:
     """Read one offer per row, supplier columns repeated; locations are row numbers.
 
-    The header is row 1. Either `,` or `;` separates the columns (the header decides).
+    The header is row 1. Either `,` or `;` separates the columns (the header decides); a
+    `;`-separated file may write numbers with a decimal comma, as Brazilian spreadsheets do.
+    Booleans may be written as sim/não, verdadeiro/falso, yes/no, true/false, s/n or 1/0.
 
     Raises:
         CatalogFileError: when the CSV is malformed, too long, or its header names unknown
             columns or lacks required ones.
     """
-    rows = _csv_rows(text)
+    rows, delimiter = _csv_rows(text)
     header = [name.strip() for name in rows[0]]
     _check_header(header)
     suppliers: dict[str, SupplierRecord] = {}
@@ -165,11 +193,36 @@ def read_csv_catalog(text: str) -> list[SupplierRecord]:
             suppliers[f"row {number}"] = SupplierRecord(f"row {number}", {}, problem=problem)
             continue
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
-        _add_csv_row(cells, number, suppliers, first_rows)
+        _add_csv_row(_spreadsheet_values(cells, delimiter), number, suppliers, first_rows)
     return list(suppliers.values())
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+def _spreadsheet_values(cells: dict[str, str], delimiter: str) -> dict[str, str]:
+    """Booleans in any accepted word as `true`/`false`; with `;`, Brazilian numbers as `1234.5`.
+
+    Anything else is left as written, for the schema to accept or refuse with its reason.
+    """
+    read = dict(cells)
+    for column, value in cells.items():
+        if column in BOOLEAN_COLUMNS:
+            word = value.casefold()
+            read[column] = (
+                "true" if word in TRUE_WORDS else "false" if word in FALSE_WORDS else value
+            )
+        elif column in NUMBER_COLUMNS and delimiter == ";":
+            read[column] = _brazilian_number(value)
+    return read
+
+
+def _brazilian_number(value: str) -> str:
+    if _COMMA_DECIMAL.fullmatch(value):
+        return value.replace(".", "").replace(",", ".")
+    if _DOT_THOUSANDS.fullmatch(value):
+        return value.replace(".", "")
+    return value
+
+
+def _csv_rows(text: str) -> tuple[list[list[str]], str]:
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise CatalogFileError("the CSV catalog is empty; its first row must be the header")
@@ -180,7 +233,7 @@ def _csv_rows(text: str) -> list[list[str]]:
         raise CatalogFileError(f"the CSV catalog is malformed: {error}") from error
     if len(rows) > MAX_OFFERS + 1:
         raise CatalogFileError(f"the catalog lists more than {MAX_OFFERS} offers")
-    return rows
+    return rows, delimiter
 
 
 def _format_from_extension(path: Path) -> CatalogFormat | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
@@ -15,7 +16,9 @@ from sqlalchemy import func, select
 
 from bot import terminal
 from bot.cli import main
+from bot.dispatcher import OutgoingMessage
 from bot.runtime import open_runtime
+from conversations.events import Option, Reply
 from conversations.flow import Flow
 from marketplace.models import InboundMessage, OutboxMessage
 from marketplace.settings import Settings
@@ -262,3 +265,14 @@ def test_a_reader_that_leaves_ends_the_chat_quietly_with_status_1(
 
     assert done.returncode == 1
     assert done.stderr.decode() == "(conversa gone; continue depois com --user gone)\n"
+
+
+def test_options_that_show_their_number_are_not_numbered_twice() -> None:
+    output = io.StringIO()
+    sender = terminal.TerminalSender(output, as_json=False)
+    options = (Option("o:1", "1. Telhado"), Option("o:2", "2. Sol"), Option("bill", "Mudar"))
+    message = OutgoingMessage(1, "terminal", "me", "reply", Reply("Ofertas", options=options), 1)
+
+    asyncio.run(sender.send(message))
+
+    assert output.getvalue() == "Ofertas\n1. Telhado\n2. Sol\n3. Mudar\n\n"

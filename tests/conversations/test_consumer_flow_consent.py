@@ -92,6 +92,17 @@ def test_a_muddled_answer_is_asked_again(person: Chat, sessions: sessionmaker[Se
     assert consents(sessions) == []
 
 
+def test_help_at_the_consent_asks_for_agreement_plainly(person: Chat) -> None:
+    person.say("oi")
+
+    replies = person.say("ajuda")
+
+    assert replies[0].text.startswith(
+        "Preciso que você concorde que eu guarde suas respostas enquanto comparo as ofertas."
+    )
+    assert '"voltar": volta à pergunta anterior' in replies[0].text
+
+
 def test_declining_ends_politely_and_keeps_nothing_personal(
     person: Chat, sessions: sessionmaker[Session]
 ) -> None:

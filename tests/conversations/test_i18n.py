@@ -66,6 +66,14 @@ def test_numbers_percentages_and_dates_follow_the_locale() -> None:
     assert portuguese.format_date(date(2026, 10, 15)) == "15 de out. de 2026"
 
 
+def test_lists_are_joined_as_the_language_joins_them() -> None:
+    portuguese, spanish = translator_for("pt_BR"), translator_for("es")
+
+    assert portuguese.format_list(["CE", "PE", "BA"]) == "CE, PE e BA"
+    assert portuguese.format_list(["2", "300"], either=True) == "2 ou 300"
+    assert spanish.format_list(["2", "300"], either=True) == "2 o 300"
+
+
 def test_an_instant_is_dated_in_sao_paulo() -> None:
     late_evening_in_brazil = datetime(2026, 10, 16, 1, 30, tzinfo=UTC)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,57 @@ def test_csv_with_semicolons_and_a_byte_order_mark_is_read(tmp_path: Path) -> No
 
     assert records[0].fields["name"] == "Energia de Teste Ltda"
     assert records[0].offers[0].fields["readjustment"] == "IPCA, janeiro"
+
+
+def test_a_semicolon_csv_takes_brazilian_numbers() -> None:
+    offer = solar_fields(price_per_kwp_brl="1.234,56", min_bill_brl="1.500", loyalty_months="12")
+    supplier = supplier_fields(rating="4,5", rating_count="1.200")
+    text = csv_catalog([(supplier, offer)], delimiter=";")
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    assert (record.fields["rating"], record.fields["rating_count"]) == ("4.5", "1200")
+    fields = record.offers[0].fields
+    assert (fields["price_per_kwp_brl"], fields["min_bill_brl"]) == ("1234.56", "1500")
+    assert (fields["loyalty_months"], fields["title"]) == ("12", "Solar no telhado de teste")
+
+
+@pytest.mark.parametrize("written", ["4.200,00", "4200,00", "4.200", "4200", "4200.00"])
+def test_every_brazilian_way_of_writing_a_price_reads_the_same(written: str) -> None:
+    text = csv_catalog([(supplier_fields(), solar_fields(price_per_kwp_brl=written))], ";")
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    assert Decimal(record.offers[0].fields["price_per_kwp_brl"]) == Decimal(4200)
+
+
+def test_a_comma_csv_keeps_its_numbers_as_written() -> None:
+    # With `,` between columns a decimal comma is not expected: the schema judges "4,5".
+    text = csv_catalog([(supplier_fields(rating="4,5"), solar_fields())], delimiter=",")
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    assert record.fields["rating"] == "4,5"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        *[(word, "true") for word in ("sim", "SIM", "s", "Verdadeiro", "yes", "TRUE", "1")],
+        *[(word, "false") for word in ("não", "NÃO", "nao", "N", "falso", "no", "False", "0")],
+        ("talvez", "talvez"),  # left for the schema to refuse
+    ],
+)
+def test_csv_booleans_in_portuguese_or_english(delimiter: str, written: str, read: str) -> None:
+    offer = subscription_fields(sign_directly=written, active=written, two_bills=written)
+    text = csv_catalog([(supplier_fields(is_demo=written), offer)], delimiter=delimiter)
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    fields = record.offers[0].fields
+    assert (fields["sign_directly"], fields["active"], fields["two_bills"]) == (read,) * 3
+    assert record.fields["is_demo"] == read
 
 
 def test_a_misaligned_csv_row_is_reported_alone(tmp_path: Path) -> None:
