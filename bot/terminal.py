@@ -129,18 +129,13 @@ class TerminalSender:
     def _format(self, reply: Reply) -> str:
         if self.as_json:
             options = [{"id": option.id, "label": option.label} for option in reply.options]
-            return json.dumps({"text": reply.text, "options": options}, ensure_ascii=False) + "
-"
-        lines = [reply.text + "
-"]
+            return json.dumps({"text": reply.text, "options": options}, ensure_ascii=False) + "\n"
+        lines = [reply.text + "\n"]
         for number, option in enumerate(reply.options, start=1):
             # Offer buttons carry their list number already ("1. Telhado ...").
             numbered = option.label.startswith(f"{number}. ")
-            lines.append(f"{option.label}
-" if numbered else f"{number}. {option.label}
-")
-        return "".join(lines) + "
-"
+            lines.append(f"{option.label}\n" if numbered else f"{number}. {option.label}\n")
+        return "".join(lines) + "\n"
 
 
 class TerminalChat:
