@@ -238,14 +238,14 @@ def test_asking_again_for_the_same_offer_says_it_exists(
     reach(person, "done")
     person.go_through("Ver outras ofertas", "1")
 
-    replies = person.say("Quero que entrem em contato")
+    replies = person.say("Pedir contato")
 
     assert replies[0].text == (
         f"Você já pediu contato à {TELHADO} sobre esta oferta em 15 de out. de 2026. Ela "
         "costuma responder em até 8 horas."
     )
     assert labels(replies[-1]) == [
-        "Quero que entrem em contato",
+        "Pedir contato",
         "Como você calculou?",
         "Voltar às ofertas",
     ]

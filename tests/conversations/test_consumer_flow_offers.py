@@ -42,7 +42,7 @@ FACT_SHEET_FIELDS = [
     "Duas contas:",
     "Quem pode contratar:",
 ]
-OFFER_OPTIONS = ["Quero que entrem em contato", "Como você calculou?", "Voltar às ofertas"]
+OFFER_OPTIONS = ["Pedir contato", "Como você calculou?", "Voltar às ofertas"]
 
 
 def quote_at_350(sessions: sessionmaker[Session], clock: FixedClock, code: str) -> OfferQuote:

@@ -127,7 +127,7 @@ def test_sentences_around_a_command_word_are_not_commands(text: str) -> None:
 
 
 OFFER_ACTIONS = (
-    Option("contact", "Quero que entrem em contato"),
+    Option("contact", "Pedir contato"),
     Option("explain", "Como você calculou?"),
     Option("back", "Voltar às ofertas"),
 )

@@ -162,7 +162,7 @@ def test_a_stale_button_is_answered_with_the_current_question(
 
     _ = translator_for("pt_BR").gettext
     assert texts(answer) == [
-        _("That button belongs to an earlier question. Here is where we are:"),
+        _("That button belongs to an earlier question. The question now is:"),
         "What is your name?",
     ]
     answered = [
