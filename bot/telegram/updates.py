@@ -80,7 +80,17 @@ def parse_update(data: object) -> Update:
 
     try:
         return Update.de_json(dict(data), None)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    # OverflowError/OSError: a date no clock can hold; RecursionError: replies nested
+    # hundreds deep. Telegram never sends either, so they are malformed, not our failure.
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        OverflowError,
+        OSError,
+        RecursionError,
+    ) as error:
         raise MalformedUpdate(f"not a Telegram update: {type(error).__name__}") from error
 
 

@@ -20,6 +20,8 @@ from conversations.events import InboundEvent, InboundKind
 
 logger = logging.getLogger(__name__)
 
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime holds
+
 BUSINESS_ACCOUNT = "whatsapp_business_account"
 MAX_ID = 120  # inbound_messages.message_id
 MAX_OPTION_ID = 256
@@ -226,8 +228,17 @@ def _incoming(message: _Message, senders: list[_Sender]) -> IncomingMessage | No
         latitude=message.location.latitude if message.location else None,
         longitude=message.location.longitude if message.location else None,
     )
-    written_at = datetime.fromtimestamp(max(message.timestamp, 0), tz=UTC)
+    written_at = _written_at(message.timestamp)
     return IncomingMessage(event, address, written_at, page_request(option_id))
+
+
+def _written_at(timestamp: int) -> datetime:
+    # Meta sends seconds since 1970; a value no calendar can hold is clamped, not fatal,
+    # so one odd message cannot hold back the others of its body.
+    try:
+        return datetime.fromtimestamp(min(max(timestamp, 0), MAX_TIMESTAMP), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return datetime.fromtimestamp(0, tz=UTC)
 
 
 def _sender_of(message: _Message, senders: list[_Sender]) -> _Sender | None:

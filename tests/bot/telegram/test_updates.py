@@ -141,3 +141,29 @@ def test_a_missing_language_leaves_the_locale_to_the_engine() -> None:
 def test_malformed_updates_are_refused(body: Any) -> None:
     with pytest.raises(MalformedUpdate):
         read(body)
+
+
+def _text_update(**message: Any) -> dict[str, Any]:
+    base = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": 1, "type": "private"},
+        "from": {"id": 1, "is_bot": False, "first_name": "A"},
+        "text": "oi",
+    }
+    return {"update_id": 1, "message": {**base, **message}}
+
+
+@pytest.mark.parametrize("date", [10**20, -(10**18), 2**63, 1e300])
+def test_a_date_no_clock_can_hold_is_malformed(date: float) -> None:
+    with pytest.raises(MalformedUpdate):
+        parse_update(_text_update(date=date))
+
+
+def test_replies_nested_hundreds_deep_are_malformed() -> None:
+    nested: dict[str, Any] = _text_update()["message"]
+    for _ in range(800):
+        nested = {**_text_update()["message"], "reply_to_message": nested}
+
+    with pytest.raises(MalformedUpdate):
+        parse_update({"update_id": 1, "message": nested})

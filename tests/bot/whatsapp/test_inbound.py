@@ -152,3 +152,14 @@ def test_messages_without_a_usable_id_sender_or_time_are_malformed(change: dict[
 
     with pytest.raises(MalformedWebhook):
         parse(payload)
+
+
+@pytest.mark.parametrize("timestamp", ["1000000000000", str(10**30), "9000000000000000000"])
+def test_a_timestamp_beyond_any_calendar_is_clamped_not_fatal(timestamp: str) -> None:
+    payload = hooks.incoming(ANA, hooks.text("oi"))
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = timestamp
+
+    [message] = parse(payload).messages
+
+    assert message.event.text == "oi"
+    assert message.written_at.year == 9999
