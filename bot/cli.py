@@ -11,9 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from bot import catalog_command, offers_command, terminal
-from bot.errors import DatabaseNotReady, UsageError
-from bot.runtime import open_runtime
-from marketplace.db import make_engine
+from bot.errors import ConfigurationError, DatabaseNotReady, UsageError
+from bot.runtime import connect, open_runtime
 from marketplace.schema import upgrade_database
 from marketplace.settings import Settings
 
@@ -35,17 +34,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        for problem in error.errors():
+        for problem in error.errors(include_url=False, include_input=False):
             name = ".".join(str(part) for part in problem["loc"]).upper()
-            print(
-                f"connect-energy: invalid configuration: {name}: {problem['msg']}", file=sys.stderr
-            )
+            reason = problem["msg"].removeprefix("Value error, ")
+            print(f"connect-energy: invalid configuration: {name}: {reason}", file=sys.stderr)
         return EXIT_USAGE
     handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
     try:
         return handler(arguments, settings)
     except UsageError as error:
         print(f"connect-energy: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigurationError as error:
+        print(f"connect-energy: invalid configuration: {error}", file=sys.stderr)
         return EXIT_USAGE
     except DatabaseNotReady as error:
         print(f"connect-energy: {error}", file=sys.stderr)
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_db_upgrade(_arguments: argparse.Namespace, settings: Settings) -> int:
     """Apply migrations and refresh the bundled reference data."""
-    engine = make_engine(settings.database_url)
+    engine = connect(settings)
     try:
         report = upgrade_database(engine)
     except OperationalError as error:

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import DatabaseNotReady
+from bot.errors import ConfigurationError, DatabaseNotReady
 from marketplace.clock import Clock, SystemClock
-from marketplace.db import make_engine, make_session_factory
+from marketplace.db import UnusableDatabaseUrl, make_engine, make_session_factory
 from marketplace.schema import needs_preparation, prepare_embedded_database
 from marketplace.settings import Settings
 
@@ -35,7 +35,7 @@ class Runtime:
 def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
     """Connect to the configured database, preparing an empty embedded one on first use."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = connect(settings)
     try:
         if settings.is_embedded:
             prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
@@ -52,3 +52,16 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None
         sessions=make_session_factory(engine),
         clock=clock or SystemClock(),
     )
+
+
+def connect(settings: Settings) -> Engine:
+    """An engine on the configured database, not yet connected.
+
+    Raises:
+        ConfigurationError: `DATABASE_URL` cannot be used (settings let it through only
+            when a driver is missing or the URL was built in code).
+    """
+    try:
+        return make_engine(settings.database_url)
+    except UnusableDatabaseUrl as error:
+        raise ConfigurationError(f"DATABASE_URL cannot be used: {error}") from error

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -25,16 +26,30 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class UnusableDatabaseUrl(ValueError):
+    """A database URL no engine can be made from; the message says why, without the URL."""
+
+
 def make_engine(database_url: str, **options: Any) -> Engine:
-    """Create an engine, tuned for the dialect behind `database_url`."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(
-            database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options
-        )
-        event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
-        return engine
-    return create_engine(database_url, pool_pre_ping=True, **options)
+    """Create an engine, tuned for the dialect behind `database_url`.
+
+    Nothing is connected yet: a database that is down or not a database fails on first use.
+
+    Raises:
+        UnusableDatabaseUrl: the URL does not parse, or its driver is not installed.
+    """
+    try:
+        if database_url.startswith("sqlite"):
+            engine = create_engine(
+                database_url, connect_args={"timeout": 30, "check_same_thread": False}, **options
+            )
+            event.listen(engine, "connect", _configure_sqlite)
+            event.listen(engine, "begin", _begin_immediate)
+            return engine
+        return create_engine(database_url, pool_pre_ping=True, **options)
+    except (ArgumentError, ImportError, ValueError) as error:
+        # The URL may hold a password, so the message names the problem, never the URL.
+        raise UnusableDatabaseUrl(str(error) or type(error).__name__) from error
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

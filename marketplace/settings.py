@@ -8,8 +8,13 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///connect_energy.db"
+# psycopg 3 is the only PostgreSQL driver we ship; SQLite comes with Python.
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+SUPPORTED_DATABASES = "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE"
 # Telegram accepts 1 to 256 of these characters as a webhook's secret_token.
 TELEGRAM_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -74,12 +79,16 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _prefer_psycopg3(cls, value: str) -> str:
+    def _supported_database(cls, value: str) -> str:
         # Plain "postgresql://" would make SQLAlchemy look for psycopg2, which we do not ship.
-        if value.startswith("postgresql://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
-        if value.startswith("postgres://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgres://")
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                value = "postgresql+psycopg://" + value.removeprefix(prefix)
+        url = _parse_database_url(value)
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"the {url.drivername!r} database is not supported; use {SUPPORTED_DATABASES}"
+            )
         return value
 
     @property
@@ -91,7 +100,7 @@ class Settings(BaseSettings):
         """The SQLite file behind the database URL, or None for a server database."""
         if not self.is_embedded:
             return None
-        location = self.database_url.split("///", 1)[-1]
+        location = make_url(self.database_url).database
         if not location or location == ":memory:":
             return None
         return Path(location)
@@ -112,6 +121,16 @@ class Settings(BaseSettings):
             key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
             key_file.chmod(0o600)
         return key_file.read_text(encoding="utf-8").strip()
+
+
+def _parse_database_url(value: str) -> URL:
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
+        raise ValueError(f"not a database URL; use {SUPPORTED_DATABASES}") from error
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"the port must be between 1 and 65535, not {url.port}")
+    return url
 
 
 class MissingSecretKey(RuntimeError):

@@ -1,0 +1,65 @@
+"""The command line facing bad configuration: a plain message and an exit status, never a
+traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.errors import ConfigurationError
+from bot.runtime import connect
+from marketplace.settings import Settings
+
+COMMANDS = [
+    ["db", "upgrade"],
+    ["offers", "--cep", "60110-000", "--bill", "350"],
+    ["catalog", "demo"],
+    ["chat"],
+    ["serve", "--port", "8123"],
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in an empty folder, away from any developer `.env` or database."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "garbage",
+        "",
+        "mysql://x@127.0.0.1/x",
+        "oracle://",
+        "postgresql+psycopg://postgres@[::1:5432/x",
+    ],
+)
+def test_an_unusable_database_url_is_a_configuration_error(
+    url: str,
+    command: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    status = main(command)
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("connect-energy: invalid configuration: DATABASE_URL: ")
+    assert "sqlite:///FILE or postgresql://" in err
+    assert "Traceback" not in err
+
+
+def test_an_engine_that_cannot_be_made_is_a_configuration_error() -> None:
+    # Settings built in code skip validation; the engine guard still answers plainly.
+    settings = Settings.model_construct(database_url="mysql://x@127.0.0.1/x")
+
+    with pytest.raises(ConfigurationError, match="DATABASE_URL cannot be used"):
+        connect(settings)
