@@ -89,6 +89,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"the {url.drivername!r} database is not supported; use {SUPPORTED_DATABASES}"
             )
+        if url.get_backend_name() == "postgresql" and not url.database:
+            # libpq would fall back to a database named after the user, rarely the one meant.
+            raise ValueError(
+                "a PostgreSQL URL must name its database: postgresql://USER@HOST:PORT/DATABASE"
+            )
         return value
 
     @property

@@ -63,3 +63,17 @@ def test_an_engine_that_cannot_be_made_is_a_configuration_error() -> None:
 
     with pytest.raises(ConfigurationError, match="DATABASE_URL cannot be used"):
         connect(settings)
+
+
+def test_a_postgresql_url_without_a_database_is_refused_before_connecting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://")
+
+    status = main(["db", "upgrade"])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "connect-energy: invalid configuration: DATABASE_URL: a PostgreSQL URL must name its "
+        "database: postgresql://USER@HOST:PORT/DATABASE\n"
+    )

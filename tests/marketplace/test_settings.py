@@ -63,3 +63,9 @@ def test_the_sqlite_file_ignores_the_query_string() -> None:
     settings = settings_with(database_url="sqlite:///data/ce.db?timeout=5")
 
     assert str(settings.sqlite_path()) == "data/ce.db"
+
+
+@pytest.mark.parametrize("url", ["postgresql://", "postgresql://postgres@127.0.0.1:5432/"])
+def test_a_postgresql_url_must_name_its_database(url: str) -> None:
+    with pytest.raises(ValidationError, match="a PostgreSQL URL must name its database"):
+        settings_with(database_url=url)
