@@ -31,22 +31,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if arguments.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        for problem in error.errors(include_url=False, include_input=False):
-            name = ".".join(str(part) for part in problem["loc"]).upper()
-            reason = problem["msg"].removeprefix("Value error, ")
-            print(f"connect-energy: invalid configuration: {name}: {reason}", file=sys.stderr)
-        return EXIT_USAGE
     handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
     try:
-        return handler(arguments, settings)
+        return handler(arguments, load_settings())
     except UsageError as error:
         print(f"connect-energy: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ConfigurationError as error:
-        print(f"connect-energy: invalid configuration: {error}", file=sys.stderr)
+        for problem in str(error).splitlines():
+            print(f"connect-energy: invalid configuration: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except DatabaseNotReady as error:
         print(f"connect-energy: {error}", file=sys.stderr)
@@ -57,6 +50,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+
+
+def load_settings() -> Settings:
+    """The settings, from the environment and the `.env` file of the working folder.
+
+    Raises:
+        ConfigurationError: naming each setting that is invalid, one per line, or saying
+            why `.env` cannot be read.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors(include_url=False, include_input=False):
+            name = ".".join(str(part) for part in problem["loc"]).upper()
+            problems.append(f"{name}: {problem['msg'].removeprefix('Value error, ')}")
+        raise ConfigurationError("\n".join(problems)) from error
+    except UnicodeDecodeError as error:
+        # Environment variables are already text, so only the .env file can fail to decode.
+        raise ConfigurationError(".env is not UTF-8 text") from error
+    except OSError as error:
+        raise ConfigurationError(f"cannot read .env: {error.strerror}") from error
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,3 +77,32 @@ def test_a_postgresql_url_without_a_database_is_refused_before_connecting(
         "connect-energy: invalid configuration: DATABASE_URL: a PostgreSQL URL must name its "
         "database: postgresql://USER@HOST:PORT/DATABASE\n"
     )
+
+
+def test_a_dot_env_file_that_is_not_utf8_is_a_configuration_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".env").write_bytes(b"PUBLIC_URL=http://127.0.0.1:8000/\xff\xfe\n")
+
+    status = main(["offers", "--cep", "60110-000", "--bill", "350"])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "connect-energy: invalid configuration: .env is not UTF-8 text\n"
+    )
+
+
+def test_every_invalid_setting_is_named_on_its_own_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "garbage")
+    monkeypatch.setenv("DEFAULT_LOCALE", "xx")
+
+    status = main(["db", "upgrade"])
+
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 2
+    assert [line.split(":")[:3] for line in lines] == [
+        ["connect-energy", " invalid configuration", " DATABASE_URL"],
+        ["connect-energy", " invalid configuration", " DEFAULT_LOCALE"],
+    ]
