@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from bot import catalog_command, offers_command, terminal
 from bot.errors import ConfigurationError, DatabaseNotReady, UsageError
@@ -106,7 +106,7 @@ def run_db_upgrade(_arguments: argparse.Namespace, settings: Settings) -> int:
     engine = connect(settings)
     try:
         report = upgrade_database(engine)
-    except OperationalError as error:
+    except DatabaseError as error:
         raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
     finally:
         engine.dispose()

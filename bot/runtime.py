@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import ConfigurationError, DatabaseNotReady
@@ -43,7 +43,7 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None
             raise DatabaseNotReady(
                 "the database has no schema yet: run `connect-energy db upgrade`"
             )
-    except OperationalError as error:
+    except DatabaseError as error:
         engine.dispose()
         raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
     return Runtime(

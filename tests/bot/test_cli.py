@@ -27,6 +27,11 @@ def clean_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("uvicorn.run", must_not_serve)
+
+
+def must_not_serve(*_arguments: object, **_options: object) -> None:
+    raise AssertionError("serve got as far as starting the server")
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -106,3 +111,17 @@ def test_every_invalid_setting_is_named_on_its_own_line(
         ["connect-energy", " invalid configuration", " DATABASE_URL"],
         ["connect-energy", " invalid configuration", " DEFAULT_LOCALE"],
     ]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_file_that_is_not_a_database_is_refused_plainly(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "connect_energy.db").write_text("garbage\n")
+
+    status = main(command)
+
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "connect-energy: cannot open the database: file is not a database\n"
+    )
