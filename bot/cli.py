@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from bot import catalog_command, offers_command, terminal
 from bot.errors import ConfigurationError, DatabaseNotReady, UsageError
 from bot.runtime import connect, open_runtime
-from marketplace.schema import upgrade_database
+from marketplace.schema import UnknownSchemaVersion, upgrade_database
 from marketplace.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ def run_db_upgrade(_arguments: argparse.Namespace, settings: Settings) -> int:
         report = upgrade_database(engine)
     except DatabaseError as error:
         raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
+    except UnknownSchemaVersion as error:
+        raise DatabaseNotReady(f"the database is not one this release can use: {error}") from error
     finally:
         engine.dispose()
     print(

@@ -12,7 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.errors import ConfigurationError, DatabaseNotReady
 from marketplace.clock import Clock, SystemClock
 from marketplace.db import UnusableDatabaseUrl, make_engine, make_session_factory
-from marketplace.schema import needs_preparation, prepare_embedded_database
+from marketplace.schema import (
+    UnknownSchemaVersion,
+    needs_preparation,
+    prepare_embedded_database,
+)
 from marketplace.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -33,19 +37,20 @@ class Runtime:
 
 
 def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
-    """Connect to the configured database, preparing an empty embedded one on first use."""
+    """Connect to the configured database, preparing an empty embedded one on first use.
+
+    Raises:
+        ConfigurationError: `DATABASE_URL` cannot be used.
+        DatabaseNotReady: the database cannot be opened, or is not ready; the message says
+            what to do.
+    """
     settings = settings or Settings()
     engine = connect(settings)
     try:
-        if settings.is_embedded:
-            prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
-        elif needs_preparation(engine):
-            raise DatabaseNotReady(
-                "the database has no schema yet: run `connect-energy db upgrade`"
-            )
-    except DatabaseError as error:
+        _make_ready(engine, settings)
+    except DatabaseNotReady:
         engine.dispose()
-        raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
+        raise
     return Runtime(
         settings=settings,
         engine=engine,
@@ -65,3 +70,17 @@ def connect(settings: Settings) -> Engine:
         return make_engine(settings.database_url)
     except UnusableDatabaseUrl as error:
         raise ConfigurationError(f"DATABASE_URL cannot be used: {error}") from error
+
+
+def _make_ready(engine: Engine, settings: Settings) -> None:
+    try:
+        if settings.is_embedded:
+            prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
+        elif needs_preparation(engine):
+            raise DatabaseNotReady(
+                "the database has no schema yet: run `connect-energy db upgrade`"
+            )
+    except DatabaseError as error:
+        raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
+    except UnknownSchemaVersion as error:
+        raise DatabaseNotReady(f"the database is not one this release can use: {error}") from error

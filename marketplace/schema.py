@@ -7,6 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
@@ -27,12 +28,23 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+class UnknownSchemaVersion(Exception):
+    """The database records a schema version these migrations do not know."""
+
+
 def upgrade_schema(engine: Engine) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration.
+
+    Raises:
+        UnknownSchemaVersion: the database was migrated by another release, or by hand.
+    """
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        try:
+            command.upgrade(config, "head")
+        except CommandError as error:
+            raise UnknownSchemaVersion(str(error)) from error
 
 
 def upgrade_database(engine: Engine) -> ReferenceDataReport:

@@ -3,6 +3,7 @@ traceback."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,20 @@ def test_a_file_that_is_not_a_database_is_refused_plainly(
     assert capsys.readouterr().err == (
         "connect-energy: cannot open the database: file is not a database\n"
     )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_a_database_from_an_unknown_release_is_refused_plainly(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with sqlite3.connect(tmp_path / "connect_energy.db") as database:
+        database.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        database.execute("INSERT INTO alembic_version VALUES ('from_the_future')")
+    database.close()
+
+    status = main(command)
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err.startswith("connect-energy: the database is not one this release can use: ")
+    assert "'from_the_future'" in err
