@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "terminal"
 PROMPT = "> "
+MAX_USER_LENGTH = 100
 
 
 def register(commands: Any) -> None:
@@ -45,15 +46,32 @@ def run(arguments: argparse.Namespace, settings: Settings) -> int:
     flows = build_flows()
     if CONSUMER_FLOW not in flows:
         raise UsageError("chat: the consumer flow is not available yet")
-    user = arguments.user or f"local-{uuid.uuid4().hex[:12]}"
-    if not 0 < len(user) <= 100:
-        raise UsageError("--user must be 1 to 100 characters")
+    user = check_user(arguments.user) if arguments.user is not None else _new_user()
     runtime = open_runtime(settings)
     try:
         session = TerminalChat(runtime, flows, user=user, as_json=arguments.json)
         return session.run(sys.stdin, sys.stdout)
     finally:
         runtime.close()
+
+
+def check_user(user: str) -> str:
+    """The `--user` id, refused when it is empty, too long, or not plain printable text.
+
+    Raises:
+        UsageError: saying what an id may hold.
+    """
+    # isprintable() is False for control and formatting characters, and for the lone
+    # surrogates Python makes of command-line bytes that are not UTF-8 (`--user $'\xff'`).
+    if not 0 < len(user) <= MAX_USER_LENGTH or not user.isprintable():
+        raise UsageError(
+            f"--user must be 1 to {MAX_USER_LENGTH} printable characters of UTF-8 text"
+        )
+    return user
+
+
+def _new_user() -> str:
+    return f"local-{uuid.uuid4().hex[:12]}"
 
 
 class TerminalSender:

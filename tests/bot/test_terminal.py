@@ -90,3 +90,22 @@ def test_chat_without_a_consumer_flow_says_so(
 
     assert status == 2
     assert "the consumer flow is not available yet" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("with_sample_flow")
+@pytest.mark.parametrize(
+    "user",
+    ["", "x" * 101, "\udcff", "ana\x1b[31m", "ana\nbeto", "ana\u202ebeto"],
+    ids=["empty", "too-long", "not-utf8", "escape", "newline", "bidi-override"],
+)
+def test_a_user_id_that_is_not_plain_text_is_refused(
+    user: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("oi\n"))
+
+    status = main(["chat", "--user", user])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        "connect-energy: --user must be 1 to 100 printable characters of UTF-8 text\n"
+    )
