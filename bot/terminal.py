@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from bot.dispatcher import Dispatcher, OutgoingMessage
 from bot.errors import UsageError
@@ -24,12 +25,15 @@ from conversations.engine import ConversationEngine
 from conversations.errors import ConversationError
 from conversations.events import InboundEvent
 from conversations.flow import Flow
+from conversations.parsing import MAX_TEXT_LENGTH
 from marketplace.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "terminal"
 PROMPT = "> "
+# Room for one character more than the bot reads, even when every one takes four bytes.
+MAX_LINE_BYTES = 4 * (MAX_TEXT_LENGTH + 1)
 MAX_USER_LENGTH = 100
 
 
@@ -147,12 +151,39 @@ class TerminalChat:
 
 def _lines(source: TextIO) -> Iterator[str]:
     if not source.isatty():
-        for line in source:
-            yield line.rstrip("\r\n")
+        # Read the bytes beneath the text layer, so input that is not UTF-8 is ours to handle.
+        raw: BinaryIO | None = getattr(source, "buffer", None)
+        if raw is None:  # already text, such as a StringIO standing in for stdin
+            yield from (line.rstrip("\r\n") for line in source)
+        else:
+            yield from read_lines(raw)
         return
+    if isinstance(source, io.TextIOWrapper):
+        source.reconfigure(errors="replace")  # input() decodes with these settings
     while True:
         try:
             yield input(PROMPT)
         except EOFError:
             print()
+            return
+
+
+def read_lines(stream: BinaryIO, *, limit: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """Each line of `stream` as text, without its line ending.
+
+    Bytes that are not UTF-8 become U+FFFD, which the bot answers like any other text it
+    cannot use. Of a longer line, the first `limit` bytes are kept and the rest is skipped
+    without holding it in memory; what is kept is still too long, so the bot asks for a
+    shorter message.
+    """
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            line = line[:limit]
+            _skip_rest_of_line(stream)
+        yield line.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while chunk := stream.readline(64 * 1024):
+        if chunk.endswith(b"\n"):
             return

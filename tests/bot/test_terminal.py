@@ -5,12 +5,18 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot import terminal
 from bot.cli import main
 from conversations.flow import Flow
+from conversations.parsing import MAX_TEXT_LENGTH
 from tests.conversations.sample_flow import SAMPLE_FLOW
 
 
@@ -109,3 +115,89 @@ def test_a_user_id_that_is_not_plain_text_is_refused(
     assert capsys.readouterr().err == (
         "connect-energy: --user must be 1 to 100 printable characters of UTF-8 text\n"
     )
+
+
+def _chat_bytes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: bytes
+) -> tuple[int, list[dict[str, Any]]]:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    status = main(["chat", "--json"])
+    return status, [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+@pytest.mark.usefixtures("with_sample_flow")
+def test_a_line_that_is_not_utf8_is_asked_again_and_the_chat_goes_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, messages = _chat_bytes(monkeypatch, capsys, b"oi\n\xff\xfe\nsim\n")
+
+    assert status == 0
+    assert len(messages) == 3
+    assert messages[1]["options"] == messages[0]["options"]  # the consent question again
+    assert messages[2]["text"] == "What is your name?"
+
+
+@pytest.mark.usefixtures("with_sample_flow")
+def test_an_endless_line_is_cut_and_asked_to_be_shorter(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, messages = _chat_bytes(monkeypatch, capsys, b"oi\n" + b"x" * 5_000_000 + b"\nsim\n")
+
+    assert status == 0
+    assert len(messages) == 3
+    assert "2.000" in messages[1]["text"]  # "fewer than 2.000 characters", in Portuguese
+    assert messages[2]["text"] == "What is your name?"
+
+
+class CountingStream(io.BytesIO):
+    """A byte stream that remembers the most bytes one read returned."""
+
+    largest_read = 0
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        line = super().readline(size)
+        self.largest_read = max(self.largest_read, len(line))
+        return line
+
+
+def test_reading_lines_holds_a_bounded_part_of_a_long_line() -> None:
+    stream = CountingStream(b"a" * 50_000_000 + b"\nsim\r\n\xffok")
+
+    lines = list(terminal.read_lines(stream))
+
+    assert lines == ["a" * terminal.MAX_LINE_BYTES, "sim", "\ufffdok"]
+    assert stream.largest_read <= 64 * 1024
+
+
+def test_the_part_kept_of_a_long_line_is_too_long_even_in_four_byte_characters() -> None:
+    kept = next(terminal.read_lines(io.BytesIO("😀".encode() * 10_000)))
+
+    assert len(kept) > MAX_TEXT_LENGTH
+
+
+def test_chat_survives_bytes_that_are_not_utf8_under_a_utf8_locale(
+    database_url: str, tmp_path: Path
+) -> None:
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "DATABASE_URL": database_url,
+        "LOAD_DEMO_CATALOG": "false",
+    }
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat", "--json"],
+        input=b"oi\n\xff\xfe\nsim\n",
+        capture_output=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+
+    messages = [json.loads(line) for line in finished.stdout.decode().splitlines()]
+    assert (finished.returncode, finished.stderr) == (0, b"")
+    assert len(messages) == 3
+    assert messages[1]["options"] == messages[0]["options"]
+    assert messages[2]["options"] != messages[0]["options"]
