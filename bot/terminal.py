@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import io
 import json
 import logging
 import sys
+import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO, TextIO
@@ -86,20 +88,31 @@ class TerminalSender:
     def __init__(self, output: TextIO, *, as_json: bool) -> None:
         self.output = output
         self.as_json = as_json
+        # Under LC_ALL=C with UTF-8 mode off, stdout is ASCII and "Olá" cannot be written.
+        self.encoding = codecs.lookup(getattr(output, "encoding", None) or "utf-8").name
+        self.unicode = self.encoding.startswith("utf")
 
     async def send(self, message: OutgoingMessage) -> None:
         """Print one message and flush, so a pipe reader sees it at once."""
         reply = message.reply
         if self.as_json:
             options = [{"id": option.id, "label": option.label} for option in reply.options]
-            line = json.dumps({"text": reply.text, "options": options}, ensure_ascii=False)
-            self.output.write(line + "\n")
+            payload = {"text": reply.text, "options": options}
+            self.output.write(json.dumps(payload, ensure_ascii=not self.unicode) + "\n")
         else:
-            self.output.write(reply.text + "\n")
+            self.output.write(self._writable(reply.text) + "\n")
             for number, option in enumerate(reply.options, start=1):
-                self.output.write(f"{number}. {option.label}\n")
+                self.output.write(f"{number}. {self._writable(option.label)}\n")
             self.output.write("\n")
         self.output.flush()
+
+    def _writable(self, text: str) -> str:
+        if self.unicode:
+            return text
+        # Letters lose their accents ("voce"); what has no plain form becomes "?".
+        plain = unicodedata.normalize("NFKD", text)
+        plain = "".join(char for char in plain if not unicodedata.combining(char))
+        return plain.encode(self.encoding, "replace").decode(self.encoding)
 
 
 class TerminalChat:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
+import locale
 import os
 import subprocess
 import sys
@@ -15,6 +17,8 @@ import pytest
 
 from bot import terminal
 from bot.cli import main
+from bot.dispatcher import OutgoingMessage
+from conversations.events import Option, Reply
 from conversations.flow import Flow
 from conversations.parsing import MAX_TEXT_LENGTH
 from tests.conversations.sample_flow import SAMPLE_FLOW
@@ -175,15 +179,38 @@ def test_the_part_kept_of_a_long_line_is_too_long_even_in_four_byte_characters()
     assert len(kept) > MAX_TEXT_LENGTH
 
 
-def test_chat_survives_bytes_that_are_not_utf8_under_a_utf8_locale(
-    database_url: str, tmp_path: Path
+def _locale_exists(name: str) -> bool:
+    try:
+        locale.setlocale(locale.LC_CTYPE, name)
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_CTYPE, "")
+    return True
+
+
+@pytest.mark.parametrize(
+    "locale_environment",
+    [
+        {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8"},
+        pytest.param(
+            {"LC_ALL": "en_US.UTF-8", "PYTHONUTF8": "0"},
+            marks=pytest.mark.skipif(
+                not _locale_exists("en_US.UTF-8"), reason="no en_US.UTF-8 locale here"
+            ),
+        ),
+        {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},  # ASCII stdio
+    ],
+    ids=["C.UTF-8", "en_US.UTF-8", "C-ascii"],
+)
+def test_chat_survives_bytes_that_are_not_utf8_whatever_the_locale(
+    locale_environment: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
     environment = {
         "PATH": os.environ.get("PATH", ""),
-        "LC_ALL": "C.UTF-8",
-        "PYTHONIOENCODING": "utf-8",
         "DATABASE_URL": database_url,
         "LOAD_DEMO_CATALOG": "false",
+        **locale_environment,
     }
 
     finished = subprocess.run(
@@ -201,3 +228,21 @@ def test_chat_survives_bytes_that_are_not_utf8_under_a_utf8_locale(
     assert len(messages) == 3
     assert messages[1]["options"] == messages[0]["options"]
     assert messages[2]["options"] != messages[0]["options"]
+
+
+@pytest.mark.parametrize(
+    ("as_json", "printed"),
+    [
+        (True, '{"text": "Ol\\u00e1! \\u2600", "options": [{"id": "n", "label": "N\\u00e3o"}]}\n'),
+        (False, "Ola! ?\n1. Nao\n\n"),
+    ],
+)
+def test_an_ascii_terminal_gets_every_message_in_ascii(as_json: bool, printed: str) -> None:
+    raw = io.BytesIO()
+    output = io.TextIOWrapper(raw, encoding="ascii", write_through=True)
+    sender = terminal.TerminalSender(output, as_json=as_json)
+    reply = Reply("Olá! ☀", options=(Option("n", "Não"),))
+
+    asyncio.run(sender.send(OutgoingMessage(1, "terminal", "ana", "reply", reply, attempt=1)))
+
+    assert raw.getvalue().decode("ascii") == printed
