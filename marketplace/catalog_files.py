@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +63,18 @@ def excerpt(text: str, limit: int = 60) -> str:
     return shown + ("..." if len(text) > limit else "")
 
 
+def printable(text: str) -> str:
+    """`text` whole, with control, formatting and undecodable characters shown as escapes.
+
+    For file names in messages: a name may hold terminal escape sequences (`\\x1b[2J`)
+    that must not reach the terminal, yet the person must recognise the name.
+    """
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 class CatalogFileError(ValueError):
     """A catalog file that cannot be read at all; the message says why, in plain words."""
 
@@ -91,16 +105,7 @@ def read_catalog_file(path: Path) -> list[SupplierRecord]:
         CatalogFileError: when the file is missing, too large, not UTF-8 or malformed.
     """
     catalog_format = _format_from_extension(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError as error:
-        raise CatalogFileError(f"{path} is a folder, not a catalog file") from error
-    except FileNotFoundError as error:
-        raise CatalogFileError(f"{path} does not exist") from error
-    except OSError as error:
-        raise CatalogFileError(f"cannot read {path}: {error.strerror}") from error
-    return read_catalog_bytes(data, catalog_format=catalog_format)
+    return read_catalog_bytes(_read_regular_file(path), catalog_format=catalog_format)
 
 
 def read_catalog_bytes(
@@ -188,8 +193,32 @@ def _format_from_extension(path: Path) -> CatalogFormat | None:
     if suffix in (".json", ".csv"):
         return "json" if suffix == ".json" else "csv"
     if suffix:
-        raise CatalogFileError(f"{path.name}: a catalog file ends in .json or .csv")
+        raise CatalogFileError(f"{printable(path.name)}: a catalog file ends in .json or .csv")
     return None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    # A pipe would block the read until someone writes, and a device may never end, so
+    # anything but a regular file is refused: first by name, then on the opened file, in
+    # case the name was swapped in between. O_NONBLOCK keeps even that open from waiting.
+    shown = printable(str(path))
+    try:
+        _check_regular(os.stat(path).st_mode, shown)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(descriptor, "rb") as stream:
+            _check_regular(os.fstat(stream.fileno()).st_mode, shown)
+            return stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError as error:
+        raise CatalogFileError(f"{shown} does not exist") from error
+    except OSError as error:
+        raise CatalogFileError(f"cannot read {shown}: {error.strerror}") from error
+
+
+def _check_regular(mode: int, shown: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise CatalogFileError(f"{shown} is a folder, not a catalog file")
+    if not stat.S_ISREG(mode):
+        raise CatalogFileError(f"{shown} is not a regular file (a pipe, device or socket)")
 
 
 def _decode(data: bytes) -> str:
