@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -67,6 +67,18 @@ def _begin_immediate(connection: Any) -> None:
     # SQLite has no SELECT ... FOR UPDATE; taking the write lock at BEGIN serialises
     # writers, which is what the per-conversation lock needs on the embedded default.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def hold_write_lock(connection: Connection | Session, key: int) -> None:
+    """Wait for the advisory lock `key`, held until the current transaction ends.
+
+    On PostgreSQL this serialises work that reads then writes the same rows (schema
+    upgrades, catalog loads) across processes. SQLite needs nothing more: its transactions
+    begin with BEGIN IMMEDIATE, which already admits one writer at a time.
+    """
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
