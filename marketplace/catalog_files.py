@@ -12,6 +12,7 @@ import io
 import json
 import os
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -236,9 +237,25 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_json(text: str) -> Any:
+    # json keeps the last of repeated keys; a catalog saying two things of one field is
+    # ambiguous, so the objects that repeat one are noted here and refused below.
+    repeats: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def note_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) < len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            repeats[id(found)] = (found, next(key for key, _ in pairs if counts[key] > 1))
+        return found
+
     try:
         # Decimal keeps prices exact; NaN and Infinity are not numbers a catalog can hold.
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        document = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=note_repeats,
+        )
     except json.JSONDecodeError as error:
         raise CatalogFileError(
             f"the catalog is not valid JSON: {error.msg} (line {error.lineno}, "
@@ -246,6 +263,28 @@ def _parse_json(text: str) -> Any:
         ) from error
     except (ValueError, RecursionError) as error:
         raise CatalogFileError(f"the catalog is not usable JSON: {error}") from error
+    if repeats:
+        path, key = _first_repeat(document, {ref: key for ref, (_, key) in repeats.items()})
+        raise CatalogFileError(f"the key {excerpt(key)!r} appears more than once in {path}")
+    return document
+
+
+def _first_repeat(document: Any, repeated_key: dict[int, str]) -> tuple[str, str]:
+    # Depth first, in file order, without recursion: the JSON may nest deeply.
+    pending: list[tuple[str, Any]] = [("the top-level object", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            if id(value) in repeated_key:
+                return path, repeated_key[id(value)]
+            base = "" if path == "the top-level object" else path + "."
+            children = [(f"{base}{excerpt(key)}", item) for key, item in value.items()]
+        elif isinstance(value, list):
+            children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            continue
+        pending.extend(reversed(children))
+    raise AssertionError("a repeated key was noted in an object not in the document")
 
 
 def _refuse_constant(name: str) -> Any:

@@ -147,6 +147,30 @@ def test_a_missing_file_or_a_folder_is_refused(tmp_path: Path) -> None:
         read_catalog_file(folder)
 
 
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (
+            '{"suppliers": [{"cnpj": "A"}], "suppliers": []}',
+            "the key 'suppliers' appears more than once in the top-level object",
+        ),
+        (
+            '{"suppliers": [{"cnpj": "A", "name": "Sol", "cnpj": "B"}]}',
+            "the key 'cnpj' appears more than once in suppliers[0]",
+        ),
+        (
+            '{"suppliers": [{"offers": [{"code": "A"}, {"code": "B", "code": "C"}]}]}',
+            "the key 'code' appears more than once in suppliers[0].offers[1]",
+        ),
+    ],
+)
+def test_a_key_repeated_in_a_json_object_refuses_the_file(text: str, complaint: str) -> None:
+    with pytest.raises(CatalogFileError) as caught:
+        read_catalog_bytes(text.encode(), catalog_format="json")
+
+    assert str(caught.value) == complaint
+
+
 def test_a_device_or_a_socket_is_not_read(tmp_path: Path) -> None:
     with pytest.raises(CatalogFileError, match="is not a regular file"):
         read_catalog_file(Path(os.devnull))
