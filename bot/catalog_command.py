@@ -75,7 +75,7 @@ def run_load(arguments: argparse.Namespace, settings: Settings) -> int:
         runtime.close()
 
     source = printable(path.name)
-    _print_report(source, report)
+    _print_report(source, report, written=loaded)
     if not loaded:
         print(f"connect-energy: catalog load: nothing loaded from {source}", file=sys.stderr)
         return EXIT_NOTHING_LOADED
@@ -102,7 +102,11 @@ def _loaded_anything(records: Sequence[SupplierRecord], report: CatalogLoadRepor
     return report.accepted_suppliers > 0
 
 
-def _print_report(source: str, report: CatalogLoadReport) -> None:
-    print(f"{source}: {report.summary()}")
+def _print_report(source: str, report: CatalogLoadReport, *, written: bool = True) -> None:
+    # The counts say what the load did in its transaction; rolled back, it did nothing.
+    summary = (
+        report.summary() if written else f"nothing was written; {len(report.rejections)} rejected"
+    )
+    print(f"{source}: {summary}")
     for rejection in report.rejections:
         print(f"rejected {rejection.location}: {rejection.reason}", file=sys.stderr)
