@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite:///connect_energy.db"
 # psycopg 3 is the only PostgreSQL driver we ship; SQLite comes with Python.
 SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 SUPPORTED_DATABASES = "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE"
+HTTP_URL_EXAMPLE = "use an absolute http:// or https:// URL, e.g. https://energia.example.com"
 # Telegram accepts 1 to 256 of these characters as a webhook's secret_token.
 TELEGRAM_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -76,6 +78,22 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_api_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("public_url", "telegram_api_url", "whatsapp_api_url", "picpay_api_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        # Links the bot sends and the APIs it calls are built by appending paths to these.
+        try:
+            parts = urlsplit(value)
+            port_ok = parts.port is None or parts.port > 0  # .port raises when malformed
+        except ValueError as error:
+            raise ValueError(f"not a URL ({error}); {HTTP_URL_EXAMPLE}") from error
+        plain = value.isascii() and value.isprintable() and " " not in value
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or not plain:
+            raise ValueError(HTTP_URL_EXAMPLE)
+        if parts.query or parts.fragment:
+            raise ValueError(f"must hold no query or fragment; {HTTP_URL_EXAMPLE}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -69,3 +69,39 @@ def test_the_sqlite_file_ignores_the_query_string() -> None:
 def test_a_postgresql_url_must_name_its_database(url: str) -> None:
     with pytest.raises(ValidationError, match="a PostgreSQL URL must name its database"):
         settings_with(database_url=url)
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://energia.example.com/", "https://energia.example.com"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("https://[2001:db8::1]:8443/ce", "https://[2001:db8::1]:8443/ce"),
+    ],
+)
+def test_public_url_is_an_absolute_http_url_kept_without_its_last_slash(
+    url: str, kept: str
+) -> None:
+    assert settings_with(public_url=url).public_url == kept
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "energia.example.com",
+        "/chat",
+        "ftp://energia.example.com",
+        "javascript:alert(1)",
+        "http://",
+        "http:///path",
+        "http://[::1",
+        "http://energia.example.com:99999",
+        "http://energia example.com",
+        "https://energia.example.com/?next=1",
+        "https://energia.example.com/\x1b[2J",
+    ],
+)
+@pytest.mark.parametrize("name", ["public_url", "telegram_api_url"])
+def test_a_url_setting_that_is_not_an_absolute_http_url_is_refused(name: str, url: str) -> None:
+    with pytest.raises(ValidationError, match="use an absolute http:// or https:// URL"):
+        settings_with(**{name: url})
