@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
@@ -12,9 +13,10 @@ from sqlalchemy.exc import DatabaseError
 
 from bot import catalog_command, offers_command, terminal
 from bot.errors import ConfigurationError, DatabaseNotReady, UsageError
+from bot.listeners import bind_listeners
 from bot.runtime import connect, open_runtime
 from marketplace.schema import UnknownSchemaVersion, upgrade_database
-from marketplace.settings import Settings
+from marketplace.settings import MissingSecretKey, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -125,15 +127,38 @@ def run_serve(arguments: argparse.Namespace, settings: Settings) -> int:
 
     if not 0 < arguments.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {arguments.port}")
+    _check_secret_key(settings)
     open_runtime(settings).close()  # prepare an empty embedded database before workers start
-    uvicorn.run(
-        "webhooks.app:create_app",
-        factory=True,
-        host=arguments.host,
-        port=arguments.port,
-        log_level="info",
-    )
+    listeners = bind_listeners(arguments.host, arguments.port)
+    try:
+        config = uvicorn.Config("webhooks.app:create_app", factory=True, log_level="info")
+        server = uvicorn.Server(config)
+        # Given sockets, uvicorn does not announce where it listens; say it the same way.
+        logging.getLogger("uvicorn.error").info(
+            "Connect Energy running on %s (Press CTRL+C to quit)",
+            ", ".join(_address_of(listener) for listener in listeners),
+        )
+        server.run(sockets=listeners)
+    finally:
+        for listener in listeners:
+            listener.close()
     return EXIT_OK
+
+
+def _check_secret_key(settings: Settings) -> None:
+    try:
+        settings.resolved_secret_key()
+    except MissingSecretKey as error:
+        raise ConfigurationError(str(error)) from error
+    except OSError as error:
+        raise ConfigurationError(
+            f"SECRET_KEY is unset and cannot be kept beside the database: {error.strerror}"
+        ) from error
+
+
+def _address_of(listener: socket.socket) -> str:
+    host, port = listener.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ def clean_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("DATABASE_URL", "SECRET_KEY", "PUBLIC_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("uvicorn.run", must_not_serve)
+    monkeypatch.setattr("uvicorn.Server.run", must_not_serve)
 
 
 def must_not_serve(*_arguments: object, **_options: object) -> None:
