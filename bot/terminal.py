@@ -53,6 +53,9 @@ def run(arguments: argparse.Namespace, settings: Settings) -> int:
     if CONSUMER_FLOW not in flows:
         raise UsageError("chat: the consumer flow is not available yet")
     user = check_user(arguments.user) if arguments.user is not None else _new_user()
+    # Python leaves these None when the shell closed them (`connect-energy chat <&-`).
+    if sys.stdin is None or sys.stdout is None:
+        raise UsageError("chat: standard input and output must be open")
     runtime = open_runtime(settings)
     try:
         session = TerminalChat(runtime, flows, user=user, as_json=arguments.json)

@@ -246,3 +246,17 @@ def test_an_ascii_terminal_gets_every_message_in_ascii(as_json: bool, printed: s
     asyncio.run(sender.send(OutgoingMessage(1, "terminal", "ana", "reply", reply, attempt=1)))
 
     assert raw.getvalue().decode("ascii") == printed
+
+
+@pytest.mark.usefixtures("with_sample_flow")
+@pytest.mark.parametrize("stream", ["sys.stdin", "sys.stdout"])
+def test_chat_with_a_closed_standard_stream_says_so(
+    stream: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("oi\n"))
+    monkeypatch.setattr(stream, None)
+
+    status = main(["chat"])
+
+    assert status == 2
+    assert "chat: standard input and output must be open" in capsys.readouterr().err
