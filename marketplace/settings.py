@@ -147,6 +147,10 @@ class Settings(BaseSettings):
 
 
 def _parse_database_url(value: str) -> URL:
+    if not value.isprintable():  # also lone surrogates: bytes of the environment not UTF-8
+        raise ValueError(
+            f"holds control characters or bytes that are not UTF-8; use {SUPPORTED_DATABASES}"
+        )
     try:
         url = make_url(value)
     except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number

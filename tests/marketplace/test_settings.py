@@ -41,6 +41,8 @@ def test_sqlite_and_postgresql_urls_are_accepted(url: str, expected: str) -> Non
         ("mysql://x@127.0.0.1/x", "'mysql' database is not supported"),
         ("oracle://", "'oracle' database is not supported"),
         ("postgresql+psycopg2://postgres@127.0.0.1/x", "is not supported"),
+        ("postgresql://postgres@127.0.0.1/\udcff", "bytes that are not UTF-8"),
+        ("sqlite:///connect_energy.db\n", "control characters"),
     ],
 )
 def test_a_database_url_we_cannot_use_is_refused_saying_what_is_supported(
