@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pydantic import ValidationError
 from sqlalchemy.exc import DatabaseError
 
-from bot import catalog_command, offers_command, terminal
+from bot import catalog_command, offers_command, supplier_command, terminal
 from bot.errors import ConfigurationError, DatabaseNotReady, UsageError
 from bot.listeners import bind_listeners
 from bot.runtime import connect, open_runtime
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     offers_command.register(commands)
     catalog_command.register(commands)
+    supplier_command.register(commands)
     terminal.register(commands)
     return parser
 

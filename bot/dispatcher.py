@@ -40,6 +40,24 @@ class PermanentSendError(SendError):
     """Delivery will never work (blocked by the user, invalid recipient)."""
 
 
+class ChannelClosed(PermanentSendError):
+    """The channel itself is gone (a terminal whose reader left): expected, not a fault."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a channel did with a message, when it has more to say than "sent".
+
+    `provider_message_id` is the platform's id of what went out, which its delivery
+    statuses name later. `held`: nothing of the message itself went out; it waits until the
+    recipient writes again (WhatsApp's 24-hour window), and the platform's id, if any, is
+    that of what was sent meanwhile.
+    """
+
+    provider_message_id: str | None = None
+    held: bool = False
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
     """One outbox row, as a channel sender receives it."""
@@ -60,8 +78,8 @@ class ChannelSender(Protocol):
         """The channel name, as in `InboundEvent.channel` and outbox rows."""
         ...
 
-    async def send(self, message: OutgoingMessage) -> None:
-        """Deliver one message.
+    async def send(self, message: OutgoingMessage) -> Delivery | None:
+        """Deliver one message; None, or what the platform said about it.
 
         Raises:
             RetryableSendError: try again later.
@@ -77,11 +95,12 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    held: int = 0
 
     @property
     def handled(self) -> int:
         """How many rows this pass dealt with."""
-        return self.sent + self.retried + self.failed
+        return self.sent + self.retried + self.failed + self.held
 
 
 class Dispatcher:
@@ -135,6 +154,8 @@ class Dispatcher:
         A channel that has just written replies may set `wake` to end the pause at once.
         """
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()
             try:
                 report = await self.run_once()
             except Exception:
@@ -142,7 +163,7 @@ class Dispatcher:
                 logger.exception("dispatch pass failed; retrying in %s s", idle_seconds)
                 report = DispatchReport()
             if report.handled == 0:
-                await _rest(stop, wake, idle_seconds)
+                await _pause(stop, wake, idle_seconds)
 
     def _claim(self, channel: str) -> list[ClaimedMessage]:
         with self.sessions.begin() as session:
@@ -179,9 +200,10 @@ class Dispatcher:
             attempt=claimed.attempts + 1,
         )
         try:
-            await sender.send(message)
+            delivery = await sender.send(message) or Delivery()
         except PermanentSendError as error:
-            logger.warning("outbox %s failed for good: %s", claimed.id, type(error).__name__)
+            level = logging.INFO if isinstance(error, ChannelClosed) else logging.WARNING
+            logger.log(level, "outbox %s failed for good: %s", claimed.id, type(error).__name__)
             await asyncio.to_thread(self._mark_failed, claimed.id, str(error), None)
             report.failed += 1
             return None
@@ -201,7 +223,11 @@ class Dispatcher:
             report.retried += 1
             return retry_at
 
-        if not await asyncio.to_thread(self._mark_sent, claimed.id):
+        if delivery.held:
+            await asyncio.to_thread(self._hold, claimed.id, delivery.provider_message_id)
+            report.held += 1
+            return None
+        if not await asyncio.to_thread(self._mark_sent, claimed.id, delivery.provider_message_id):
             logger.warning("outbox %s was sent but its claim had lapsed", claimed.id)
         report.sent += 1
         return None
@@ -212,9 +238,15 @@ class Dispatcher:
             delay = max(delay, timedelta(seconds=error.retry_after))
         return self.clock.now() + delay
 
-    def _mark_sent(self, message_id: int) -> bool:
+    def _mark_sent(self, message_id: int, provider_message_id: str | None) -> bool:
         with self.sessions.begin() as session:
-            return outbox.mark_sent(session, message_id, self.clock.now())
+            return outbox.mark_sent(
+                session, message_id, self.clock.now(), provider_message_id=provider_message_id
+            )
+
+    def _hold(self, message_id: int, provider_message_id: str | None) -> None:
+        with self.sessions.begin() as session:
+            outbox.hold(session, message_id, provider_message_id=provider_message_id)
 
     def _mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> str:
         with self.sessions.begin() as session:
@@ -227,13 +259,12 @@ class Dispatcher:
             outbox.release(session, message_ids, retry_at)
 
 
-async def _rest(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
-    """Wait `seconds`, or less if `stop` or `wake` is set meanwhile; then lower `wake`."""
-    waits = [asyncio.ensure_future(event.wait()) for event in (stop, wake) if event is not None]
-    try:
-        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiting in waits:
-            waiting.cancel()
+async def _pause(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait())]
     if wake is not None:
-        wake.clear()
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -33,10 +33,17 @@ logger = logging.getLogger(__name__)
 
 
 class LeadStatus(StrEnum):
-    """Where a lead stands; a waitlist lead waits for the offer to open to homes."""
+    """Where a lead stands; a waitlist lead waits for the offer to open to homes.
+
+    A new lead waits for the supplier's answer until `respond_by`: accepted or declined by
+    an agent, or missed when the time ran out (marketplace.lead_responses).
+    """
 
     NEW = "new"
     WAITLIST = "waitlist"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    MISSED = "missed"
 
 
 class OfferUnavailable(LookupError):
@@ -72,6 +79,7 @@ class LeadRequest:
     monthly_kwh: Decimal | None
     bill_brl: Decimal | None
     monthly_saving_brl: Decimal | None
+    conversation_id: int | None = None  # where the supplier's answers go back to
 
 
 @dataclass(frozen=True)
@@ -139,12 +147,17 @@ def _open_offer(session: Session, offer_id: int) -> Offer:
 def _insert(session: Session, request: LeadRequest, offer: Offer, now: datetime) -> Lead:
     consent_id = record_share_consent(session, request.consumer_id, offer.supplier_id, now)
     contact = request.contact
+    status = LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST
+    # The supplier's response time runs from now; a waitlist lead has nothing to answer yet.
+    respond_by = (
+        now + timedelta(hours=offer.supplier.response_hours) if status is LeadStatus.NEW else None
+    )
     lead = Lead(
         consumer_id=request.consumer_id,
         offer_id=offer.id,
         supplier_id=offer.supplier_id,
         consent_id=consent_id,
-        status=LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST,
+        status=status,
         contact_name=contact.name,
         contact_phone=contact.phone,
         contact_email=contact.email,
@@ -154,6 +167,8 @@ def _insert(session: Session, request: LeadRequest, offer: Offer, now: datetime)
         bill_brl=_maybe(round_centavos, request.bill_brl),
         monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
         created_at=now,
+        conversation_id=request.conversation_id,
+        respond_by=respond_by,
     )
     session.add(lead)
     session.flush()

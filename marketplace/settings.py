@@ -38,12 +38,27 @@ class Settings(BaseSettings):
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = Field(
+        default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{4,31}$"
+    )
 
     whatsapp_access_token: str | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
     whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = Field(default="v23.0", pattern=r"^v\d+\.\d+$")
+    whatsapp_messages_per_second: float = Field(
+        default=80, gt=0, le=1000, description="Cloud API calls per second from our number."
+    )
+    whatsapp_template_name: str | None = Field(
+        default=None, description="Approved template sent when the 24-hour window is closed."
+    )
+    whatsapp_template_languages: str = Field(
+        default="pt_BR",
+        pattern=r"^[A-Za-z_]{2,10}(,[A-Za-z_]{2,10})*$",
+        description="Languages the template is approved in, comma-separated; first is default.",
+    )
 
     picpay_token: str | None = None
     picpay_seller_token: str | None = None
@@ -66,6 +81,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _without_at(cls, value: str | None) -> str | None:
+        return value.removeprefix("@") if value else None
 
     @field_validator("telegram_webhook_secret")
     @classmethod

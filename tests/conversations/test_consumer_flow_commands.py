@@ -186,4 +186,5 @@ def test_the_flow_speaks_spanish(consumer_engine: ConversationEngine) -> None:
 
 
 def test_every_state_of_the_table_is_reached_by_the_paths() -> None:
-    assert set(PATHS) == set(CONSUMER.steps)
+    # "answer" is reached only by the button of a supplier's question (test_supplier_leads).
+    assert set(PATHS) == set(CONSUMER.steps) - {"answer"}

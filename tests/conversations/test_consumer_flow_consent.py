@@ -162,3 +162,46 @@ def test_after_declining_hi_starts_again(person: Chat, sessions: sessionmaker[Se
     assert len(consents(sessions)) == 1
     with sessions() as session:
         assert session.scalars(select(Conversation.state)).all() == ["cep"]
+
+
+def test_nothing_typed_before_the_consent_is_kept(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.say("oi, sou Zacarias Pereira, cpf 123.456.789-09")
+    person.say("meu telefone é 85 98888-7777")
+
+    with sessions() as session:
+        lines = session.scalars(select(TranscriptEntry.body)).all()
+    assert "Zacarias" not in repr(lines)
+    assert "98888" not in repr(lines)
+    assert lines == []
+
+
+def test_the_transcript_starts_after_the_consent(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.go_through("oi", "Concordo", "60110-000")
+
+    with sessions() as session:
+        said = [
+            line.get("text")
+            for line in session.scalars(select(TranscriptEntry.body)).all()
+            if "message_id" in line
+        ]
+    assert said == ["60110-000"]
+
+
+def test_a_symbol_around_s_is_not_a_consent(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.say("oi")
+
+    person.say("%s")
+
+    assert consents(sessions) == []
+
+
+def test_cancel_forgets_what_was_typed(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.go_through("oi", "Concordo", "60110-000")
+
+    person.say("cancelar")
+
+    assert person.state(sessions).data["values"] == {}
