@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import contextlib
+import io
 import json
 import logging
 import os
 import sys
+import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import select
 
@@ -39,6 +42,7 @@ from conversations.errors import ConversationError
 from conversations.events import InboundEvent, Reply
 from conversations.flow import Flow
 from conversations.i18n import translator_for
+from conversations.parsing import MAX_TEXT_LENGTH
 from marketplace.models import Conversation
 from marketplace.settings import Settings
 
@@ -51,6 +55,8 @@ EXIT_OK = 0
 EXIT_OUTPUT_CLOSED = 1
 MAX_USER = 100
 LAST_TURN_LINES = 20  # enough to hold the bot's last answer, however many messages it had
+# Room for one character more than the bot reads, even when every one takes four bytes.
+MAX_LINE_BYTES = 4 * (MAX_TEXT_LENGTH + 1)
 
 
 def register(commands: Any) -> None:
@@ -67,6 +73,9 @@ def run(arguments: argparse.Namespace, settings: Settings) -> int:
     if CONSUMER_FLOW not in flows:
         raise UsageError("chat: the consumer flow is not available yet")
     user = _user(arguments.user)
+    # Python leaves these None when the shell closed them (`connect-energy chat <&-`).
+    if sys.stdin is None or sys.stdout is None:
+        raise UsageError("chat: standard input and output must be open")
     runtime = open_runtime(settings)
     try:
         session = TerminalChat(runtime, flows, user=user, as_json=arguments.json)
@@ -106,6 +115,9 @@ class TerminalSender:
         self.output = output
         self.as_json = as_json
         self.closed = False
+        # Under LC_ALL=C with UTF-8 mode off, stdout is ASCII and "Olá" cannot be written.
+        self.encoding = codecs.lookup(getattr(output, "encoding", None) or "utf-8").name
+        self.unicode = self.encoding.startswith("utf")
 
     async def send(self, message: OutgoingMessage) -> None:
         """Print one message from the outbox."""
@@ -129,13 +141,23 @@ class TerminalSender:
     def _format(self, reply: Reply) -> str:
         if self.as_json:
             options = [{"id": option.id, "label": option.label} for option in reply.options]
-            return json.dumps({"text": reply.text, "options": options}, ensure_ascii=False) + "\n"
-        lines = [reply.text + "\n"]
+            payload = {"text": reply.text, "options": options}
+            return json.dumps(payload, ensure_ascii=not self.unicode) + "\n"
+        lines = [self._writable(reply.text) + "\n"]
         for number, option in enumerate(reply.options, start=1):
+            label = self._writable(option.label)
             # Offer buttons carry their list number already ("1. Telhado ...").
-            numbered = option.label.startswith(f"{number}. ")
-            lines.append(f"{option.label}\n" if numbered else f"{number}. {option.label}\n")
+            numbered = label.startswith(f"{number}. ")
+            lines.append(f"{label}\n" if numbered else f"{number}. {label}\n")
         return "".join(lines) + "\n"
+
+    def _writable(self, text: str) -> str:
+        if self.unicode:
+            return text
+        # Letters lose their accents ("voce"); what has no plain form becomes "?".
+        plain = unicodedata.normalize("NFKD", text)
+        plain = "".join(char for char in plain if not unicodedata.combining(char))
+        return plain.encode(self.encoding, "replace").decode(self.encoding)
 
 
 class TerminalChat:
@@ -236,12 +258,39 @@ class TerminalChat:
 
 def _lines(source: TextIO) -> Iterator[str]:
     if not source.isatty():
-        for line in source:
-            yield line.rstrip("\r\n")
+        # Read the bytes beneath the text layer, so input that is not UTF-8 is ours to handle.
+        raw: BinaryIO | None = getattr(source, "buffer", None)
+        if raw is None:  # already text, such as a StringIO standing in for stdin
+            yield from (line.rstrip("\r\n") for line in source)
+        else:
+            yield from read_lines(raw)
         return
+    if isinstance(source, io.TextIOWrapper):
+        source.reconfigure(errors="replace")  # input() decodes with these settings
     while True:
         try:
             yield input(PROMPT)
         except EOFError:
             print()
+            return
+
+
+def read_lines(stream: BinaryIO, *, limit: int = MAX_LINE_BYTES) -> Iterator[str]:
+    """Each line of `stream` as text, without its line ending.
+
+    Bytes that are not UTF-8 become U+FFFD, which the bot answers like any other text it
+    cannot use. Of a longer line, the first `limit` bytes are kept and the rest is skipped
+    without holding it in memory; what is kept is still too long, so the bot asks for a
+    shorter message.
+    """
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            line = line[:limit]
+            _skip_rest_of_line(stream)
+        yield line.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while chunk := stream.readline(64 * 1024):
+        if chunk.endswith(b"\n"):
             return

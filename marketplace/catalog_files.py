@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -87,6 +90,18 @@ def excerpt(text: str, limit: int = 60) -> str:
     return shown + ("..." if len(text) > limit else "")
 
 
+def printable(text: str) -> str:
+    """`text` whole, with control, formatting and undecodable characters shown as escapes.
+
+    For file names in messages: a name may hold terminal escape sequences (`\\x1b[2J`)
+    that must not reach the terminal, yet the person must recognise the name.
+    """
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 class CatalogFileError(ValueError):
     """A catalog file that cannot be read at all; the message says why, in plain words."""
 
@@ -117,16 +132,7 @@ def read_catalog_file(path: Path) -> list[SupplierRecord]:
         CatalogFileError: when the file is missing, too large, not UTF-8 or malformed.
     """
     catalog_format = _format_from_extension(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError as error:
-        raise CatalogFileError(f"{path} is a folder, not a catalog file") from error
-    except FileNotFoundError as error:
-        raise CatalogFileError(f"{path} does not exist") from error
-    except OSError as error:
-        raise CatalogFileError(f"cannot read {path}: {error.strerror}") from error
-    return read_catalog_bytes(data, catalog_format=catalog_format)
+    return read_catalog_bytes(_read_regular_file(path), catalog_format=catalog_format)
 
 
 def read_catalog_bytes(
@@ -241,8 +247,32 @@ def _format_from_extension(path: Path) -> CatalogFormat | None:
     if suffix in (".json", ".csv"):
         return "json" if suffix == ".json" else "csv"
     if suffix:
-        raise CatalogFileError(f"{path.name}: a catalog file ends in .json or .csv")
+        raise CatalogFileError(f"{printable(path.name)}: a catalog file ends in .json or .csv")
     return None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    # A pipe would block the read until someone writes, and a device may never end, so
+    # anything but a regular file is refused: first by name, then on the opened file, in
+    # case the name was swapped in between. O_NONBLOCK keeps even that open from waiting.
+    shown = printable(str(path))
+    try:
+        _check_regular(os.stat(path).st_mode, shown)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(descriptor, "rb") as stream:
+            _check_regular(os.fstat(stream.fileno()).st_mode, shown)
+            return stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError as error:
+        raise CatalogFileError(f"{shown} does not exist") from error
+    except OSError as error:
+        raise CatalogFileError(f"cannot read {shown}: {error.strerror}") from error
+
+
+def _check_regular(mode: int, shown: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise CatalogFileError(f"{shown} is a folder, not a catalog file")
+    if not stat.S_ISREG(mode):
+        raise CatalogFileError(f"{shown} is not a regular file (a pipe, device or socket)")
 
 
 def _decode(data: bytes) -> str:
@@ -260,9 +290,25 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_json(text: str) -> Any:
+    # json keeps the last of repeated keys; a catalog saying two things of one field is
+    # ambiguous, so the objects that repeat one are noted here and refused below.
+    repeats: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def note_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) < len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            repeats[id(found)] = (found, next(key for key, _ in pairs if counts[key] > 1))
+        return found
+
     try:
         # Decimal keeps prices exact; NaN and Infinity are not numbers a catalog can hold.
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        document = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=note_repeats,
+        )
     except json.JSONDecodeError as error:
         raise CatalogFileError(
             f"the catalog is not valid JSON: {error.msg} (line {error.lineno}, "
@@ -270,6 +316,28 @@ def _parse_json(text: str) -> Any:
         ) from error
     except (ValueError, RecursionError) as error:
         raise CatalogFileError(f"the catalog is not usable JSON: {error}") from error
+    if repeats:
+        path, key = _first_repeat(document, {ref: key for ref, (_, key) in repeats.items()})
+        raise CatalogFileError(f"the key {excerpt(key)!r} appears more than once in {path}")
+    return document
+
+
+def _first_repeat(document: Any, repeated_key: dict[int, str]) -> tuple[str, str]:
+    # Depth first, in file order, without recursion: the JSON may nest deeply.
+    pending: list[tuple[str, Any]] = [("the top-level object", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            if id(value) in repeated_key:
+                return path, repeated_key[id(value)]
+            base = "" if path == "the top-level object" else path + "."
+            children = [(f"{base}{excerpt(key)}", item) for key, item in value.items()]
+        elif isinstance(value, list):
+            children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            continue
+        pending.extend(reversed(children))
+    raise AssertionError("a repeated key was noted in an object not in the document")
 
 
 def _refuse_constant(name: str) -> Any:

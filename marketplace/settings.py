@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///connect_energy.db"
+# psycopg 3 is the only PostgreSQL driver we ship; SQLite comes with Python.
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+SUPPORTED_DATABASES = "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE"
+HTTP_URL_EXAMPLE = "use an absolute http:// or https:// URL, e.g. https://energia.example.com"
 # Telegram accepts 1 to 256 of these characters as a webhook's secret_token.
 TELEGRAM_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -92,14 +99,39 @@ class Settings(BaseSettings):
     def _strip_api_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @field_validator("public_url", "telegram_api_url", "whatsapp_api_url", "picpay_api_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        # Links the bot sends and the APIs it calls are built by appending paths to these.
+        try:
+            parts = urlsplit(value)
+            port_ok = parts.port is None or parts.port > 0  # .port raises when malformed
+        except ValueError as error:
+            raise ValueError(f"not a URL ({error}); {HTTP_URL_EXAMPLE}") from error
+        plain = value.isascii() and value.isprintable() and " " not in value
+        if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or not plain:
+            raise ValueError(HTTP_URL_EXAMPLE)
+        if parts.query or parts.fragment:
+            raise ValueError(f"must hold no query or fragment; {HTTP_URL_EXAMPLE}")
+        return value
+
     @field_validator("database_url")
     @classmethod
-    def _prefer_psycopg3(cls, value: str) -> str:
+    def _supported_database(cls, value: str) -> str:
         # Plain "postgresql://" would make SQLAlchemy look for psycopg2, which we do not ship.
-        if value.startswith("postgresql://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
-        if value.startswith("postgres://"):
-            return "postgresql+psycopg://" + value.removeprefix("postgres://")
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                value = "postgresql+psycopg://" + value.removeprefix(prefix)
+        url = _parse_database_url(value)
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ValueError(
+                f"the {url.drivername!r} database is not supported; use {SUPPORTED_DATABASES}"
+            )
+        if url.get_backend_name() == "postgresql" and not url.database:
+            # libpq would fall back to a database named after the user, rarely the one meant.
+            raise ValueError(
+                "a PostgreSQL URL must name its database: postgresql://USER@HOST:PORT/DATABASE"
+            )
         return value
 
     @property
@@ -111,7 +143,7 @@ class Settings(BaseSettings):
         """The SQLite file behind the database URL, or None for a server database."""
         if not self.is_embedded:
             return None
-        location = self.database_url.split("///", 1)[-1]
+        location = make_url(self.database_url).database
         if not location or location == ":memory:":
             return None
         return Path(location)
@@ -132,6 +164,20 @@ class Settings(BaseSettings):
             key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
             key_file.chmod(0o600)
         return key_file.read_text(encoding="utf-8").strip()
+
+
+def _parse_database_url(value: str) -> URL:
+    if not value.isprintable():  # also lone surrogates: bytes of the environment not UTF-8
+        raise ValueError(
+            f"holds control characters or bytes that are not UTF-8; use {SUPPORTED_DATABASES}"
+        )
+    try:
+        url = make_url(value)
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is not a number
+        raise ValueError(f"not a database URL; use {SUPPORTED_DATABASES}") from error
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"the port must be between 1 and 65535, not {url.port}")
+    return url
 
 
 class MissingSecretKey(RuntimeError):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +16,7 @@ from marketplace import catalog_files
 from marketplace.catalog_files import (
     MAX_FILE_BYTES,
     CatalogFileError,
+    printable,
     read_catalog_bytes,
     read_catalog_file,
 )
@@ -192,6 +197,71 @@ def test_a_missing_file_or_a_folder_is_refused(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(CatalogFileError, match="is a folder"):
         read_catalog_file(folder)
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (
+            '{"suppliers": [{"cnpj": "A"}], "suppliers": []}',
+            "the key 'suppliers' appears more than once in the top-level object",
+        ),
+        (
+            '{"suppliers": [{"cnpj": "A", "name": "Sol", "cnpj": "B"}]}',
+            "the key 'cnpj' appears more than once in suppliers[0]",
+        ),
+        (
+            '{"suppliers": [{"offers": [{"code": "A"}, {"code": "B", "code": "C"}]}]}',
+            "the key 'code' appears more than once in suppliers[0].offers[1]",
+        ),
+    ],
+)
+def test_a_key_repeated_in_a_json_object_refuses_the_file(text: str, complaint: str) -> None:
+    with pytest.raises(CatalogFileError) as caught:
+        read_catalog_bytes(text.encode(), catalog_format="json")
+
+    assert str(caught.value) == complaint
+
+
+def test_a_device_or_a_socket_is_not_read(tmp_path: Path) -> None:
+    with pytest.raises(CatalogFileError, match="is not a regular file"):
+        read_catalog_file(Path(os.devnull))
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tmp_path / "s.json"))
+        with pytest.raises(CatalogFileError, match=r"s\.json is not a regular file"):
+            read_catalog_file(tmp_path / "s.json")
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # In a child process, so a regression hangs that child for a while, not the suite.
+    pipe = tmp_path / "offers.json"
+    os.mkfifo(pipe)
+    environment = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": "sqlite:///unused.db"}
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "load", "offers.json"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode == 2
+    assert finished.stderr.decode() == (
+        "connect-energy: catalog load: offers.json is not a regular file (a pipe, device or "
+        "socket)\n"
+    )
+
+
+def test_names_in_messages_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    name = "\x1b[2J\u202eoffers\udcff.json"
+
+    with pytest.raises(CatalogFileError) as caught:
+        read_catalog_file(tmp_path / name)
+
+    assert str(caught.value).endswith("\\x1b[2J\\u202eoffers\\udcff.json does not exist")
+    assert printable("Sol do Sertão\tEnergia") == "Sol do Sertão\\tEnergia"
 
 
 def test_json_numbers_are_read_as_exact_decimals() -> None:
