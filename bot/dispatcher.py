@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,9 @@ from marketplace.clock import Clock
 from marketplace.outbox import ClaimedMessage
 
 logger = logging.getLogger(__name__)
+
+Part = TypeVar("Part")
+Result = TypeVar("Result")
 
 
 class SendError(Exception):
@@ -58,9 +62,18 @@ class Delivery:
     held: bool = False
 
 
+async def _unrecorded(parts_sent: int) -> None:
+    """Keep no count of delivered parts (a message built outside the dispatcher)."""
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One outbox row, as a channel sender receives it."""
+    """One outbox row, as a channel sender receives it.
+
+    A sender that delivers the row as several platform messages skips the first
+    `parts_sent`, delivered by earlier attempts, and awaits `record_parts(n)` once the first
+    n are delivered, so that a retry resumes where this attempt stopped (`send_parts`).
+    """
 
     outbox_id: int
     channel: str
@@ -68,6 +81,26 @@ class OutgoingMessage:
     kind: str
     reply: Reply
     attempt: int  # 1 for the first try
+    parts_sent: int = 0
+    record_parts: Callable[[int], Awaitable[None]] = _unrecorded
+
+
+async def send_parts(
+    message: OutgoingMessage,
+    parts: Sequence[Part],
+    send: Callable[[Part, int], Awaitable[Result]],
+) -> Result | None:
+    """Send the parts of `message` not yet delivered, in order, recording each one.
+
+    `send(part, number)` delivers one part; `number` counts the parts of this attempt from
+    0, so a sender can treat the first call differently. Returns what the last call did,
+    None when every part had gone out before.
+    """
+    result: Result | None = None
+    for number, part in enumerate(parts[message.parts_sent :]):
+        result = await send(part, number)
+        await message.record_parts(message.parts_sent + number + 1)
+    return result
 
 
 class ChannelSender(Protocol):
@@ -198,6 +231,8 @@ class Dispatcher:
             kind=claimed.kind,
             reply=Reply.from_payload(claimed.payload),
             attempt=claimed.attempts + 1,
+            parts_sent=claimed.parts_sent,
+            record_parts=partial(self._record_parts, claimed.id),
         )
         try:
             delivery = await sender.send(message) or Delivery()
@@ -237,6 +272,13 @@ class Dispatcher:
         if isinstance(error, RetryableSendError) and error.retry_after is not None:
             delay = max(delay, timedelta(seconds=error.retry_after))
         return self.clock.now() + delay
+
+    async def _record_parts(self, message_id: int, parts_sent: int) -> None:
+        await asyncio.to_thread(self._note_parts_sent, message_id, parts_sent)
+
+    def _note_parts_sent(self, message_id: int, parts_sent: int) -> None:
+        with self.sessions.begin() as session:
+            outbox.note_parts_sent(session, message_id, parts_sent)
 
     def _mark_sent(self, message_id: int, provider_message_id: str | None) -> bool:
         with self.sessions.begin() as session:

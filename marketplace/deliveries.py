@@ -80,12 +80,15 @@ def requeue(
     """Send a row reported as failed again at `retry_at`; False unless it was `sent`.
 
     `needs_template`: the platform refused it outside its service window, so the channel
-    must send an approved template first.
+    must send an approved template first. The row goes out whole again: statuses name only
+    its last part, so whether the earlier ones arrived is not known.
     """
     result = session.connection().execute(
         update(_outbox)
         .where(_outbox.c.id == message_id, _outbox.c.status == SENT)
-        .values(status=PENDING, next_attempt_at=retry_at, needs_template=needs_template)
+        .values(
+            status=PENDING, next_attempt_at=retry_at, needs_template=needs_template, parts_sent=0
+        )
     )
     return result.rowcount == 1
 

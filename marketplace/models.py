@@ -425,6 +425,9 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(Document)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # How many of the platform messages this row becomes were delivered (a long reply goes
+    # out in parts): a retry resumes after them instead of sending them again.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(Timestamp())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp())

@@ -6,6 +6,10 @@ dispatcher that dies mid-send leaves a `sending` row whose lease runs out; it is
 again, so a crash delays a message but never loses it. A channel that may only write to
 people who wrote recently (WhatsApp's 24-hour window) parks a row as `held` until the
 person writes again.
+
+A row may go out as several platform messages (a long reply in parts). `parts_sent` counts
+those delivered, each recorded as it goes, so a retry resumes after them and no part is
+sent twice.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class ClaimedMessage:
     payload: dict[str, Any]
     attempts: int
     conversation_id: int | None
+    parts_sent: int = 0
 
 
 def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime) -> list[int]:
@@ -76,6 +81,7 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
     fresh = {
         "status": PENDING,
         "attempts": 0,
+        "parts_sent": 0,
         "next_attempt_at": now,
         "created_at": now,
         "needs_template": False,
@@ -140,9 +146,27 @@ def claim_due(
             payload=row.payload,
             attempts=row.attempts,
             conversation_id=row.conversation_id,
+            parts_sent=row.parts_sent,
         )
         for row in rows
     ]
+
+
+def note_parts_sent(session: Session, message_id: int, parts_sent: int) -> bool:
+    """Record that the first `parts_sent` parts of a claimed row were delivered.
+
+    The count only grows; False when the row is not claimed or already counted that far.
+    """
+    result = session.connection().execute(
+        update(_outbox)
+        .where(
+            _outbox.c.id == message_id,
+            _outbox.c.status == SENDING,
+            _outbox.c.parts_sent < parts_sent,
+        )
+        .values(parts_sent=parts_sent)
+    )
+    return result.rowcount == 1
 
 
 def mark_sent(

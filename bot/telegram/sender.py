@@ -7,6 +7,9 @@
 | 400 "message is not modified" | counts the message as sent |
 | any other 400 | gives up on the message: the same request would fail again |
 | network error, timeout, 5xx | tries again with backoff, until the outbox gives up |
+
+A reply over 4096 characters goes out in parts; a retry resumes after the parts already
+delivered (`bot.dispatcher.send_parts`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.dispatcher import OutgoingMessage, PermanentSendError, RetryableSendError
+from bot.dispatcher import OutgoingMessage, PermanentSendError, RetryableSendError, send_parts
 from bot.telegram import CHANNEL
 from bot.telegram.ratelimit import RateLimiter, Sleep
 from bot.telegram.render import TelegramMessage, render_reply
@@ -44,8 +47,8 @@ warnings.filterwarnings(
 )
 
 NOT_MODIFIED = "message is not modified"
-# A long reply goes out in parts; a short flood wait on a later part is sat out here, so
-# the parts already delivered are not sent again by a retry of the whole row.
+# A short flood wait on a later part of a long reply is sat out here: a retry of the row
+# would resume at that part too, but only after the outbox's backoff.
 MAX_WAIT_IN_PLACE = 10.0
 MAX_WAITS_IN_PLACE = 3
 
@@ -76,11 +79,14 @@ class TelegramSender:
             PermanentSendError: Telegram refused the message or the chat for good.
         """
         chat_id = _chat_id(message.recipient)
-        for index, part in enumerate(render_reply(message.reply)):
-            if index == 0:
+
+        async def send(part: TelegramMessage, number: int) -> None:
+            if number == 0:
                 await self._send_part(chat_id, part, message)
             else:
                 await self._send_later_part(chat_id, part, message)
+
+        await send_parts(message, render_reply(message.reply), send)
 
     async def _send_later_part(
         self, chat_id: int, part: TelegramMessage, message: OutgoingMessage

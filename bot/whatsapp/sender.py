@@ -16,7 +16,13 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.dispatcher import Delivery, OutgoingMessage, PermanentSendError, RetryableSendError
+from bot.dispatcher import (
+    Delivery,
+    OutgoingMessage,
+    PermanentSendError,
+    RetryableSendError,
+    send_parts,
+)
 from bot.whatsapp import CHANNEL
 from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.errors import GraphApiError, Remedy, WhatsAppUnavailable
@@ -106,10 +112,13 @@ class WhatsAppSender:
             outbox_id=message.outbox_id,
             translator=translator_for(reach.locale if reach else DEFAULT_LOCALE),
         )
-        wamid: str | None = None
+
+        async def post(body: dict[str, object], number: int) -> str:
+            return await self._post(body)
+
         try:
-            for body in bodies:
-                wamid = await self._post(body)
+            # A retry resumes after the parts already delivered; the row's wamid is its last.
+            wamid = await send_parts(message, bodies, post)
         except GraphApiError as error:
             if error.remedy is Remedy.TEMPLATE:
                 return await self._instead_template(message, situation)

@@ -51,6 +51,7 @@ class RecordedRequest:
 class _Failure:
     code: int
     to: str | None
+    skip: int = 0  # good answers to give first
 
 
 @dataclass
@@ -89,10 +90,15 @@ class FakeGraphApi:
             self._server.shutdown()
             self._server.server_close()
 
-    def fail_next(self, code: int, *, times: int = 1, to: str | None = None) -> None:
-        """Answer the next `times` sends (to `to` only, if given) with Meta's error `code`."""
+    def fail_next(
+        self, code: int, *, times: int = 1, to: str | None = None, skip: int = 0
+    ) -> None:
+        """Answer the next `times` sends (to `to` only, if given) with Meta's error `code`.
+
+        `skip`: let that many sends through first.
+        """
         with self._lock:
-            self._failures.extend(_Failure(code, to) for _ in range(times))
+            self._failures.extend(_Failure(code, to, skip) for _ in range(times))
 
     def accepted(self, to: str | None = None) -> list[dict[str, Any]]:
         """Bodies answered with success, in order (those to `to` only, if given)."""
@@ -173,6 +179,9 @@ class FakeGraphApi:
     def _next_failure(self, to: str) -> int | None:
         for failure in self._failures:
             if failure.to is None or failure.to == to:
+                if failure.skip > 0:
+                    failure.skip -= 1
+                    return None
                 self._failures.remove(failure)
                 return failure.code
         return None

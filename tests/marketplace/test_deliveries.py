@@ -79,6 +79,23 @@ def test_a_failed_report_requeues_a_sent_row_once(
     assert row.next_attempt_at == later
 
 
+def test_a_requeued_row_goes_out_whole_again(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with sessions.begin() as session:
+        [row_id] = outbox.add_messages(
+            session, [outbox.OutboxDraft("whatsapp", CHAT, {"text": "Olá"})], clock.now()
+        )
+        outbox.claim_due(session, "whatsapp", clock.now(), 10)
+        outbox.note_parts_sent(session, row_id, 2)
+        outbox.mark_sent(session, row_id, clock.now(), provider_message_id="wamid.B")
+
+    with sessions.begin() as session:
+        deliveries.requeue(session, row_id, clock.now(), needs_template=True)
+
+    assert stored(sessions, row_id).parts_sent == 0
+
+
 def test_held_rows_wait_until_the_person_writes_again(
     sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:

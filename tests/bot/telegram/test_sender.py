@@ -194,6 +194,28 @@ def test_a_flood_on_a_later_part_is_waited_out_without_resending_the_first(
     assert 3 in rig.sleeps
 
 
+def test_a_part_that_fails_is_resumed_without_resending_the_earlier_ones(
+    rig: SenderRig, fake_telegram: FakeTelegram, clock: FixedClock
+) -> None:
+    paragraphs = [f"Parágrafo {n}: " + ("energia " * 60).strip() for n in range(20)]
+    text = "\n\n".join(paragraphs)
+    [row] = rig.write(Reply(text, options=(Option("ok", "Ok"),)))
+    fake_telegram.fail_next(SERVER_ERROR, skip=1)
+
+    first = rig.dispatch()
+    after_failure = rig.row(row).parts_sent
+    clock.advance(hours=1)
+    second = rig.dispatch()
+
+    sent = fake_telegram.messages_to(CHAT)
+    assert (first.retried, second.sent) == (1, 1)
+    assert after_failure == 1
+    assert [call.status for call in fake_telegram.calls] == [200, 502, 200, 200]
+    assert "\n\n".join(parse_html(message["text"])[0] for message in sent) == text
+    assert [("reply_markup" in message) for message in sent] == [False, False, True]
+    assert (rig.row(row).status, rig.row(row).parts_sent) == (outbox.SENT, 3)
+
+
 def test_a_blocked_bot_marks_the_identity_unreachable_and_stops_retrying(
     rig: SenderRig, fake_telegram: FakeTelegram, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:

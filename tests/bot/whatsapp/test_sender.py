@@ -248,6 +248,28 @@ def test_passing_faults_and_credentials_keep_the_message_for_later(kit: Kit, cod
     assert kit.row(row_id).status == "pending"
 
 
+def test_long_text_then_options_resumes_at_the_options_after_a_fault(kit: Kit) -> None:
+    kit.wrote(ANA_CHAT, ANA_WA_ID)
+    text = "Sua conta de luz, item por item. " * 40  # over the 1,024 of an interactive body
+    options = (Option("yes", "Sim"), Option("no", "Não"))
+    [row_id] = kit.queue(ANA_CHAT, Reply(text, options=options))
+    kit.graph.fail_next(131000, skip=1)
+
+    first = kit.dispatch()
+    after_failure = kit.row(row_id).parts_sent
+    kit.clock.advance(hours=1)
+    second = kit.dispatch()
+
+    accepted = kit.graph.accepted()
+    assert (first.retried, second.sent) == (1, 1)
+    assert after_failure == 1
+    assert [r.answered for r in kit.graph.requests] == [200, 500, 200]
+    assert [body["type"] for body in accepted] == ["text", "interactive"]
+    assert accepted[0]["text"]["body"] == text.strip()
+    assert kit.row(row_id).status == "sent"
+    assert kit.row(row_id).provider_message_id == kit.graph.wamids()[-1]
+
+
 def test_a_wrong_access_token_is_refused_by_the_fake_and_retried(kit: Kit) -> None:
     kit.access_token = "someone-elses-token"
     kit.wrote(ANA_CHAT, ANA_WA_ID)
