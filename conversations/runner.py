@@ -233,11 +233,7 @@ class FlowRunner:
         conversation.values = dict(transition.data)
         conversation.history.clear()
         conversation.failed_attempts = 0
-        result = TurnResult(
-            replies=list(transition.replies),
-            notifications=list(transition.notify),
-            recorded=not transition.unrecorded,
-        )
+        result = _result_of(transition)
         if transition.to == END:
             conversation.shown = []
             return result
@@ -445,11 +441,7 @@ class FlowRunner:
             conversation.history.clear()
         conversation.failed_attempts = 0
 
-        result = TurnResult(
-            replies=list(transition.replies),
-            notifications=list(transition.notify),
-            recorded=not transition.unrecorded,
-        )
+        result = _result_of(transition)
         if transition.to == END:
             conversation.state = END
             conversation.history.clear()
@@ -517,3 +509,12 @@ def _find_option(shown: Sequence[Sequence[Option]], option_id: str | None) -> Op
             if option.id == option_id:
                 return option
     return None
+
+
+def _result_of(transition: Transition) -> TurnResult:
+    """What a transition says and sends, before the next question is asked."""
+    return TurnResult(
+        replies=list(transition.replies),
+        notifications=list(transition.notify),
+        recorded=not transition.unrecorded,
+    )
