@@ -1,0 +1,75 @@
+"""What a timed run is asked to do and what it measured, passed between processes as JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run sends, to which database, in batches of what size."""
+
+    url: str
+    flow: str
+    messages: int
+    conversations: int
+    batch: int
+    seed: int
+    run_id: str
+    lanes: int = 1  # batches in flight at once, each on its own thread and connection
+    profile: str | None = None  # write cProfile statistics of the timed part here
+
+    def to_json(self) -> str:
+        """The spec as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSpec:
+        """Read a spec written by `to_json`."""
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run measured; memory in KiB, as Linux reports it.
+
+    `baseline_rss_kib` is the peak resident set before any work: the interpreter and the
+    product's imports. `cpu_seconds` against `seconds` tells how much of the run this
+    process spent computing rather than waiting for the database (or for a core).
+    `problems` lists what the run's database check found wrong.
+    """
+
+    messages: int
+    seconds: float
+    cpu_seconds: float  # user and system time of the process over the same span
+    batch_seconds: tuple[float, ...]
+    baseline_rss_kib: int
+    peak_rss_kib: int
+    load_average: tuple[float, float]  # the machine's 1-minute load, at the start and the end
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def updates_per_second(self) -> float:
+        """Messages acknowledged (committed) per second."""
+        return self.messages / self.seconds
+
+    def batch_percentile(self, percent: int) -> float:
+        """A percentile of the time one `handle_batch` call took, in seconds."""
+        if len(self.batch_seconds) == 1:
+            return self.batch_seconds[0]
+        return statistics.quantiles(self.batch_seconds, n=100, method="inclusive")[percent - 1]
+
+    def to_json(self) -> str:
+        """The result as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunResult:
+        """Read a result written by `to_json`."""
+        fields = json.loads(text)
+        fields["batch_seconds"] = tuple(fields["batch_seconds"])
+        fields["load_average"] = tuple(fields["load_average"])
+        fields["problems"] = tuple(fields["problems"])
+        return cls(**fields)
