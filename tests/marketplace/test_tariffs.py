@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import FixedClock
@@ -55,9 +56,14 @@ def test_newer_tariff_takes_over_on_its_first_day(sessions: sessionmaker[Session
             )
         )
 
-    with sessions() as session:
-        last_day = tariff_on(session, enel_ce, date(2027, 4, 21))
-        first_day = tariff_on(session, enel_ce, date(2027, 4, 22))
+    try:
+        with sessions() as session:
+            last_day = tariff_on(session, enel_ce, date(2027, 4, 21))
+            first_day = tariff_on(session, enel_ce, date(2027, 4, 22))
+    finally:
+        # Reference tables outlive a test on PostgreSQL (only product tables are emptied).
+        with sessions.begin() as session:
+            session.execute(delete(Tariff).where(Tariff.act == "REH 9.999/2027"))
 
     assert (last_day.act, last_day.in_force) == ("REH 3.324/2026", True)
     assert (first_day.act, first_day.in_force) == ("REH 9.999/2027", True)
