@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test chat catalogs clean
+.PHONY: setup run test chat bench catalogs clean
 
 setup: $(STAMP) catalogs
 
@@ -23,6 +23,10 @@ run: setup
 
 chat: setup
 	$(BIN)/connect-energy chat
+
+# Throughput on throwaway databases (docs/performance.md); e.g. make bench BENCH="--runs 5".
+bench: setup
+	$(BIN)/python -m bench.engine_throughput $(BENCH)
 
 test: setup
 	scripts/test

@@ -1,91 +1,150 @@
-"""How many messages per second the engine handles in batches.
+"""How many inbound messages a second the engine acknowledges, durably, and in how much memory.
 
-Usage: python -m bench.engine_throughput DATABASE_URL [--messages 20000]
-    [--conversations 1000] [--batch 500]
+Usage: python -m bench.engine_throughput [--backend postgresql|sqlite|both]
+    [--flow synthetic|consumer|both] [--messages 20000] [--conversations 1000]
+    [--batch 500] [--runs 3] [--postgres-server postgresql://postgres@127.0.0.1:5432]
 
-The database must be migrated (`connect-energy db upgrade`) and is written to: use a
-throwaway one. Conversations are created first (first contact), then timed.
+Each run gets a throwaway database (created, migrated and filled by one process, dropped
+at the end), then a fresh process pushes the messages through `handle_batch` and reports
+the time from its first batch to its last commit, the time of each batch, and its peak
+resident memory. The parent repeats that `--runs` times and prints the median and the
+range. docs/performance.md explains the method and the figures.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import os
+import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
-from conversations.engine import ConversationEngine
-from conversations.events import InboundEvent, Option, Reply
-from conversations.flow import AskContext, Flow, Step, StepContext, Transition
-from marketplace.clock import SystemClock
-from marketplace.db import make_engine, make_session_factory
-from marketplace.settings import Settings
+from bench.results import RunResult, RunSpec
+from bench.throwaway import BACKENDS, BenchSetupError, throwaway_database
 
-SIZES = (Option("s", "Small"), Option("m", "Medium"), Option("l", "Large"))
-
-
-def ask_size(context: AskContext) -> Reply:
-    """A question with options, like most of the consumer flow."""
-    return Reply(context.gettext("Help") + "?", options=SIZES)
+FLOWS = ("synthetic", "consumer")  # as bench/workloads.py names them; not imported, see below
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PROJECT = Path(__file__).resolve().parent.parent
+MIB = 1024
 
 
-def handle_size(context: StepContext) -> Transition:
-    """Count answers, moving between two states."""
-    target = "again" if context.state == "size" else "size"
-    count = int(context.data.get("count", 0)) + 1
-    return Transition(target, replies=(Reply("ok"),), data={"count": count})
-
-
-BENCH_FLOW = Flow(
-    name="bench",
-    start="size",
-    steps={
-        "size": Step(ask=ask_size, handle=handle_size, goes_to=("again",)),
-        "again": Step(ask=ask_size, handle=handle_size, goes_to=("size",)),
-    },
-)
-
-
-def main() -> None:
-    """Run the benchmark and print messages per second."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("database_url")
-    parser.add_argument("--messages", type=int, default=20_000)
-    parser.add_argument("--conversations", type=int, default=1_000)
-    parser.add_argument("--batch", type=int, default=500)
-    arguments = parser.parse_args()
-
-    url = Settings(_env_file=None, database_url=arguments.database_url).database_url
-    database = make_engine(url)
-    engine = ConversationEngine(
-        make_session_factory(database),
-        {"bench": BENCH_FLOW},
-        clock=SystemClock(),
-        default_flow="bench",
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every backend and flow asked for; 1 when a run did not do what it claims."""
+    arguments = _parser().parse_args(argv)
+    backends = BACKENDS if arguments.backend == "both" else (arguments.backend,)
+    flows = FLOWS if arguments.flow == "both" else (arguments.flow,)
+    print(
+        f"{arguments.messages:,} messages over {arguments.conversations:,} conversations, "
+        f"batches of {arguments.batch}, {arguments.runs} run(s) each"
     )
-    run = f"{time.time_ns():x}"
-    chats = [f"bench-{run}-{n}" for n in range(arguments.conversations)]
-    for start in range(0, len(chats), arguments.batch):
-        engine.handle_batch(
-            [
-                InboundEvent("bench", chat, f"{chat}-hello", text="hi")
-                for chat in chats[start : start + arguments.batch]
+    failed = False
+    for backend in backends:
+        for flow in flows:
+            results = [
+                _one_run(arguments, backend, flow, number)
+                for number in range(1, arguments.runs + 1)
             ]
-        )
+            print(f"{backend} {flow}: {_summary(results)}", flush=True)
+            failed = failed or any(result.problems for result in results)
+    return 1 if failed else 0
 
-    randomness = random.Random(7)
-    events = [
-        InboundEvent("bench", chat, f"{chat}-{n}", text=randomness.choice(("1", "medium", "l")))
-        for n in range(arguments.messages // arguments.conversations)
-        for chat in chats
-    ]
-    randomness.shuffle(events)  # per-conversation order changes; the engine keeps what it gets
-    began = time.perf_counter()
-    for start in range(0, len(events), arguments.batch):
-        engine.handle_batch(events[start : start + arguments.batch])
-    elapsed = time.perf_counter() - began
-    database.dispose()
-    print(f"{len(events)} messages in {elapsed:.2f} s: {len(events) / elapsed:,.0f} messages/s")
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
+    parser.add_argument("--flow", choices=(*FLOWS, "both"), default="both")
+    parser.add_argument("--messages", type=_positive, default=20_000)
+    parser.add_argument("--conversations", type=_positive, default=1_000)
+    parser.add_argument("--batch", type=_positive, default=500, help="messages per transaction")
+    parser.add_argument("--runs", type=_positive, default=3)
+    parser.add_argument("--seed", type=int, default=7, help="the same seed sends the same")
+    parser.add_argument("--postgres-server", default=DEFAULT_SERVER)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="write cProfile statistics of each timed part to PROFILE.<backend>.<flow>.<run>"
+        " (profiling slows the run: its figures are not the benchmark's)",
+    )
+    return parser
+
+
+def _one_run(arguments: argparse.Namespace, backend: str, flow: str, number: int) -> RunResult:
+    with throwaway_database(backend, arguments.postgres_server) as url:
+        prepare = [sys.executable, "-m", "bench.prepare", url]
+        _child([*prepare, "--catalog"] if flow == "consumer" else prepare)
+        spec = RunSpec(
+            url=url,
+            flow=flow,
+            messages=arguments.messages,
+            conversations=arguments.conversations,
+            batch=arguments.batch,
+            seed=arguments.seed,
+            run_id=f"{flow[:3]}{number}-{time.time_ns():x}",
+            profile=_profile_path(arguments.profile, backend, flow, number),
+        )
+        output = _child([sys.executable, "-m", "bench.timed", spec.to_json()])
+    result = RunResult.from_json(output.splitlines()[-1])
+    print(f"  {backend} {flow} run {number}: {_line(result)}", flush=True)
+    for problem in result.problems:
+        print(f"    CHECK FAILED: {problem}", flush=True)
+    return result
+
+
+def _profile_path(base: Path | None, backend: str, flow: str, number: int) -> str | None:
+    if base is None:
+        return None
+    return str(base.resolve().with_name(f"{base.name}.{backend}.{flow}.{number}"))
+
+
+def _child(command: list[str]) -> str:
+    # A child of its own for set-up and for each timed run: see bench/timed.py on memory.
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    done = subprocess.run(  # noqa: S603 -- our own interpreter and modules
+        command, cwd=PROJECT, env=environment, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def _line(result: RunResult) -> str:
+    return (
+        f"{result.messages:,} messages in {result.seconds:.2f} s = "
+        f"{result.updates_per_second:,.0f} updates/s; batch p50 "
+        f"{result.batch_percentile(50) * 1000:.0f} ms, p99 "
+        f"{result.batch_percentile(99) * 1000:.0f} ms; peak RSS "
+        f"{result.peak_rss_kib / MIB:.0f} MiB (baseline {result.baseline_rss_kib / MIB:.0f} MiB)"
+    )
+
+
+def _summary(results: list[RunResult]) -> str:
+    rates = [result.updates_per_second for result in results]
+    p50 = statistics.median(result.batch_percentile(50) for result in results)
+    p99 = statistics.median(result.batch_percentile(99) for result in results)
+    peak = max(result.peak_rss_kib for result in results)
+    baseline = statistics.median(result.baseline_rss_kib for result in results)
+    return (
+        f"{statistics.median(rates):,.0f} updates/s, median of {len(results)} "
+        f"(min {min(rates):,.0f}, max {max(rates):,.0f}); batch p50 {p50 * 1000:.0f} ms, "
+        f"p99 {p99 * 1000:.0f} ms (medians); peak RSS at most {peak / MIB:.0f} MiB "
+        f"(baseline {baseline / MIB:.0f} MiB)"
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except BenchSetupError as error:
+        print(f"engine_throughput: {error}", file=sys.stderr)
+        sys.exit(2)
+    except subprocess.CalledProcessError as error:
+        print(f"engine_throughput: {error.cmd[2]} failed:\n{error.stderr}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,69 @@
+"""What a timed run is asked to do and what it measured, passed between processes as JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run sends, to which database, in batches of what size."""
+
+    url: str
+    flow: str
+    messages: int
+    conversations: int
+    batch: int
+    seed: int
+    run_id: str
+    profile: str | None = None  # write cProfile statistics of the timed part here
+
+    def to_json(self) -> str:
+        """The spec as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSpec:
+        """Read a spec written by `to_json`."""
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run measured; memory in KiB, as Linux reports it.
+
+    `baseline_rss_kib` is the peak resident set before any work: the interpreter and the
+    product's imports. `problems` lists what the run's database check found wrong.
+    """
+
+    messages: int
+    seconds: float
+    batch_seconds: tuple[float, ...]
+    baseline_rss_kib: int
+    peak_rss_kib: int
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def updates_per_second(self) -> float:
+        """Messages acknowledged (committed) per second."""
+        return self.messages / self.seconds
+
+    def batch_percentile(self, percent: int) -> float:
+        """A percentile of the time one `handle_batch` call took, in seconds."""
+        if len(self.batch_seconds) == 1:
+            return self.batch_seconds[0]
+        return statistics.quantiles(self.batch_seconds, n=100, method="inclusive")[percent - 1]
+
+    def to_json(self) -> str:
+        """The result as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunResult:
+        """Read a result written by `to_json`."""
+        fields = json.loads(text)
+        fields["batch_seconds"] = tuple(fields["batch_seconds"])
+        fields["problems"] = tuple(fields["problems"])
+        return cls(**fields)
