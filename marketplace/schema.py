@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from marketplace.catalog import load_demo_catalog as load_demo_catalog_into
 from marketplace.models import Supplier
+from marketplace.reference_cache import clear_reference_caches
 from marketplace.reference_data import ReferenceDataReport, load_reference_data
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ def upgrade_database(engine: Engine) -> ReferenceDataReport:
     """Apply migrations, then load or refresh the bundled ANEEL reference data."""
     upgrade_schema(engine)
     with Session(engine) as session, session.begin():
-        return load_reference_data(session)
+        report = load_reference_data(session)
+    clear_reference_caches()
+    return report
 
 
 def needs_preparation(engine: Engine) -> bool:
