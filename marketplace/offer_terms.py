@@ -24,12 +24,13 @@ from marketplace.bills import (
 )
 from marketplace.clock import Clock
 from marketplace.geography import DistributorRef, distributor_ref, known_as
-from marketplace.models import Distributor, Offer, OfferDistributor
+from marketplace.models import Offer, OfferDistributor
 from marketplace.money import round_centavos
 from marketplace.savings import OfferKind, OfferNotPriced, OfferPrice, SavingEstimate
 from marketplace.savings import estimate_saving as price_saving
 from marketplace.search import is_available_now
 from marketplace.tariffs import NoTariff, current_price_basis
+from marketplace.transaction_cache import transaction_cache
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,19 @@ class OfferQuote:
 
 
 def load_offer_terms(session: Session, offer_id: int) -> OfferTerms | None:
-    """The terms of an offer open to consumers, or None when it is withdrawn or unknown."""
+    """The terms of an offer open to consumers, or None when it is withdrawn or unknown.
+
+    Read once per transaction (marketplace.transaction_cache): a batch of messages about
+    the same offer costs one read.
+    """
+    known = transaction_cache(session, "offer_terms")
+    if offer_id not in known:
+        known[offer_id] = _read_offer_terms(session, offer_id)
+    terms: OfferTerms | None = known[offer_id]
+    return terms
+
+
+def _read_offer_terms(session: Session, offer_id: int) -> OfferTerms | None:
     offer = session.scalars(
         select(Offer)
         .where(Offer.id == offer_id)
@@ -181,10 +194,5 @@ def cancellation_fee(
 
 
 def _distributor_names(session: Session, areas: list[OfferDistributor]) -> tuple[str, ...]:
-    if not areas:
-        return ()
-    rows = session.scalars(
-        select(Distributor).where(Distributor.id.in_([area.distributor_id for area in areas]))
-    )
-    refs = (DistributorRef(row.id, row.sigla, row.name, row.cnpj) for row in rows)
-    return tuple(sorted(known_as(ref) for ref in refs))
+    refs = (distributor_ref(session, area.distributor_id) for area in areas)
+    return tuple(sorted(known_as(ref) for ref in refs if ref is not None))
