@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 
 from conversations.i18n import LOCALES_DIR, load_translations, negotiate_locale, translator_for
 
@@ -64,6 +65,20 @@ def test_numbers_percentages_and_dates_follow_the_locale() -> None:
     assert portuguese.format_percent(Decimal("0.125")) == "12,5%"
     assert english.format_percent(Decimal("0.15")) == "15%"
     assert portuguese.format_date(date(2026, 10, 15)) == "15 de out. de 2026"
+
+
+@pytest.mark.parametrize("locale", ["pt_BR", "en", "es"])
+@pytest.mark.parametrize("value", ["0", "0.5", "7", "1234.5", "-98765.4321", "1234567.891"])
+def test_formatting_matches_babel_with_its_patterns_parsed_once(locale: str, value: str) -> None:
+    translator, number = translator_for(locale), Decimal(value)
+
+    assert translator.format_number(number) == format_decimal(number, locale=locale)
+    assert translator.format_number(number, decimals=2) == format_decimal(
+        number.quantize(Decimal("0.01")), format="#,##0.00", locale=locale
+    )
+    assert translator.format_percent(number / 100, decimals=2) == format_percent(
+        number / 100, format="#,##0.##%", locale=locale
+    )
 
 
 def test_an_instant_is_dated_in_sao_paulo() -> None:
