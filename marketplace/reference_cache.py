@@ -5,10 +5,10 @@ States, CEP ranges, distributors, tariffs and flags change only when
 starts new processes. Reading them on every message cost the consumer flow several round
 trips each; now a process reads each table once. It reads it again:
 
-- on the first use of a new day in America/Sao_Paulo, so a long-lived process picks up a
-  refresh made by another one (a tariff takes effect on a date, so a day is soon enough);
-- after `clear_reference_caches()`, which `load_reference_data` calls when it commits, so
-  a process that upgrades its own database sees the new rows at once.
+- on its first use after midnight in America/Sao_Paulo, so a long-lived process picks up
+  a refresh made by another one (a tariff takes effect on a date: a day is soon enough);
+- after `clear_reference_caches()`, which loading the reference data calls, so a process
+  that upgrades its own database (`upgrade_database`, the tests) sees the new rows at once.
 
 Each database (by URL) has its own copy, so tests on several databases do not mix.
 """
@@ -16,14 +16,15 @@ Each database (by URL) has its own copy, so tests on several databases do not mi
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from marketplace.clock import SystemClock, today_in_brazil
+from marketplace.clock import BRAZIL
 
 T = TypeVar("T")
 
@@ -33,28 +34,34 @@ _caches: list[ReferenceCache[object]] = []
 
 
 class ReferenceCache(Generic[T]):
-    """What `load` reads from a session's database, kept per database and day.
+    """What `load` reads from a session's database, kept per database until the day ends.
 
     `load` must return something immutable: every caller of the day shares it.
     """
 
-    def __init__(self, load: Callable[[Session], T]) -> None:
+    def __init__(
+        self, load: Callable[[Session], T], *, now: Callable[[], float] = time.time
+    ) -> None:
         self._load = load
-        self._kept: OrderedDict[tuple[str, date], T] = OrderedDict()
+        self._now = now
+        self._kept: OrderedDict[str, tuple[float, T]] = OrderedDict()  # url → (until, data)
         self._lock = threading.Lock()
         _caches.append(self)  # type: ignore[arg-type]
 
     def get(self, session: Session) -> T:
         """The data of the session's database as read today, reading it if needed."""
-        key = (str(session.get_bind().engine.url), today_in_brazil(SystemClock()))
+        url = str(session.get_bind().engine.url)
+        now = self._now()  # read on every lookup of every message: cheaper than a date
         with self._lock:
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
+            kept = self._kept.get(url)
+            if kept is not None and now < kept[0]:
+                self._kept.move_to_end(url)
+                return kept[1]
         # Read outside the lock; two threads may both read on a miss, and both get it right.
         loaded = self._load(session)
         with self._lock:
-            self._kept[key] = loaded
+            self._kept[url] = (_next_midnight_in_brazil(now), loaded)
+            self._kept.move_to_end(url)
             while len(self._kept) > MAX_DATABASES:
                 self._kept.popitem(last=False)
         return loaded
@@ -69,3 +76,9 @@ def clear_reference_caches() -> None:
     """Forget every cached reference table, so the next use reads them afresh."""
     for cache in _caches:
         cache.clear()
+
+
+def _next_midnight_in_brazil(timestamp: float) -> float:
+    today = datetime.fromtimestamp(timestamp, BRAZIL).date()
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=BRAZIL)
+    return tomorrow.timestamp()
