@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     flows = FLOWS if arguments.flow == "both" else (arguments.flow,)
     print(
         f"{arguments.messages:,} messages over {arguments.conversations:,} conversations, "
-        f"batches of {arguments.batch}, {arguments.runs} run(s) each"
+        f"batches of {arguments.batch} in {arguments.lanes} lane(s), {arguments.runs} run(s) each"
     )
     failed = False
     for backend in backends:
@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--messages", type=_positive, default=20_000)
     parser.add_argument("--conversations", type=_positive, default=1_000)
     parser.add_argument("--batch", type=_positive, default=500, help="messages per transaction")
+    parser.add_argument(
+        "--lanes",
+        type=_positive,
+        default=1,
+        help="batches in flight at once, each on its own thread and connection, the "
+        "conversations shared out among them (pipelining)",
+    )
     parser.add_argument("--runs", type=_positive, default=3)
     parser.add_argument("--seed", type=int, default=7, help="the same seed sends the same")
     parser.add_argument("--postgres-server", default=DEFAULT_SERVER)
@@ -81,6 +88,7 @@ def _one_run(arguments: argparse.Namespace, backend: str, flow: str, number: int
             messages=arguments.messages,
             conversations=arguments.conversations,
             batch=arguments.batch,
+            lanes=arguments.lanes,
             seed=arguments.seed,
             run_id=f"{flow[:3]}{number}-{time.time_ns():x}",
             profile=_profile_path(arguments.profile, backend, flow, number),

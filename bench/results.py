@@ -18,6 +18,7 @@ class RunSpec:
     batch: int
     seed: int
     run_id: str
+    lanes: int = 1  # batches in flight at once, each on its own thread and connection
     profile: str | None = None  # write cProfile statistics of the timed part here
 
     def to_json(self) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import cProfile
 import resource
 import sys
+import threading
 import time
 from collections import Counter
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 
 from sqlalchemy import Engine, func, select
 
@@ -44,17 +45,18 @@ def timed_run(spec: RunSpec) -> RunResult:
         clock=SystemClock(),
         default_flow=workload.flow.name,
     )
-    with database.connect():
-        pass  # a serving process has its connection open before traffic comes
+    with ExitStack() as connections:
+        for _ in range(spec.lanes):  # a serving process has its connections open already
+            connections.enter_context(database.connect())
 
     latencies: list[float] = []
     profiler = cProfile.Profile() if spec.profile else None
     began = time.perf_counter()
     with profiler or nullcontext():
-        for events in workload.batches(spec.batch):
-            sent = time.perf_counter()
-            engine.handle_batch(events)
-            latencies.append(time.perf_counter() - sent)
+        if spec.lanes == 1:
+            _send(engine, workload, spec.batch, 0, 1, latencies)
+        else:
+            _send_in_lanes(engine, workload, spec, latencies)
     elapsed = time.perf_counter() - began
     peak = _peak_rss_kib()
     if profiler is not None and spec.profile:
@@ -70,6 +72,45 @@ def timed_run(spec: RunSpec) -> RunResult:
         peak_rss_kib=peak,
         problems=tuple(problems),
     )
+
+
+def _send(
+    engine: ConversationEngine,
+    workload: Workload,
+    size: int,
+    lane: int,
+    lanes: int,
+    latencies: list[float],
+) -> None:
+    for events in workload.batches(size, lane=lane, lanes=lanes):
+        sent = time.perf_counter()
+        engine.handle_batch(events)
+        latencies.append(time.perf_counter() - sent)
+
+
+def _send_in_lanes(
+    engine: ConversationEngine, workload: Workload, spec: RunSpec, latencies: list[float]
+) -> None:
+    # Each lane is a thread with its own connection and its own share of the conversations,
+    # as a channel routes a chat to one worker: while one lane waits for PostgreSQL, another
+    # runs Python. A failing lane fails the run.
+    failures: list[BaseException] = []
+
+    def lane(number: int) -> None:
+        try:
+            _send(engine, workload, spec.batch, number, spec.lanes, latencies)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [
+        threading.Thread(target=lane, args=(n,), name=f"lane-{n}") for n in range(spec.lanes)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 def check(database: Engine, workload: Workload, flow: str) -> list[str]:

@@ -75,10 +75,15 @@ class Workload:
         """How many messages the run sends."""
         return len(self.arrivals)
 
-    def batches(self, size: int) -> Iterator[list[InboundEvent]]:
-        """The events in delivery order, `size` at a time."""
-        for start in range(0, len(self.arrivals), size):
-            yield [self.event(*arrival) for arrival in self.arrivals[start : start + size]]
+    def batches(self, size: int, *, lane: int = 0, lanes: int = 1) -> Iterator[list[InboundEvent]]:
+        """The events in delivery order, `size` at a time; with lanes, one lane's share.
+
+        A lane gets every message of its conversations and none of the others, so each
+        conversation's messages stay in order whichever lane is faster.
+        """
+        arrivals = [arrival for arrival in self.arrivals if arrival[0] % lanes == lane]
+        for start in range(0, len(arrivals), size):
+            yield [self.event(*arrival) for arrival in arrivals[start : start + size]]
 
     def event(self, conversation_index: int, message_index: int) -> InboundEvent:
         """The event a channel would hand the engine for one message."""
