@@ -111,8 +111,13 @@ def _insert_plain(
         session.connection().execute(statement, list(rows))
         return []
     columns = [table.c[name] for name in returning]
-    ordered = statement.returning(*columns, sort_by_parameter_order=not skip_duplicates)
-    return list(session.connection().execute(ordered, list(rows)))
+    # Asking SQLAlchemy to keep the parameters' order makes it insert one row a statement on
+    # SQLite; instead, as on PostgreSQL, the ids are sorted: SQLite gives an INTEGER PRIMARY
+    # KEY the next value up to each row in turn, under the write lock the transaction holds.
+    found = list(session.connection().execute(statement.returning(*columns), list(rows)))
+    if not skip_duplicates and "id" in returning:
+        found.sort(key=lambda row: row.id)
+    return found
 
 
 def update_rows(
