@@ -22,6 +22,7 @@ from marketplace.consents import (
     PRIVACY_TERMS,
     MissingConsent,
     has_privacy_consent,
+    privacy_consent_standing,
     record_share_consent,
 )
 from marketplace.consumers import round_kwh
@@ -97,9 +98,7 @@ def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRe
     existing = find_lead(session, request.consumer_id, request.offer_id)
     if existing is not None:
         return existing
-    if not has_privacy_consent(session, request.consumer_id):
-        raise MissingConsent(request.consumer_id, PRIVACY_TERMS)
-    offer = _open_offer(session, request.offer_id)
+    offer = _open_offer(session, request.offer_id, request.consumer_id)
 
     try:
         with session.begin_nested():
@@ -120,23 +119,55 @@ def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRe
 
 def find_lead(session: Session, consumer_id: int, offer_id: int) -> LeadRecord | None:
     """The consumer's lead for this offer, if they asked for it before."""
-    lead = session.scalars(
-        select(Lead).where(Lead.consumer_id == consumer_id, Lead.offer_id == offer_id)
-    ).one_or_none()
-    return _record(lead, created=False) if lead else None
-
-
-def _open_offer(session: Session, offer_id: int) -> Offer:
     row = session.execute(
-        select(Offer, Supplier.accepting_leads).join(Offer.supplier).where(Offer.id == offer_id)
+        select(
+            Lead.id, Lead.offer_id, Lead.supplier_id, Lead.consent_id, Lead.status, Lead.created_at
+        ).where(Lead.consumer_id == consumer_id, Lead.offer_id == offer_id)
     ).one_or_none()
-    if row is None or not row.Offer.active or not row.accepting_leads:
+    if row is None:
+        return None
+    return LeadRecord(
+        id=row.id,
+        offer_id=row.offer_id,
+        supplier_id=row.supplier_id,
+        consent_id=row.consent_id,
+        status=row.status,
+        created_at=row.created_at,
+        created=False,
+    )
+
+
+def _open_offer(session: Session, offer_id: int, consumer_id: int) -> _OpenOffer:
+    # The consumer's consent and the offer in one round trip; the consent is checked first.
+    row = session.execute(
+        select(
+            privacy_consent_standing(consumer_id).label("consented"),
+            Offer.id,
+            Offer.kind,
+            Offer.supplier_id,
+            Offer.active,
+            Supplier.accepting_leads,
+        )
+        .select_from(Offer)
+        .join(Offer.supplier)
+        .where(Offer.id == offer_id)
+    ).one_or_none()
+    consented = row.consented if row is not None else has_privacy_consent(session, consumer_id)
+    if not consented:
+        raise MissingConsent(consumer_id, PRIVACY_TERMS)
+    if row is None or not row.active or not row.accepting_leads:
         raise OfferUnavailable(offer_id)
-    offer: Offer = row.Offer
-    return offer
+    return _OpenOffer(row.id, row.kind, row.supplier_id)
 
 
-def _insert(session: Session, request: LeadRequest, offer: Offer, now: datetime) -> Lead:
+@dataclass(frozen=True)
+class _OpenOffer:
+    id: int
+    kind: str
+    supplier_id: int
+
+
+def _insert(session: Session, request: LeadRequest, offer: _OpenOffer, now: datetime) -> Lead:
     consent_id = record_share_consent(session, request.consumer_id, offer.supplier_id, now)
     contact = request.contact
     lead = Lead(
