@@ -58,6 +58,10 @@ class Translator:
         # Babel's format_* functions parse the locale name and the pattern on every call,
         # which was a tenth of the consumer flow's time; both are parsed once here instead.
         self._babel_locale = Locale.parse(locale)
+        symbols = self._babel_locale.number_symbols["latn"]
+        self._separators = str.maketrans(
+            {",": symbols["group"], ".": symbols["decimal"], "-": symbols["minusSign"]}
+        )
 
     def gettext(self, message: str) -> str:
         """The translation of `message`, or `message` itself when the catalog lacks it."""
@@ -70,7 +74,7 @@ class Translator:
     def format_money(self, amount: Decimal) -> str:
         """Reais rounded half-up to centavos: `R$ 1.234,56` in pt_BR, `R$ 1,234.56` in en."""
         rounded = amount.quantize(_CENTAVO, rounding=ROUND_HALF_UP)
-        digits = _pattern("#,##0.00").apply(abs(rounded), self._babel_locale)
+        digits = self._grouped(abs(rounded), 2)
         # Babel would put a no-break space after R$ (and write "BRL" in es); people type and
         # tests compare a plain space, and R$ is what Brazilian bills print in any language.
         return f"-R$ {digits}" if rounded < 0 else f"R$ {digits}"
@@ -79,10 +83,14 @@ class Translator:
         """A number with the locale's separators, with exactly `decimals` places if given."""
         if decimals is None:
             return str(self._babel_locale.decimal_formats[None].apply(number, self._babel_locale))
-        pattern = "#,##0." + "0" * decimals if decimals > 0 else "#,##0"
         quantum = Decimal(1).scaleb(-decimals)
-        rounded = Decimal(number).quantize(quantum, rounding=ROUND_HALF_UP)
-        return str(_pattern(pattern).apply(rounded, self._babel_locale))
+        return self._grouped(Decimal(number).quantize(quantum, rounding=ROUND_HALF_UP), decimals)
+
+    def _grouped(self, number: Decimal, decimals: int) -> str:
+        # Babel's "#,##0.00" with the locale's symbols: groups of three, as Python's own ","
+        # format makes them, at a tenth of the cost (the offers list formats dozens of
+        # amounts a message). Tests compare the two.
+        return f"{number:,.{decimals}f}".translate(self._separators)
 
     def format_percent(self, ratio: Decimal, *, decimals: int = 1) -> str:
         """A ratio as a percentage: `Decimal("0.125")` → `12,5%` in pt_BR."""

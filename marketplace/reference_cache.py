@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
+from sqlalchemy import URL
 from sqlalchemy.orm import Session
 
 from marketplace.clock import BRAZIL
@@ -44,13 +45,13 @@ class ReferenceCache(Generic[T]):
     ) -> None:
         self._load = load
         self._now = now
-        self._kept: OrderedDict[str, tuple[float, T]] = OrderedDict()  # url → (until, data)
+        self._kept: OrderedDict[URL, tuple[float, T]] = OrderedDict()  # url → (until, data)
         self._lock = threading.Lock()
         _caches.append(self)  # type: ignore[arg-type]
 
     def get(self, session: Session) -> T:
         """The data of the session's database as read today, reading it if needed."""
-        url = str(session.get_bind().engine.url)
+        url = session.get_bind().engine.url  # hashable; rendering it as text costs more
         now = self._now()  # read on every lookup of every message: cheaper than a date
         with self._lock:
             kept = self._kept.get(url)
