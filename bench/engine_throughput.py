@@ -119,7 +119,7 @@ def _child(command: list[str]) -> str:
 def _line(result: RunResult) -> str:
     return (
         f"{result.messages:,} messages in {result.seconds:.2f} s = "
-        f"{result.updates_per_second:,.0f} updates/s; batch p50 "
+        f"{result.updates_per_second:,.0f} updates/s (CPU {result.cpu_seconds:.2f} s); batch p50 "
         f"{result.batch_percentile(50) * 1000:.0f} ms, p99 "
         f"{result.batch_percentile(99) * 1000:.0f} ms; peak RSS "
         f"{result.peak_rss_kib / MIB:.0f} MiB (baseline {result.baseline_rss_kib / MIB:.0f} MiB)"
@@ -130,13 +130,14 @@ def _summary(results: list[RunResult]) -> str:
     rates = [result.updates_per_second for result in results]
     p50 = statistics.median(result.batch_percentile(50) for result in results)
     p99 = statistics.median(result.batch_percentile(99) for result in results)
+    cpu = statistics.median(result.cpu_seconds / result.messages for result in results)
     peak = max(result.peak_rss_kib for result in results)
     baseline = statistics.median(result.baseline_rss_kib for result in results)
     return (
         f"{statistics.median(rates):,.0f} updates/s, median of {len(results)} "
         f"(min {min(rates):,.0f}, max {max(rates):,.0f}); batch p50 {p50 * 1000:.0f} ms, "
-        f"p99 {p99 * 1000:.0f} ms (medians); peak RSS at most {peak / MIB:.0f} MiB "
-        f"(baseline {baseline / MIB:.0f} MiB)"
+        f"p99 {p99 * 1000:.0f} ms; process CPU {cpu * 1e6:.0f} µs a message; peak RSS at "
+        f"most {peak / MIB:.0f} MiB (baseline {baseline / MIB:.0f} MiB)"
     )
 
 

@@ -36,11 +36,14 @@ class RunResult:
     """What one run measured; memory in KiB, as Linux reports it.
 
     `baseline_rss_kib` is the peak resident set before any work: the interpreter and the
-    product's imports. `problems` lists what the run's database check found wrong.
+    product's imports. `cpu_seconds` against `seconds` tells how much of the run this
+    process spent computing rather than waiting for the database (or for a core).
+    `problems` lists what the run's database check found wrong.
     """
 
     messages: int
     seconds: float
+    cpu_seconds: float  # user and system time of the process over the same span
     batch_seconds: tuple[float, ...]
     baseline_rss_kib: int
     peak_rss_kib: int

@@ -51,13 +51,13 @@ def timed_run(spec: RunSpec) -> RunResult:
 
     latencies: list[float] = []
     profiler = cProfile.Profile() if spec.profile else None
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     with profiler or nullcontext():
         if spec.lanes == 1:
             _send(engine, workload, spec.batch, 0, 1, latencies)
         else:
             _send_in_lanes(engine, workload, spec, latencies)
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     peak = _peak_rss_kib()
     if profiler is not None and spec.profile:
         profiler.dump_stats(spec.profile)
@@ -67,6 +67,7 @@ def timed_run(spec: RunSpec) -> RunResult:
     return RunResult(
         messages=workload.messages,
         seconds=elapsed,
+        cpu_seconds=cpu,
         batch_seconds=tuple(latencies),
         baseline_rss_kib=baseline,
         peak_rss_kib=peak,
