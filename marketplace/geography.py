@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -246,9 +247,11 @@ def _squeezed(folded: str) -> str:
     return folded.replace(" ", "")
 
 
-def _squeezed_names(distributor: DistributorRef) -> set[str]:
-    return {_squeezed(fold(name)) for name in _names(distributor)}
+@cache  # a few hundred distributors; matching a name folds each of theirs every time
+def _squeezed_names(distributor: DistributorRef) -> frozenset[str]:
+    return frozenset(_squeezed(fold(name)) for name in _names(distributor))
 
 
-def _words(distributor: DistributorRef) -> set[str]:
-    return {word for name in _names(distributor) for word in fold(name).split()}
+@cache
+def _words(distributor: DistributorRef) -> frozenset[str]:
+    return frozenset(word for name in _names(distributor) for word in fold(name).split())

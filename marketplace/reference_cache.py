@@ -10,7 +10,7 @@ trips each; now a process reads each table once. It reads it again:
 - after `clear_reference_caches()`, which loading the reference data calls, so a process
   that upgrades its own database (`upgrade_database`, the tests) sees the new rows at once.
 
-Each database (by URL) has its own copy, so tests on several databases do not mix.
+Each database engine has its own copy, so tests on several databases do not mix.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import URL
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from marketplace.clock import BRAZIL
@@ -45,24 +45,25 @@ class ReferenceCache(Generic[T]):
     ) -> None:
         self._load = load
         self._now = now
-        self._kept: OrderedDict[URL, tuple[float, T]] = OrderedDict()  # url → (until, data)
+        self._kept: OrderedDict[Engine, tuple[float, T]] = OrderedDict()  # → (until, data)
         self._lock = threading.Lock()
         _caches.append(self)  # type: ignore[arg-type]
 
     def get(self, session: Session) -> T:
         """The data of the session's database as read today, reading it if needed."""
-        url = session.get_bind().engine.url  # hashable; rendering it as text costs more
+        # By engine, which hashes by identity: a URL hashes by rendering itself as text.
+        database = session.get_bind().engine
         now = self._now()  # read on every lookup of every message: cheaper than a date
         with self._lock:
-            kept = self._kept.get(url)
+            kept = self._kept.get(database)
             if kept is not None and now < kept[0]:
-                self._kept.move_to_end(url)
+                self._kept.move_to_end(database)
                 return kept[1]
         # Read outside the lock; two threads may both read on a miss, and both get it right.
         loaded = self._load(session)
         with self._lock:
-            self._kept[url] = (_next_midnight_in_brazil(now), loaded)
-            self._kept.move_to_end(url)
+            self._kept[database] = (_next_midnight_in_brazil(now), loaded)
+            self._kept.move_to_end(database)
             while len(self._kept) > MAX_DATABASES:
                 self._kept.popitem(last=False)
         return loaded
