@@ -33,9 +33,13 @@ MIB = 1024
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every backend and flow asked for; 1 when a run did not do what it claims."""
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    if arguments.profile and arguments.lanes > 1:
+        parser.error("--profile sees one thread only: use it with one lane")
     backends = BACKENDS if arguments.backend == "both" else (arguments.backend,)
     flows = FLOWS if arguments.flow == "both" else (arguments.flow,)
+    print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
     print(
         f"{arguments.messages:,} messages over {arguments.conversations:,} conversations, "
         f"batches of {arguments.batch} in {arguments.lanes} lane(s), {arguments.runs} run(s) each"
@@ -122,7 +126,8 @@ def _line(result: RunResult) -> str:
         f"{result.updates_per_second:,.0f} updates/s (CPU {result.cpu_seconds:.2f} s); batch p50 "
         f"{result.batch_percentile(50) * 1000:.0f} ms, p99 "
         f"{result.batch_percentile(99) * 1000:.0f} ms; peak RSS "
-        f"{result.peak_rss_kib / MIB:.0f} MiB (baseline {result.baseline_rss_kib / MIB:.0f} MiB)"
+        f"{result.peak_rss_kib / MIB:.0f} MiB (baseline {result.baseline_rss_kib / MIB:.0f} MiB); "
+        f"load {result.load_average[0]:.1f} to {result.load_average[1]:.1f}"
     )
 
 

@@ -47,6 +47,7 @@ class RunResult:
     batch_seconds: tuple[float, ...]
     baseline_rss_kib: int
     peak_rss_kib: int
+    load_average: tuple[float, float]  # the machine's 1-minute load, at the start and the end
     problems: tuple[str, ...] = field(default=())
 
     @property
@@ -69,5 +70,6 @@ class RunResult:
         """Read a result written by `to_json`."""
         fields = json.loads(text)
         fields["batch_seconds"] = tuple(fields["batch_seconds"])
+        fields["load_average"] = tuple(fields["load_average"])
         fields["problems"] = tuple(fields["problems"])
         return cls(**fields)

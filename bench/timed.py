@@ -10,6 +10,7 @@ why the parent that migrated and loaded the catalog cannot be the one that measu
 from __future__ import annotations
 
 import cProfile
+import os
 import resource
 import sys
 import threading
@@ -51,6 +52,7 @@ def timed_run(spec: RunSpec) -> RunResult:
 
     latencies: list[float] = []
     profiler = cProfile.Profile() if spec.profile else None
+    load_before = os.getloadavg()[0]  # other work on the machine disturbs the figures
     began, cpu_began = time.perf_counter(), time.process_time()
     with profiler or nullcontext():
         if spec.lanes == 1:
@@ -58,6 +60,7 @@ def timed_run(spec: RunSpec) -> RunResult:
         else:
             _send_in_lanes(engine, workload, spec, latencies)
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    load_after = os.getloadavg()[0]
     peak = _peak_rss_kib()
     if profiler is not None and spec.profile:
         profiler.dump_stats(spec.profile)
@@ -71,6 +74,7 @@ def timed_run(spec: RunSpec) -> RunResult:
         batch_seconds=tuple(latencies),
         baseline_rss_kib=baseline,
         peak_rss_kib=peak,
+        load_average=(load_before, load_after),
         problems=tuple(problems),
     )
 
