@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]
+SQLITE_PAGE_ROWS = 100
 
 
 def is_postgresql(session: Session) -> bool:
@@ -113,7 +114,11 @@ def _insert_plain(
     # Asking SQLAlchemy to keep the parameters' order makes it insert one row a statement on
     # SQLite; instead, as on PostgreSQL, the ids are sorted: SQLite gives an INTEGER PRIMARY
     # KEY the next value up to each row in turn, under the write lock the transaction holds.
-    found = list(session.connection().execute(statement.returning(*columns), list(rows)))
+    # Pages of a fixed size repeat the same SQL, so sqlite3's statement cache stays small.
+    paged = statement.returning(*columns).execution_options(
+        insertmanyvalues_page_size=SQLITE_PAGE_ROWS
+    )
+    found = list(session.connection().execute(paged, list(rows)))
     if not skip_duplicates and "id" in returning:
         found.sort(key=lambda row: row.id)
     return found
