@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -114,7 +114,7 @@ def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRe
         assert raced is not None
         return raced
     logger.info("lead %s recorded for offer %s (%s)", lead.id, offer.id, lead.status)
-    return _record(lead, created=True)
+    return lead
 
 
 def find_lead(session: Session, consumer_id: int, offer_id: int) -> LeadRecord | None:
@@ -167,41 +167,43 @@ class _OpenOffer:
     supplier_id: int
 
 
-def _insert(session: Session, request: LeadRequest, offer: _OpenOffer, now: datetime) -> Lead:
+def _insert(
+    session: Session, request: LeadRequest, offer: _OpenOffer, now: datetime
+) -> LeadRecord:
     consent_id = record_share_consent(session, request.consumer_id, offer.supplier_id, now)
     contact = request.contact
-    lead = Lead(
-        consumer_id=request.consumer_id,
+    status = LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST
+    statement = (
+        insert(Lead)
+        .values(
+            consumer_id=request.consumer_id,
+            offer_id=offer.id,
+            supplier_id=offer.supplier_id,
+            consent_id=consent_id,
+            status=status,
+            contact_name=contact.name,
+            contact_phone=contact.phone,
+            contact_email=contact.email,
+            uf=request.uf,
+            distributor_id=request.distributor_id,
+            monthly_kwh=_maybe(round_kwh, request.monthly_kwh),
+            bill_brl=_maybe(round_centavos, request.bill_brl),
+            monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
+            created_at=now,
+        )
+        .returning(Lead.id)
+    )
+    lead_id: int = session.execute(statement).scalar_one()
+    return LeadRecord(
+        id=lead_id,
         offer_id=offer.id,
         supplier_id=offer.supplier_id,
         consent_id=consent_id,
-        status=LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST,
-        contact_name=contact.name,
-        contact_phone=contact.phone,
-        contact_email=contact.email,
-        uf=request.uf,
-        distributor_id=request.distributor_id,
-        monthly_kwh=_maybe(round_kwh, request.monthly_kwh),
-        bill_brl=_maybe(round_centavos, request.bill_brl),
-        monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
+        status=status,
         created_at=now,
+        created=True,
     )
-    session.add(lead)
-    session.flush()
-    return lead
 
 
 def _maybe(rounding: Callable[[Decimal], Decimal], amount: Decimal | None) -> Decimal | None:
     return rounding(amount) if amount is not None else None
-
-
-def _record(lead: Lead, *, created: bool) -> LeadRecord:
-    return LeadRecord(
-        id=lead.id,
-        offer_id=lead.offer_id,
-        supplier_id=lead.supplier_id,
-        consent_id=lead.consent_id,
-        status=lead.status,
-        created_at=lead.created_at,
-        created=created,
-    )
