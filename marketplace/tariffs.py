@@ -106,7 +106,8 @@ def tariff_on(session: Session, distributor_id: int, on: date) -> TariffInUse:
     Raises:
         NoTariff: when the distributor has no tariff at all.
     """
-    tariffs = _tariffs.get(session).get(distributor_id)
+    by_distributor = _tariffs.get(session)
+    tariffs = by_distributor.get(distributor_id, ())
     if not tariffs:
         raise NoTariff(distributor_id)
 
@@ -134,8 +135,8 @@ def flag_for_month(session: Session, month: str) -> FlagInUse:
     ANEEL announces a month's flag at the end of the month before, so the bundled history
     lags behind; the latest published flag is the best guess and the result says it is one.
     """
-    published = _flags.get(session)
-    latest = bisect.bisect_right(published, month, key=lambda flag: flag.published_month or "")
+    published = _flags.get(session)  # oldest first: the last one up to `month` applies
+    latest = bisect.bisect_right(published, month, key=lambda flag: flag.month)
     if latest == 0:
         return FlagInUse(month=month, flag=NO_FLAG, rs_mwh=Decimal("0"), published_month=None)
     return FlagInUse(

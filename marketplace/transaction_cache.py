@@ -5,6 +5,10 @@ offers. Within the transaction a lookup may be answered from memory: the batch t
 the catalog as it was at its first look, as if the batch had run a moment earlier, which
 its all-or-nothing commit already allows. A new transaction starts with nothing, so a
 withdrawn offer is never shown by a later one.
+
+Only reads go through it, and only of what the engine's transactions never write: the
+catalog is changed only by catalog loads (`connect-energy catalog load`, `catalog demo`),
+each in a transaction of its own.
 """
 
 from __future__ import annotations
