@@ -18,7 +18,12 @@ from tqdm import tqdm
 from bot.errors import UsageError
 from bot.runtime import open_runtime
 from marketplace.catalog import CatalogLoadReport, load_catalog, load_demo_catalog
-from marketplace.catalog_files import CatalogFileError, SupplierRecord, read_catalog_file
+from marketplace.catalog_files import (
+    CatalogFileError,
+    SupplierRecord,
+    printable,
+    read_catalog_file,
+)
 from marketplace.settings import Settings
 
 EXIT_LOADED = 0
@@ -57,7 +62,7 @@ def run_load(arguments: argparse.Namespace, settings: Settings) -> int:
     except CatalogFileError as error:
         raise UsageError(f"catalog load: {error}") from error
     if not records:
-        raise UsageError(f"catalog load: {path.name} lists no suppliers")
+        raise UsageError(f"catalog load: {printable(path.name)} lists no suppliers")
 
     runtime = open_runtime(settings)
     try:
@@ -69,9 +74,10 @@ def run_load(arguments: argparse.Namespace, settings: Settings) -> int:
     finally:
         runtime.close()
 
-    _print_report(path.name, report)
+    source = printable(path.name)
+    _print_report(source, report, written=loaded)
     if not loaded:
-        print(f"connect-energy: catalog load: nothing loaded from {path.name}", file=sys.stderr)
+        print(f"connect-energy: catalog load: nothing loaded from {source}", file=sys.stderr)
         return EXIT_NOTHING_LOADED
     return EXIT_LOADED
 
@@ -96,7 +102,11 @@ def _loaded_anything(records: Sequence[SupplierRecord], report: CatalogLoadRepor
     return report.accepted_suppliers > 0
 
 
-def _print_report(source: str, report: CatalogLoadReport) -> None:
-    print(f"{source}: {report.summary()}")
+def _print_report(source: str, report: CatalogLoadReport, *, written: bool = True) -> None:
+    # The counts say what the load did in its transaction; rolled back, it did nothing.
+    summary = (
+        report.summary() if written else f"nothing was written; {len(report.rejections)} rejected"
+    )
+    print(f"{source}: {summary}")
     for rejection in report.rejections:
         print(f"rejected {rejection.location}: {rejection.reason}", file=sys.stderr)

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
-from bot import catalog_command, offers_command, terminal
-from bot.errors import DatabaseNotReady, UsageError
-from bot.runtime import open_runtime
-from marketplace.db import make_engine
-from marketplace.schema import upgrade_database
-from marketplace.settings import Settings
+from bot import catalog_command, offers_command, supplier_command, terminal
+from bot.errors import ConfigurationError, DatabaseNotReady, UsageError
+from bot.listeners import bind_listeners
+from bot.runtime import connect, open_runtime
+from marketplace.schema import UnknownSchemaVersion, upgrade_database
+from marketplace.settings import MissingSecretKey, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +33,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if arguments.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            name = ".".join(str(part) for part in problem["loc"]).upper()
-            print(
-                f"connect-energy: invalid configuration: {name}: {problem['msg']}", file=sys.stderr
-            )
-        return EXIT_USAGE
     handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
     try:
-        return handler(arguments, settings)
+        return handler(arguments, load_settings())
     except UsageError as error:
         print(f"connect-energy: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigurationError as error:
+        for problem in str(error).splitlines():
+            print(f"connect-energy: invalid configuration: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except DatabaseNotReady as error:
         print(f"connect-energy: {error}", file=sys.stderr)
@@ -56,6 +52,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+
+
+def load_settings() -> Settings:
+    """The settings, from the environment and the `.env` file of the working folder.
+
+    Raises:
+        ConfigurationError: naming each setting that is invalid, one per line, or saying
+            why `.env` cannot be read.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = []
+        for problem in error.errors(include_url=False, include_input=False):
+            name = ".".join(str(part) for part in problem["loc"]).upper()
+            problems.append(f"{name}: {problem['msg'].removeprefix('Value error, ')}")
+        raise ConfigurationError("\n".join(problems)) from error
+    except UnicodeDecodeError as error:
+        # Environment variables are already text, so only the .env file can fail to decode.
+        raise ConfigurationError(".env is not UTF-8 text") from error
+    except OSError as error:
+        raise ConfigurationError(f"cannot read .env: {error.strerror}") from error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,17 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     offers_command.register(commands)
     catalog_command.register(commands)
+    supplier_command.register(commands)
     terminal.register(commands)
     return parser
 
 
 def run_db_upgrade(_arguments: argparse.Namespace, settings: Settings) -> int:
     """Apply migrations and refresh the bundled reference data."""
-    engine = make_engine(settings.database_url)
+    engine = connect(settings)
     try:
         report = upgrade_database(engine)
-    except OperationalError as error:
+    except DatabaseError as error:
         raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
+    except UnknownSchemaVersion as error:
+        raise DatabaseNotReady(f"the database is not one this release can use: {error}") from error
     finally:
         engine.dispose()
     print(
@@ -107,15 +128,38 @@ def run_serve(arguments: argparse.Namespace, settings: Settings) -> int:
 
     if not 0 < arguments.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {arguments.port}")
+    _check_secret_key(settings)
     open_runtime(settings).close()  # prepare an empty embedded database before workers start
-    uvicorn.run(
-        "webhooks.app:create_app",
-        factory=True,
-        host=arguments.host,
-        port=arguments.port,
-        log_level="info",
-    )
+    listeners = bind_listeners(arguments.host, arguments.port)
+    try:
+        config = uvicorn.Config("webhooks.app:create_app", factory=True, log_level="info")
+        server = uvicorn.Server(config)
+        # Given sockets, uvicorn does not announce where it listens; say it the same way.
+        logging.getLogger("uvicorn.error").info(
+            "Connect Energy running on %s (Press CTRL+C to quit)",
+            ", ".join(_address_of(listener) for listener in listeners),
+        )
+        server.run(sockets=listeners)
+    finally:
+        for listener in listeners:
+            listener.close()
     return EXIT_OK
+
+
+def _check_secret_key(settings: Settings) -> None:
+    try:
+        settings.resolved_secret_key()
+    except MissingSecretKey as error:
+        raise ConfigurationError(str(error)) from error
+    except OSError as error:
+        raise ConfigurationError(
+            f"SECRET_KEY is unset and cannot be kept beside the database: {error.strerror}"
+        ) from error
+
+
+def _address_of(listener: socket.socket) -> str:
+    host, port = listener.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ recipients are served concurrently.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import partial
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,9 @@ from marketplace.clock import Clock
 from marketplace.outbox import ClaimedMessage
 
 logger = logging.getLogger(__name__)
+
+Part = TypeVar("Part")
+Result = TypeVar("Result")
 
 
 class SendError(Exception):
@@ -41,9 +44,36 @@ class PermanentSendError(SendError):
     """Delivery will never work (blocked by the user, invalid recipient)."""
 
 
+class ChannelClosed(PermanentSendError):
+    """The channel itself is gone (a terminal whose reader left): expected, not a fault."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a channel did with a message, when it has more to say than "sent".
+
+    `provider_message_id` is the platform's id of what went out, which its delivery
+    statuses name later. `held`: nothing of the message itself went out; it waits until the
+    recipient writes again (WhatsApp's 24-hour window), and the platform's id, if any, is
+    that of what was sent meanwhile.
+    """
+
+    provider_message_id: str | None = None
+    held: bool = False
+
+
+async def _unrecorded(parts_sent: int) -> None:
+    """Keep no count of delivered parts (a message built outside the dispatcher)."""
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One outbox row, as a channel sender receives it."""
+    """One outbox row, as a channel sender receives it.
+
+    A sender that delivers the row as several platform messages skips the first
+    `parts_sent`, delivered by earlier attempts, and awaits `record_parts(n)` once the first
+    n are delivered, so that a retry resumes where this attempt stopped (`send_parts`).
+    """
 
     outbox_id: int
     channel: str
@@ -51,6 +81,26 @@ class OutgoingMessage:
     kind: str
     reply: Reply
     attempt: int  # 1 for the first try
+    parts_sent: int = 0
+    record_parts: Callable[[int], Awaitable[None]] = _unrecorded
+
+
+async def send_parts(
+    message: OutgoingMessage,
+    parts: Sequence[Part],
+    send: Callable[[Part, int], Awaitable[Result]],
+) -> Result | None:
+    """Send the parts of `message` not yet delivered, in order, recording each one.
+
+    `send(part, number)` delivers one part; `number` counts the parts of this attempt from
+    0, so a sender can treat the first call differently. Returns what the last call did,
+    None when every part had gone out before.
+    """
+    result: Result | None = None
+    for number, part in enumerate(parts[message.parts_sent :]):
+        result = await send(part, number)
+        await message.record_parts(message.parts_sent + number + 1)
+    return result
 
 
 class ChannelSender(Protocol):
@@ -61,8 +111,8 @@ class ChannelSender(Protocol):
         """The channel name, as in `InboundEvent.channel` and outbox rows."""
         ...
 
-    async def send(self, message: OutgoingMessage) -> None:
-        """Deliver one message.
+    async def send(self, message: OutgoingMessage) -> Delivery | None:
+        """Deliver one message; None, or what the platform said about it.
 
         Raises:
             RetryableSendError: try again later.
@@ -78,11 +128,12 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    held: int = 0
 
     @property
     def handled(self) -> int:
         """How many rows this pass dealt with."""
-        return self.sent + self.retried + self.failed
+        return self.sent + self.retried + self.failed + self.held
 
 
 class Dispatcher:
@@ -124,9 +175,20 @@ class Dispatcher:
             )
         return report
 
-    async def run(self, stop: asyncio.Event, *, idle_seconds: float = 0.5) -> None:
-        """Dispatch until `stop` is set, pausing when a pass found nothing to send."""
+    async def run(
+        self,
+        stop: asyncio.Event,
+        *,
+        idle_seconds: float = 0.5,
+        wake: asyncio.Event | None = None,
+    ) -> None:
+        """Dispatch until `stop` is set, pausing when a pass found nothing to send.
+
+        A channel that has just written replies may set `wake` to end the pause at once.
+        """
         while not stop.is_set():
+            if wake is not None:
+                wake.clear()
             try:
                 report = await self.run_once()
             except Exception:
@@ -134,8 +196,7 @@ class Dispatcher:
                 logger.exception("dispatch pass failed; retrying in %s s", idle_seconds)
                 report = DispatchReport()
             if report.handled == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                await _pause(stop, wake, idle_seconds)
 
     def _claim(self, channel: str) -> list[ClaimedMessage]:
         with self.sessions.begin() as session:
@@ -170,11 +231,14 @@ class Dispatcher:
             kind=claimed.kind,
             reply=Reply.from_payload(claimed.payload),
             attempt=claimed.attempts + 1,
+            parts_sent=claimed.parts_sent,
+            record_parts=partial(self._record_parts, claimed.id),
         )
         try:
-            await sender.send(message)
+            delivery = await sender.send(message) or Delivery()
         except PermanentSendError as error:
-            logger.warning("outbox %s failed for good: %s", claimed.id, type(error).__name__)
+            level = logging.INFO if isinstance(error, ChannelClosed) else logging.WARNING
+            logger.log(level, "outbox %s failed for good: %s", claimed.id, type(error).__name__)
             await asyncio.to_thread(self._mark_failed, claimed.id, str(error), None)
             report.failed += 1
             return None
@@ -194,7 +258,11 @@ class Dispatcher:
             report.retried += 1
             return retry_at
 
-        if not await asyncio.to_thread(self._mark_sent, claimed.id):
+        if delivery.held:
+            await asyncio.to_thread(self._hold, claimed.id, delivery.provider_message_id)
+            report.held += 1
+            return None
+        if not await asyncio.to_thread(self._mark_sent, claimed.id, delivery.provider_message_id):
             logger.warning("outbox %s was sent but its claim had lapsed", claimed.id)
         report.sent += 1
         return None
@@ -205,9 +273,22 @@ class Dispatcher:
             delay = max(delay, timedelta(seconds=error.retry_after))
         return self.clock.now() + delay
 
-    def _mark_sent(self, message_id: int) -> bool:
+    async def _record_parts(self, message_id: int, parts_sent: int) -> None:
+        await asyncio.to_thread(self._note_parts_sent, message_id, parts_sent)
+
+    def _note_parts_sent(self, message_id: int, parts_sent: int) -> None:
         with self.sessions.begin() as session:
-            return outbox.mark_sent(session, message_id, self.clock.now())
+            outbox.note_parts_sent(session, message_id, parts_sent)
+
+    def _mark_sent(self, message_id: int, provider_message_id: str | None) -> bool:
+        with self.sessions.begin() as session:
+            return outbox.mark_sent(
+                session, message_id, self.clock.now(), provider_message_id=provider_message_id
+            )
+
+    def _hold(self, message_id: int, provider_message_id: str | None) -> None:
+        with self.sessions.begin() as session:
+            outbox.hold(session, message_id, provider_message_id=provider_message_id)
 
     def _mark_failed(self, message_id: int, error: str, retry_at: datetime | None) -> str:
         with self.sessions.begin() as session:
@@ -218,3 +299,14 @@ class Dispatcher:
     def _release(self, message_ids: list[int], retry_at: datetime) -> None:
         with self.sessions.begin() as session:
             outbox.release(session, message_ids, retry_at)
+
+
+async def _pause(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait())]
+    if wake is not None:
+        waiters.append(asyncio.ensure_future(wake.wait()))
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

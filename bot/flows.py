@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conversations.consumer_flow import CONSUMER
 from conversations.flow import Flow
+from conversations.supplier_flow import SUPPLIER
 
 CONSUMER_FLOW = CONSUMER.name
 """Where a new conversation starts."""
@@ -11,4 +12,4 @@ CONSUMER_FLOW = CONSUMER.name
 
 def build_flows() -> dict[str, Flow]:
     """Every flow the bot runs, by name; `CONSUMER_FLOW` must be among them to chat."""
-    return {CONSUMER.name: CONSUMER}
+    return {CONSUMER.name: CONSUMER, SUPPLIER.name: SUPPLIER}

@@ -7,12 +7,14 @@ from typing import Any
 
 from marketplace.bills import BillEstimate, TaxAssumptions
 from marketplace.money import format_plain
-from marketplace.savings import SOLAR_YIELD_KWH_PER_KWP, SavingEstimate
+from marketplace.savings import SOLAR_YIELD_KWH_PER_KWP, SavingEstimate, SolarSystem
 from marketplace.search import OfferSearchResult, RankedOffer
 from marketplace.tariffs import FlagInUse, TariffInUse
 
 SUPPLIER_WIDTH = 30
+OFFER_WIDTH = 20
 KIND_WIDTH = 12
+DEMO_MARK = "(demo)"
 
 
 def offers_json(result: OfferSearchResult) -> dict[str, Any]:
@@ -59,11 +61,16 @@ def offers_table(result: OfferSearchResult) -> str:
         lines.append("No offer can serve this consumer yet.")
         return "\n".join(lines)
     lines.append(
-        f"{'#':>2}  {'Supplier':<{SUPPLIER_WIDTH}}  {'Kind':<{KIND_WIDTH}}  "
+        f"{'#':>2}  {'Supplier':<{SUPPLIER_WIDTH}}  {'Offer':<{OFFER_WIDTH}}  "
+        f"{'Kind':<{KIND_WIDTH}}  "
         f"{'Saving/mo':>9}  {'New bill':>9}  {'Saving/yr':>9}  {'Loyalty':>7}  Rating"
     )
     first = (result.page - 1) * result.page_size + 1
-    lines += [_offer_row(position, offer) for position, offer in enumerate(result.offers, first)]
+    for position, offer in enumerate(result.offers, first):
+        lines.append(_offer_row(position, offer))
+        system = offer.saving.solar if offer.saving else None
+        if system is not None and system.price_brl > 0:
+            lines.append(_investment_row(system))
     lines.append(f"{result.total} offer(s).")
     if any(not offer.available_now for offer in result.offers):
         lines.append('(*) not open to homes yet: free market for low voltage is "notify me".')
@@ -107,10 +114,14 @@ def _saving_json(saving: SavingEstimate) -> dict[str, Any]:
         "covered_kwh": _kwh_number(saving.covered_kwh),
         "base_value_brl": _money(saving.base_value_brl),
     }
-    if saving.solar is not None:
-        explanation["system_kwp"] = float(saving.solar.kwp.quantize(Decimal("0.01")))
-        explanation["system_price_brl"] = _money(saving.solar.price_brl)
-        explanation["payback_months"] = saving.solar.payback_months
+    system = saving.solar
+    if system is not None:
+        explanation["system_kwp"] = float(system.kwp.quantize(Decimal("0.01")))
+        explanation["system_price_brl"] = _money(system.price_brl)
+        explanation["payback_months"] = system.payback_months
+        explanation["gross_monthly_saving_brl"] = _money(system.gross_monthly_saving_brl)
+        explanation["system_monthly_cost_brl"] = _money(system.monthly_cost_brl)
+        explanation["horizon_months"] = system.horizon_months
     return explanation
 
 
@@ -142,9 +153,10 @@ def _flag_json(flag: FlagInUse) -> dict[str, Any]:
 def _estimate_lines(estimate: BillEstimate) -> list[str]:
     tariff, flag, taxes = estimate.basis.tariff, estimate.basis.flag, estimate.taxes
     flag_source = (
-        f" ({flag.month} not published yet: the flag of {flag.published_month} is assumed)"
-        if flag.assumed
-        else f" ({flag.month})"
+        f" (bundled ANEEL history ends at {_month_year(flag.published_month)}; that month's "
+        f"flag is assumed for {_month_year(flag.month)})"
+        if flag.assumed and flag.published_month is not None
+        else f" ({_month_year(flag.month)})"
     )
     return [
         f"Tariff  {tariff.act}, {_window(tariff)}: "
@@ -158,16 +170,40 @@ def _estimate_lines(estimate: BillEstimate) -> list[str]:
 
 
 def _offer_row(position: int, offer: RankedOffer) -> str:
-    supplier = offer.supplier_name + (" (demo)" if offer.supplier_is_demo else "")
-    if len(supplier) > SUPPLIER_WIDTH:
-        supplier = supplier[: SUPPLIER_WIDTH - 1] + "…"
+    supplier = offer.supplier_name
+    if offer.supplier_is_demo and not supplier.endswith(DEMO_MARK):
+        supplier += f" {DEMO_MARK}"
+    supplier = _fit(supplier, SUPPLIER_WIDTH)
+    code = _fit(offer.offer_code, OFFER_WIDTH)
     kind = offer.kind + ("*" if not offer.available_now else "")
     rating = f"{offer.rating:.1f}" if offer.rating is not None else "-"
     return (
-        f"{position:>2}  {supplier:<{SUPPLIER_WIDTH}}  {kind:<{KIND_WIDTH}}  "
+        f"{position:>2}  {supplier:<{SUPPLIER_WIDTH}}  {code:<{OFFER_WIDTH}}  "
+        f"{kind:<{KIND_WIDTH}}  "
         f"{_money(offer.monthly_saving_brl) or '-':>9}  {_money(offer.new_bill_brl) or '-':>9}  "
         f"{_money(offer.yearly_saving_brl) or '-':>9}  {offer.loyalty_months:>4} mo  {rating}"
     )
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut to `width` columns, the cut marked with an ellipsis."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _investment_row(system: SolarSystem) -> str:
+    payback = f" (paid back in {system.payback_months} months)" if system.payback_months else ""
+    # The row's saving is net of the price spread over the horizon; say what comes after.
+    return (
+        f"{'':>4}investment R$ {format_plain(system.price_brl)}{payback}; saves "
+        f"R$ {format_plain(system.gross_monthly_saving_brl)}/mo after {system.horizon_months} "
+        "months"
+    )
+
+
+def _month_year(month: str) -> str:
+    """`"2026-09"` → `"09/2026"`, as Brazilian bills write a month."""
+    year, number = month.split("-")
+    return f"{number}/{year}"
 
 
 def _window(tariff: TariffInUse) -> str:

@@ -6,13 +6,17 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import DatabaseNotReady
+from bot.errors import ConfigurationError, DatabaseNotReady
 from marketplace.clock import Clock, SystemClock
-from marketplace.db import make_engine, make_session_factory
-from marketplace.schema import needs_preparation, prepare_embedded_database
+from marketplace.db import UnusableDatabaseUrl, make_engine, make_session_factory
+from marketplace.schema import (
+    UnknownSchemaVersion,
+    needs_preparation,
+    prepare_embedded_database,
+)
 from marketplace.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -33,9 +37,42 @@ class Runtime:
 
 
 def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None) -> Runtime:
-    """Connect to the configured database, preparing an empty embedded one on first use."""
+    """Connect to the configured database, preparing an empty embedded one on first use.
+
+    Raises:
+        ConfigurationError: `DATABASE_URL` cannot be used.
+        DatabaseNotReady: the database cannot be opened, or is not ready; the message says
+            what to do.
+    """
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = connect(settings)
+    try:
+        _make_ready(engine, settings)
+    except DatabaseNotReady:
+        engine.dispose()
+        raise
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or SystemClock(),
+    )
+
+
+def connect(settings: Settings) -> Engine:
+    """An engine on the configured database, not yet connected.
+
+    Raises:
+        ConfigurationError: `DATABASE_URL` cannot be used (settings let it through only
+            when a driver is missing or the URL was built in code).
+    """
+    try:
+        return make_engine(settings.database_url)
+    except UnusableDatabaseUrl as error:
+        raise ConfigurationError(f"DATABASE_URL cannot be used: {error}") from error
+
+
+def _make_ready(engine: Engine, settings: Settings) -> None:
     try:
         if settings.is_embedded:
             prepare_embedded_database(engine, load_demo_catalog=settings.load_demo_catalog)
@@ -43,12 +80,7 @@ def open_runtime(settings: Settings | None = None, *, clock: Clock | None = None
             raise DatabaseNotReady(
                 "the database has no schema yet: run `connect-energy db upgrade`"
             )
-    except OperationalError as error:
-        engine.dispose()
+    except DatabaseError as error:
         raise DatabaseNotReady(f"cannot open the database: {error.orig or error}") from error
-    return Runtime(
-        settings=settings,
-        engine=engine,
-        sessions=make_session_factory(engine),
-        clock=clock or SystemClock(),
-    )
+    except UnknownSchemaVersion as error:
+        raise DatabaseNotReady(f"the database is not one this release can use: {error}") from error

@@ -1,32 +1,38 @@
 """The web chat channel: a browser page that posts messages and pulls the bot's replies.
 
-The browser holds an unguessable token that names its conversation; each message carries a
-client id, so a resend after a network error is recognised as the same message. Replies are
-outbox rows like on any channel; the browser fetching them is their delivery.
+The browser holds an unguessable token, signed by the server (`bot.chat_tokens`), that names
+its conversation; each message carries a client id, so a resend after a network error is
+recognised as the same message. Replies are outbox rows like on any channel; the browser
+fetching them is their delivery.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat_tokens import ChatTokens
 from conversations.engine import ConversationEngine
+from conversations.errors import StorageUnavailable
 from conversations.events import InboundEvent, InboundKind
 from marketplace import outbox
 from marketplace.clock import Clock
 from marketplace.db import transaction
 from marketplace.models import Conversation
+from marketplace.transcripts import TranscriptLine
 
 CHANNEL = "web"
-TOKEN_BYTES = 24
 PAGE_SIZE = 50
-_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32}$")
+HISTORY_LINES = 400  # both sides; a whole consumer conversation is well under a hundred
+# The page starts a conversation with a message of this client id; its history leaves it out.
+OPENING_CLIENT_ID = "open"
 
 
 class UnknownChat(Exception):
@@ -46,25 +52,33 @@ class WebMessage:
         return {"id": self.id, "text": self.text, "options": list(self.options)}
 
 
-def new_chat_token() -> str:
-    """A fresh token naming a new web conversation (192 random bits)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+@dataclass(frozen=True)
+class WebHistory:
+    """A conversation as a reloaded page shows it, and the newest bot message id in it."""
 
+    lines: tuple[dict[str, Any], ...]
+    last: int
 
-def is_chat_token(text: str) -> bool:
-    """Whether `text` has the shape of a token this module makes."""
-    return bool(_TOKEN_SHAPE.match(text))
+    def to_json(self) -> dict[str, Any]:
+        """The JSON the page reads: `from` is "me" or "bot"; mine carry their client id."""
+        return {"lines": list(self.lines), "last": self.last}
 
 
 class WebChat:
     """Posts a browser's messages to the engine and pulls its replies."""
 
     def __init__(
-        self, engine: ConversationEngine, sessions: sessionmaker[Session], clock: Clock
+        self,
+        engine: ConversationEngine,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        *,
+        tokens: ChatTokens,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
         self.clock = clock
+        self.tokens = tokens
 
     def post(
         self,
@@ -91,31 +105,85 @@ class WebChat:
 
     def pull(self, token: str, *, after: int) -> list[WebMessage]:
         """The bot's messages to this chat newer than `after`."""
-        with transaction(self.sessions) as session:
+        with _reading(self.sessions) as session:
             pulled = outbox.pull_messages(
                 session, CHANNEL, token, after=after, limit=PAGE_SIZE, now=self.clock.now()
             )
         return [
             WebMessage(
-                id=message.id,
-                text=str(message.payload.get("text", "")),
-                options=tuple(
-                    {"id": str(option["id"]), "label": str(option["label"])}
-                    for option in message.payload.get("options", [])
-                ),
+                id=message.id, text=_text(message.payload), options=_options(message.payload)
             )
             for message in pulled
         ]
 
+    def history(self, token: str) -> WebHistory:
+        """The conversation so far, both sides in order, for a page that was reloaded.
+
+        Raises:
+            UnknownChat: no conversation was started with this token.
+        """
+        with _reading(self.sessions) as session:
+            conversation_id = session.scalar(
+                select(Conversation.id)
+                .where(Conversation.channel == CHANNEL, Conversation.chat_id == token)
+                # Shared lock: a turn (which locks the row to write) cannot commit between
+                # the transcript read and the outbox read, so `last` matches the lines.
+                .with_for_update(read=True)
+            )
+            if conversation_id is None:
+                raise UnknownChat(token)
+            lines = self.engine.transcripts.history(session, conversation_id, limit=HISTORY_LINES)
+            last = outbox.pull_all(session, CHANNEL, token, now=self.clock.now())
+        return WebHistory(lines=tuple(_page_lines(token, lines)), last=last)
+
     def exists(self, token: str) -> bool:
         """Whether a conversation was started with this token."""
-        with self.sessions() as session:
+        with _reading(self.sessions) as session:
             found = session.scalar(
                 select(Conversation.id).where(
                     Conversation.channel == CHANNEL, Conversation.chat_id == token
                 )
             )
         return found is not None
+
+
+@contextmanager
+def _reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    try:
+        with transaction(sessions) as session:
+            yield session
+    except (OperationalError, InterfaceError) as error:
+        raise StorageUnavailable(f"the database failed: {type(error.orig).__name__}") from error
+
+
+def _page_lines(token: str, lines: Sequence[TranscriptLine]) -> Iterator[dict[str, Any]]:
+    """Transcript lines as the page shows them; a tapped option shows the label it had."""
+    labels: dict[str, str] = {}
+    opening = _message_id(token, OPENING_CLIENT_ID)
+    for line in lines:
+        if line.direction == "out":
+            options = _options(line.body)
+            labels.update((option["id"], option["label"]) for option in options)
+            yield {"from": "bot", "text": _text(line.body), "options": list(options)}
+            continue
+        message_id = str(line.body.get("message_id", ""))
+        option_id = line.body.get("option_id")
+        said = labels.get(str(option_id), "") if option_id is not None else _text(line.body)
+        if message_id == opening or not said:
+            continue
+        client_id = message_id.partition(":")[2]
+        yield {"from": "me", "text": said, "client_id": client_id}
+
+
+def _text(payload: Mapping[str, Any]) -> str:
+    return str(payload.get("text", ""))
+
+
+def _options(payload: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
+    return tuple(
+        {"id": str(option["id"]), "label": str(option["label"])}
+        for option in payload.get("options", [])
+    )
 
 
 def _message_id(token: str, client_id: str) -> str:

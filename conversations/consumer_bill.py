@@ -14,8 +14,10 @@ from conversations.amounts import (
     AmountUnit,
     NegativeAmount,
     NoAmount,
+    NotAnAmount,
     SeveralAmounts,
     StatedAmount,
+    ceiling_of,
     read_amount,
 )
 from conversations.consumer_data import (
@@ -28,14 +30,12 @@ from conversations.consumer_data import (
 )
 from conversations.events import Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
-from marketplace.bills import MAX_MONTHLY_KWH, BillError, BillTooSmall
+from marketplace.bills import BillError, BillTooSmall
 from marketplace.consumers import ConsumptionProfile, update_consumption
 from marketplace.geography import distributor_ref, known_as
 from marketplace.search import OfferSearchResult, search_offers
 
-# Far above any home's bill: 55,800 kWh (the most a low-voltage unit can draw) at the
-# dearest tariff with taxes comes to about R$ 80,000. Guards distributors without a tariff.
-MAX_BILL_BRL = Decimal(100_000)
+MAX_LISTED = 3  # numbers repeated back when the consumer typed several
 
 
 def ask_bill(context: AskContext) -> Reply:
@@ -89,8 +89,7 @@ def _refusal(context: StepContext, amount: StatedAmount) -> Reask | None:
                 "350, or your consumption, for example 250 kWh."
             )
         )
-    ceiling = MAX_MONTHLY_KWH if amount.unit is AmountUnit.KWH else MAX_BILL_BRL
-    if amount.value > ceiling:
+    if amount.value > ceiling_of(amount.unit):
         return _reask_too_large(context, amount.unit)
     return None
 
@@ -125,8 +124,20 @@ def _keep(context: StepContext, result: OfferSearchResult, amount: StatedAmount)
 def _reask_unreadable(context: StepContext, error: AmountError) -> Reask:
     _ = context.gettext
     if isinstance(error, SeveralAmounts):
+        translator = context.translator
+        numbers = [translator.format_number(value) for value in error.values[:MAX_LISTED]]
         return Reask(
-            _("I found more than one number. Type just one amount, for example 350 or 250 kWh.")
+            _(
+                "I found more than one number ({numbers}). Which one is your monthly bill? Type "
+                "just that one, for example 350 or 250 kWh."
+            ).format(numbers=translator.format_list(numbers, either=True))
+        )
+    if isinstance(error, NotAnAmount):
+        return Reask(
+            _(
+                "I could not tell the amount from that. Type just the amount, for example 350 "
+                "or about 300, or your consumption, for example 250 kWh."
+            )
         )
     if isinstance(error, NegativeAmount):
         return Reask(
@@ -148,13 +159,17 @@ def _reask_unreadable(context: StepContext, error: AmountError) -> Reask:
 
 def _reask_too_small(context: StepContext, error: BillTooSmall) -> Reask:
     translator = context.translator
+    distributor = distributor_ref(context.session, context.data[DISTRIBUTOR_ID])
     return Reask(
         context.gettext(
-            "A bill of {bill} does not even cover the street-lighting fee I assume ({fee}). "
-            "Type your usual monthly bill, for example 350."
+            "A bill of {bill} is not possible: the minimum bill at {distributor} is about "
+            "{minimum} (the street-lighting fee I assume plus the minimum charge of "
+            "{minimum_kwh} kWh). Type your usual monthly bill, for example 350."
         ).format(
             bill=translator.format_money(error.bill_brl),
-            fee=translator.format_money(error.cip_brl),
+            distributor=known_as(distributor) if distributor else "",
+            minimum=translator.format_money(error.minimum_brl),
+            minimum_kwh=translator.format_number(error.minimum_kwh, decimals=0),
         )
     )
 

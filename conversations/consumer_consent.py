@@ -85,10 +85,11 @@ def _yes_no_choice(text: str) -> str | None:
 def _decline(context: StepContext) -> Transition:
     forget_consumer(context.session, context.consumer_id, conversation_id=context.conversation_id)
     farewell = context.gettext(
-        "All right, I have kept nothing from this conversation. If you change your mind, "
-        "send hi whenever you like."
+        "All right: I have erased your answers and this conversation. I keep only this "
+        "chat's address, so that I never answer the same message twice. If you change your "
+        "mind, send hi whenever you like."
     )
-    return Transition(END, replies=(Reply(farewell),), forget=tuple(context.data))
+    return Transition(END, replies=(Reply(farewell),), forget=tuple(context.data), unrecorded=True)
 
 
 def _policy(context: AskContext) -> str:
@@ -105,6 +106,6 @@ def _policy(context: AskContext) -> str:
                 "you say yes to that supplier."
             ),
             _("- You can ask to see, correct or delete your data at any time."),
-            _("- If you do not agree, nothing from this conversation is kept."),
+            _("- If you do not agree, your answers and this conversation are erased."),
         )
     )

@@ -30,6 +30,7 @@ class ConsumerState(StrEnum):
     NAME = "name"
     CONTACT = "contact"
     DONE = "done"
+    ANSWER = "answer"  # answering a supplier's question about a lead
 
 
 # Keys of the conversation data.
@@ -45,6 +46,8 @@ OFFER_BRIEF = "offer_brief"  # the fact sheet was shown: offer the options alone
 CONTACT_NAME = "contact_name"
 SHARED_PHONE = "shared_phone"
 LEAD = "lead"
+ANSWER_LEAD = "answer_lead"  # the lead whose question is being answered
+RETURN_TO = "return_to"  # the state to go back to after answering
 
 
 def remember_amount(amount: StatedAmount) -> dict[str, Any]:

@@ -8,7 +8,6 @@ back to the list.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from conversations.consumer_data import (
@@ -27,6 +26,7 @@ from conversations.parsing import parse_yes_no
 from marketplace.bills import HUNDRED, Phase
 from marketplace.leads import find_lead
 from marketplace.offer_terms import OfferQuote, OfferTerms, cancellation_fee, quote_offer
+from marketplace.savings import SavingEstimate, SolarSystem
 
 LEAVING_MONTH = 6  # the month the fact sheet prices an early exit at
 CONTACT, HOW, OFFERS = "contact", "how", "offers"
@@ -104,7 +104,7 @@ def fact_sheet(translator: Translator, quote: OfferQuote) -> str:
         _("Loyalty: {loyalty}").format(loyalty=_loyalty(translator, terms.loyalty_months)),
         _("Cancellation fee: {fee}").format(fee=_fee(translator, quote)),
         _("Notice period: {notice}").format(notice=_days(translator, terms.notice_days)),
-        _("Starts: {start}").format(start=_start(translator, terms.starts_in_days)),
+        _("Starts: {start}").format(start=_start(translator, terms)),
         _("Readjustment: {rule}").format(rule=terms.readjustment or _("not stated")),
         _("Two bills: {answer}").format(answer=_two_bills(translator, terms)),
         _("Who may sign: {who}").format(who=_who(translator, terms)),
@@ -184,7 +184,13 @@ def _estimate(translator: Translator, quote: OfferQuote) -> str:
     saving = quote.saving
     if saving is None:
         return _("cannot be estimated without a tariff for your distributor")
+    if saving.solar is not None:
+        return _solar_estimate(translator, saving, saving.solar)
     money = translator.format_money
+    if saving.monthly_saving_brl == 0:
+        return _("{bill} a month: no saving for your bill").format(
+            bill=money(saving.current_bill_brl)
+        )
     if saving.monthly_saving_brl < 0:
         text = _("{new_bill} a month instead of {bill}: {more} more a month")
         return text.format(
@@ -204,6 +210,39 @@ def _estimate(translator: Translator, quote: OfferQuote) -> str:
     return text.format(
         new_bill=money(saving.new_bill_brl),
         bill=money(saving.current_bill_brl),
+        monthly=money(saving.monthly_saving_brl),
+        yearly=money(saving.yearly_saving_brl),
+    )
+
+
+def _solar_estimate(translator: Translator, saving: SavingEstimate, system: SolarSystem) -> str:
+    # While the system is paid for, the consumer pays the distributor's (smaller) bill and
+    # the installment; together they are the new bill the offer is ranked by.
+    _ = translator.gettext
+    money = translator.format_money
+    parts = {
+        "distributor_bill": money(
+            max(Decimal(0), saving.current_bill_brl - system.gross_monthly_saving_brl)
+        ),
+        "installment": money(system.monthly_cost_brl),
+        "months": system.horizon_months,
+        "bill": money(saving.current_bill_brl),
+        "gross": money(system.gross_monthly_saving_brl),
+    }
+    if saving.monthly_saving_brl <= 0:
+        text = _(
+            "{distributor_bill} a month to the distributor plus {installment} a month for the "
+            "system (its price spread over {months} months) instead of {bill}: no saving while "
+            "you pay for it, then {gross} a month"
+        )
+        return text.format(**parts)
+    text = _(
+        "{distributor_bill} a month to the distributor plus {installment} a month for the "
+        "system (its price spread over {months} months) instead of {bill}: you save {monthly} "
+        "a month ({yearly} a year), and {gross} a month after those months"
+    )
+    return text.format(
+        **parts,
         monthly=money(saving.monthly_saving_brl),
         yearly=money(saving.yearly_saving_brl),
     )
@@ -237,7 +276,17 @@ def _days(translator: Translator, days: int) -> str:
     return translator.ngettext("{days} day", "{days} days", days).format(days=days)
 
 
-def _start(translator: Translator, days: int) -> str:
+def _start(translator: Translator, terms: OfferTerms) -> str:
+    days = terms.starts_in_days
+    if not terms.available_now:
+        # A waitlist cannot start at signing: homes cannot sign until the market opens.
+        if days == 0:
+            return translator.gettext("when the free market opens to homes")
+        return translator.ngettext(
+            "once the free market opens to homes, {days} day after signing",
+            "once the free market opens to homes, {days} days after signing",
+            days,
+        ).format(days=days)
     if days == 0:
         return translator.gettext("right after signing")
     return translator.ngettext(
@@ -256,18 +305,16 @@ def _who(translator: Translator, terms: OfferTerms) -> str:
     _ = translator.gettext
     who = _("{class_name} in {states}").format(
         class_name=_(CLASS_NAMES.get(terms.consumer_class, terms.consumer_class)),
-        states=_listed(terms.states),
+        states=translator.format_list(terms.states),
     )
     if terms.distributors:
-        who = _("{who}, customers of {distributors}").format(
-            who=who, distributors=_listed(terms.distributors)
+        # Each name gets its own article in Portuguese: "clientes da ELEKTRO ou da ENEL SP".
+        of_each = [_("of {distributor}").format(distributor=name) for name in terms.distributors]
+        who = _("{who}, customers {of_distributors}").format(
+            who=who, of_distributors=translator.format_list(of_each, either=True)
         )
     if terms.min_bill_brl > 0:
         who = _("{who}, with a bill of at least {minimum}").format(
             who=who, minimum=translator.format_money(terms.min_bill_brl)
         )
     return who
-
-
-def _listed(names: Sequence[str]) -> str:
-    return ", ".join(names)

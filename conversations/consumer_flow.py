@@ -46,7 +46,9 @@ from conversations.consumer_location import (
     help_location,
 )
 from conversations.consumer_offers import ask_offers, handle_offers, help_offers
+from conversations.consumer_relay import act_answer, act_next_offer, ask_answer, handle_answer
 from conversations.flow import END, Flow, Step
+from conversations.lead_news import ANSWER, NEXT_OFFER
 
 CONSUMER = Flow(
     name="consumer",
@@ -57,6 +59,7 @@ CONSUMER = Flow(
             handle=handle_consent,
             goes_to=(S.CONSENT, S.CEP, END),  # consent again after reading the policy
             help=help_consent,
+            transcript=False,  # nothing typed before the privacy consent is kept
         ),
         S.CEP: Step(
             ask=ask_cep,
@@ -109,5 +112,8 @@ CONSUMER = Flow(
             help=help_contact,
         ),
         S.DONE: Step(ask=ask_done, handle=handle_done, goes_to=(S.OFFERS,), help=help_done),
+        # Reached by the "Answer" button of a supplier's question, from any state; back there.
+        S.ANSWER: Step(ask=ask_answer, handle=handle_answer, goes_to=tuple(S)),
     },
+    actions={ANSWER: act_answer, NEXT_OFFER: act_next_offer},
 )

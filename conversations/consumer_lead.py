@@ -34,10 +34,17 @@ from conversations.contacts import (
 )
 from conversations.events import InboundEvent, InboundKind, Option, Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
+from conversations.lead_card import card_notifications
 from conversations.parsing import parse_yes_no
 from conversations.runner import RESTART_OPTION_ID
 from marketplace.bills import BillAmount, Consumption
-from marketplace.leads import LeadContact, LeadRequest, OfferUnavailable, create_lead
+from marketplace.leads import (
+    LeadContact,
+    LeadRequest,
+    LeadStatus,
+    OfferUnavailable,
+    create_lead,
+)
 from marketplace.offer_terms import OfferQuote, load_offer_terms
 
 YES, NO, USE_PHONE, OFFERS = "yes", "no", "use-phone", "offers"
@@ -145,11 +152,15 @@ def handle_contact(context: StepContext) -> Transition | Reask:
         "waitlist": not quote.terms.available_now,
         "existing": not lead.created,
     }
+    # The supplier's agents get the card in this same transaction: a lead nobody hears of
+    # cannot exist, and a rolled-back lead sends no card.
+    cards = card_notifications(context.session, lead.id) if lead.created else ()
     return Transition(
         ConsumerState.DONE,
         data={LEAD: done},
         forget=(CONTACT_NAME, SHARED_PHONE),
         forget_history=True,
+        notify=cards if lead.status == LeadStatus.NEW else (),
     )
 
 
@@ -242,6 +253,7 @@ def _request(context: StepContext, quote: OfferQuote, contact: Contact) -> LeadR
         monthly_kwh=estimate.kwh if estimate else stated.kwh,
         bill_brl=estimate.bill_brl if estimate else stated.brl,
         monthly_saving_brl=saving.monthly_saving_brl if saving else None,
+        conversation_id=context.conversation_id,
     )
 
 

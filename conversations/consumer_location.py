@@ -209,7 +209,9 @@ def _chosen(context: StepContext) -> Transition | Reask:
 
 
 def _reask_ambiguous(context: StepContext, error: AmbiguousDistributor) -> Reask:
-    names = ", ".join(known_as(candidate) for candidate in error.candidates[:TOP_DISTRIBUTORS])
+    names = context.translator.format_list(
+        [known_as(candidate) for candidate in error.candidates[:TOP_DISTRIBUTORS]], either=True
+    )
     return Reask(
         context.gettext(
             "Several distributors match: {names}. Type the full name of yours."

@@ -1,8 +1,9 @@
 """The ranked offers, five at a time: one message with the estimate and a line per offer.
 
-Each offer gets an option (short supplier name and monthly saving); "See more" pages on,
-and the consumer can go back and change the bill. Money, numbers and percentages always go
-through the translator.
+Each offer gets an option labelled with its number in the list, its supplier's name (as
+many words as fit) and its monthly saving in whole reais; "See more" pages on, and the
+consumer can go back and change the bill. Money, numbers and percentages always go through
+the translator.
 """
 
 from __future__ import annotations
@@ -19,18 +20,25 @@ from conversations.consumer_data import (
     consumption_in,
     page_in,
 )
+from conversations.consumer_explanation import explain_bill
 from conversations.events import Option, Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
 from conversations.i18n import N_, Translator
 from conversations.runner import RESTART_OPTION_ID
 from marketplace.geography import known_as
 from marketplace.offer_terms import load_offer_terms
+from marketplace.savings import SolarSystem
 from marketplace.search import OfferSearchResult, RankedOffer, search_offers
 
 PAGE_SIZE = 5
 OFFER_PREFIX = "o:"
-MORE, FIRST, BILL, PLACE = "more", "first", "bill", "place"
+MORE, FIRST, HOW, BILL, PLACE = "more", "first", "how", "bill", "place"
 DEMO_MARK = "(demo)"
+# WhatsApp cuts list row titles at 24 characters; buttons elsewhere are roomier.
+LABEL_LIMIT = 24
+# Words a shortened name must not end on ("Sol do" for "Sol do Sertão").
+CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "e", "&"})
+ELLIPSIS = "…"
 
 KIND_NAMES = {
     "subscription": N_("Solar energy subscription"),
@@ -69,6 +77,10 @@ def handle_offers(context: StepContext) -> Transition | Reask:
     if chosen in (MORE, FIRST):
         page = page_in(context.data, OFFERS_PAGE) + 1 if chosen == MORE else 1
         return Transition(ConsumerState.OFFERS, data={OFFERS_PAGE: page})
+    if chosen == HOW:
+        result = _search(context, page_in(context.data, OFFERS_PAGE))
+        explanation = explain_bill(context.translator, result.estimate, result.distributor)
+        return Transition(ConsumerState.OFFERS, replies=(Reply(explanation),))
     if chosen == BILL:
         return Transition(ConsumerState.BILL)
     return Transition(ConsumerState.CEP)
@@ -78,8 +90,8 @@ def help_offers(context: AskContext) -> str:
     """How to read and pick offers."""
     return context.gettext(
         "Offers are ranked by what you would save on your own bill. Tap one, or type its "
-        'number, to see all its terms; "See more" shows the next ones. Every figure is an '
-        "estimate."
+        'number, to see all its terms; "See more" shows the next ones; "How did you '
+        'calculate?" shows how your bill was estimated. Every figure is an estimate.'
     )
 
 
@@ -98,7 +110,7 @@ def loyalty_words(translator: Translator, months: int) -> str:
 
 
 def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
-    """One offer of the list: number, supplier, kind, saving, loyalty and rating."""
+    """One offer of the list: number, supplier, kind, saving, investment, loyalty, rating."""
     _ = translator.gettext
     title = _("{number}. {supplier}: {kind}").format(
         number=number, supplier=offer.supplier_name, kind=kind_name(translator, offer.kind)
@@ -108,16 +120,43 @@ def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
         if offer.rating is None
         else "★ " + translator.format_number(offer.rating, decimals=1)
     )
-    details = " · ".join(
-        (_saving_words(translator, offer), loyalty_words(translator, offer.loyalty_months), rating)
-    )
-    return f"{title}\n   {details}"
+    details = [_saving_words(translator, offer)]
+    system = offer.saving.solar if offer.saving else None
+    if system is not None and system.price_brl > 0:  # no system at all below the minimum
+        details.append(investment_words(translator, system))
+    details += [loyalty_words(translator, offer.loyalty_months), rating]
+    return f"{title}\n   {' · '.join(details)}"
 
 
-def short_supplier(name: str) -> str:
-    """A supplier's name short enough for a button: its first two words."""
-    words = name.replace(DEMO_MARK, "").split()
-    return " ".join(words[:2]) or name
+def investment_words(translator: Translator, system: SolarSystem) -> str:
+    """What a solar system costs up front, and when its energy has paid for it."""
+    price = translator.format_money(system.price_brl)
+    if system.payback_months is None:
+        return translator.gettext("investment of {price}").format(price=price)
+    return translator.ngettext(
+        "investment of {price} (paid back in {months} month)",
+        "investment of {price} (paid back in {months} months)",
+        system.payback_months,
+    ).format(price=price, months=system.payback_months)
+
+
+def offer_label(translator: Translator, number: int, offer: RankedOffer) -> str:
+    """A button for the offer numbered `number` on the page, unique there thanks to it.
+
+    As many words of the supplier's name as keep it within LABEL_LIMIT, never ending on a
+    connector; a first word too long on its own is cut and marked with an ellipsis.
+    """
+    words = offer.supplier_name.replace(DEMO_MARK, "").split() or [offer.supplier_name]
+    saving = _short_saving(translator, offer)
+    for count in range(len(words), 0, -1):
+        kept = words[:count]
+        while len(kept) > 1 and kept[-1].casefold() in CONNECTORS:
+            kept.pop()
+        label = _label(translator, number, " ".join(kept), saving)
+        if len(label) <= LABEL_LIMIT:
+            return label
+    room = LABEL_LIMIT - len(_label(translator, number, "", saving)) - len(ELLIPSIS)
+    return _label(translator, number, words[0][: max(room, 1)] + ELLIPSIS, saving)
 
 
 def _search(context: AskContext, page: int) -> OfferSearchResult:
@@ -145,15 +184,20 @@ def _header(translator: Translator, result: OfferSearchResult) -> list[str]:
             ).format(distributor=distributor)
         )
         return lines
+    if estimate.from_bill:
+        summary = _("Estimated consumption: {kwh} kWh a month. Current bill: {bill}.")
+    else:
+        # The consumer gave the kWh: the bill is the figure worked out, not theirs.
+        summary = _("Consumption: {kwh} kWh a month. Estimated bill: {bill}.")
     lines.append(
-        _("Estimated consumption: {kwh} kWh a month. Current bill: {bill}.").format(
+        summary.format(
             kwh=translator.format_number(estimate.kwh, decimals=0),
             bill=translator.format_money(estimate.bill_brl),
         )
     )
     if not estimate.basis.tariff.in_force:
         lines.append(
-            _("Using the latest known tariff ({act}): none is in force today.").format(
+            _("No tariff is in force today; I used the latest known one ({act}).").format(
                 act=estimate.basis.tariff.act
             )
         )
@@ -165,8 +209,12 @@ def _saving_words(translator: Translator, offer: RankedOffer) -> str:
     monthly, yearly = offer.monthly_saving_brl, offer.yearly_saving_brl
     if monthly is None or yearly is None:
         return _("saving not estimated")
+    if monthly == 0:
+        return _("no saving for your bill")
     if monthly < 0:
-        return _("costs {monthly} more a month").format(monthly=translator.format_money(-monthly))
+        return _("no saving for your bill: it costs {monthly} more a month").format(
+            monthly=translator.format_money(-monthly)
+        )
     return _("saves {monthly} a month ({yearly} a year)").format(
         monthly=translator.format_money(monthly), yearly=translator.format_money(yearly)
     )
@@ -174,25 +222,36 @@ def _saving_words(translator: Translator, offer: RankedOffer) -> str:
 
 def _options(translator: Translator, result: OfferSearchResult, pages: int) -> tuple[Option, ...]:
     _ = translator.gettext
-    options = [_offer_option(translator, offer) for offer in result.offers]
+    options = [
+        Option(f"{OFFER_PREFIX}{offer.offer_id}", offer_label(translator, number, offer))
+        for number, offer in enumerate(result.offers, start=1)
+    ]
     if result.page < pages:
         options.append(Option(MORE, _("See more")))
     elif pages > 1:
         options.append(Option(FIRST, _("Back to the first offers")))
+    if result.estimate is not None:
+        options.append(Option(HOW, _("How did you calculate?")))
     options.append(Option(BILL, _("Change the bill amount")))
     return tuple(options)
 
 
-def _offer_option(translator: Translator, offer: RankedOffer) -> Option:
-    supplier = short_supplier(offer.supplier_name)
+def _label(translator: Translator, number: int, supplier: str, saving: str | None) -> str:
+    if saving is None:
+        return translator.gettext("{number}. {supplier}").format(number=number, supplier=supplier)
+    # An en dash, as typesetting separates a name from a figure.
+    return translator.gettext("{number}. {supplier} – {saving}").format(  # noqa: RUF001
+        number=number, supplier=supplier, saving=saving
+    )
+
+
+def _short_saving(translator: Translator, offer: RankedOffer) -> str | None:
+    # Whole reais save room; an offer that saves nothing shows no figure at all (its line
+    # in the list says why), never "R$ 0".
     monthly = offer.monthly_saving_brl
-    if monthly is None:
-        label = supplier
-    else:
-        label = translator.gettext("{supplier}: {saving}/month").format(
-            supplier=supplier, saving=translator.format_money(monthly)
-        )
-    return Option(f"{OFFER_PREFIX}{offer.offer_id}", label)
+    if monthly is None or monthly <= 0:
+        return None
+    return translator.format_money(monthly, centavos=False)
 
 
 def _no_offers(context: AskContext, result: OfferSearchResult) -> Reply:

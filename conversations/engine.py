@@ -321,6 +321,8 @@ def _transcript(
     item: _Work, conversation_id: int, payloads: list[dict[str, Any]], now: datetime
 ) -> list[TranscriptLine]:
     assert item.result is not None
+    if not item.result.recorded:
+        return []
     event = item.event
     said: dict[str, Any] = {"message_id": event.message_id, "kind": str(event.kind)}
     if item.result.heard:

@@ -106,7 +106,8 @@ class Transition:
     The engine shows the next state's question after `replies`; going to `END` ends the
     flow with `replies` as its last words. `data` is merged into the conversation data and
     `forget` removes keys from it. `forget_history` stops `back` from returning past this
-    point (after a lead is sent, say).
+    point (after a lead is sent, say). `unrecorded` keeps this turn out of the transcript
+    (a person declining the privacy terms leaves no words behind).
     """
 
     to: str
@@ -115,6 +116,7 @@ class Transition:
     forget: tuple[str, ...] = ()
     notify: tuple[Notification, ...] = ()
     forget_history: bool = False
+    unrecorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class Reask:
 AskFunction = Callable[[AskContext], Reply | Sequence[Reply]]
 HandleFunction = Callable[[StepContext], Transition | Reask]
 HelpFunction = Callable[[AskContext], str]
+EntryFunction = Callable[[StepContext], Transition | Reask | None]
 
 
 @dataclass(frozen=True)
@@ -139,17 +142,27 @@ class Step:
     """One state of a flow: its question, its handler, and the states it may go to.
 
     `help` adds a sentence about this question to the answer to the `help` command.
+    A step with `transcript=False` keeps no transcript of the turns answered in it (the
+    privacy consent: nothing typed before agreeing is kept).
     """
 
     ask: AskFunction
     handle: HandleFunction
     goes_to: tuple[str, ...] = ()
     help: HelpFunction | None = None
+    transcript: bool = True
 
 
 @dataclass(frozen=True)
 class Flow:
     """A named dialogue: its first state and the table of its steps.
+
+    `entry` lets a message move a conversation of any flow into this one (an invite code
+    makes a consumer's chat a supplier agent's): it returns a `Transition` to a state of
+    this flow, a `Reask` to answer without moving, or None when the message is not for it.
+    `actions` take buttons this conversation never showed as a question, because they came
+    in a notification (a lead card): option ids starting with a key run its handler in any
+    state, and its transition may go to any state of the flow.
 
     Raises:
         FlowDefinitionError: when the table is inconsistent (checked at import time).
@@ -158,6 +171,8 @@ class Flow:
     name: str
     start: str
     steps: Mapping[str, Step]
+    entry: EntryFunction | None = None
+    actions: Mapping[str, HandleFunction] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0 < len(self.name) <= MAX_FLOW_NAME:
@@ -187,3 +202,21 @@ class Flow:
         """
         if target not in self.steps[state].goes_to:
             raise UndeclaredTransition(self.name, state, target)
+
+    def check_jump(self, origin: str, target: str) -> None:
+        """Refuse an entry or action whose target is not a state of this flow (nor `END`).
+
+        Raises:
+            UndeclaredTransition: when `target` is unknown; `origin` names who asked.
+        """
+        if target != END and target not in self.steps:
+            raise UndeclaredTransition(self.name, origin, target)
+
+    def action_for(self, option_id: str | None) -> HandleFunction | None:
+        """The action that takes this option id, if any."""
+        if not option_id:
+            return None
+        for prefix, handler in self.actions.items():
+            if option_id.startswith(prefix):
+                return handler
+        return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import NumberPattern, parse_pattern
@@ -71,10 +73,14 @@ class Translator:
         """The singular or plural translation that fits `count`, by the locale's rules."""
         return self._translations.ngettext(singular, plural, count)
 
-    def format_money(self, amount: Decimal) -> str:
-        """Reais rounded half-up to centavos: `R$ 1.234,56` in pt_BR, `R$ 1,234.56` in en."""
-        rounded = amount.quantize(_CENTAVO, rounding=ROUND_HALF_UP)
-        digits = self._grouped(abs(rounded), 2)
+    def format_money(self, amount: Decimal, *, centavos: bool = True) -> str:
+        """Reais rounded half-up to centavos: `R$ 1.234,56` in pt_BR, `R$ 1,234.56` in en.
+
+        Without `centavos`, rounded to whole reais (`R$ 1.235`), where room is short.
+        """
+        quantum, decimals = (_CENTAVO, 2) if centavos else (Decimal(1), 0)
+        rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+        digits = self._grouped(abs(rounded), decimals)
         # Babel would put a no-break space after R$ (and write "BRL" in es); people type and
         # tests compare a plain space, and R$ is what Brazilian bills print in any language.
         return f"-R$ {digits}" if rounded < 0 else f"R$ {digits}"
@@ -96,6 +102,14 @@ class Translator:
         """A ratio as a percentage: `Decimal("0.125")` → `12,5%` in pt_BR."""
         pattern = "#,##0." + "#" * decimals + "%" if decimals > 0 else "#,##0%"
         return str(_pattern(pattern).apply(ratio, self._babel_locale))
+
+    def format_list(self, items: Sequence[str], *, either: bool = False) -> str:
+        """Items joined as the language does: `A, B e C`, or `A, B ou C` when `either`."""
+        return str(
+            babel_format_list(
+                list(items), style="or" if either else "standard", locale=self.locale
+            )
+        )
 
     def format_date(self, value: date | datetime, *, style: str = "medium") -> str:
         """A date, or an instant shown on its America/Sao_Paulo calendar day."""

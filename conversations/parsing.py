@@ -108,6 +108,9 @@ def _match_by_words(wanted: str, labels: Sequence[tuple[str, Option]]) -> Option
     return found[0] if len(found) == 1 else None
 
 
+# A yes or no is words and light punctuation; symbols around a letter make it something else.
+_NOT_AN_ANSWER = re.compile(r"[^\w\s.,!?;:()'\"-]")
+
 # Grouped by language: Portuguese, English, Spanish.
 _YES_WORDS = frozenset(
     {"sim", "s", "claro", "pode", "ok", "isso", "certo", "aceito", "concordo", "quero", "bora"}
@@ -140,6 +143,8 @@ def parse_yes_no(text: str) -> bool | None:
     if stripped in _NO_EMOJI:
         return False
 
+    if _NOT_AN_ANSWER.search(stripped):
+        return None  # "%s" or "<s>" must not count as a "s" (sim) to a consent question
     words = [word for word in comparable(stripped).split() if word not in _FILLER_WORDS]
     if not words:
         return None

@@ -116,6 +116,7 @@ class TurnResult:
     replies: list[Reply] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     heard: str = ""  # the message's text as read: cleaned, capped
+    recorded: bool = True  # whether the turn goes into the transcript
 
     def extend(self, replies: Sequence[Reply]) -> TurnResult:
         """Add replies after the ones already there; returns self, for chaining."""
@@ -149,9 +150,20 @@ class FlowRunner:
     ) -> TurnResult:
         """Answer one message, changing `conversation` in place."""
         cleaned = clean_text(event.text) if event.text else CleanText("")
+        private = self._is_private(conversation)
         result = self._turn(conversation, event, cleaned, scope)
         result.heard = cleaned.text
+        if private:
+            result.recorded = False
         return result
+
+    def _is_private(self, conversation: ConversationState) -> bool:
+        # A turn answered in (or starting) a step that keeps no transcript leaves no words
+        # behind: before the privacy consent, nothing a person types may be kept.
+        flow = self.flows.get(conversation.flow) or self.flows[self.default_flow]
+        state = flow.start if conversation.state in (NEW, END) else conversation.state
+        step = flow.steps.get(state)
+        return step is not None and not step.transcript
 
     def _turn(
         self,
@@ -160,6 +172,9 @@ class FlowRunner:
         cleaned: CleanText,
         scope: TurnScope,
     ) -> TurnResult:
+        entered = self._try_entries(conversation, event, cleaned, scope)
+        if entered is not None:
+            return entered
         flow = self.flows.get(conversation.flow)
         if flow is None or conversation.state not in (*flow.steps, NEW, END):
             logger.warning(
@@ -170,12 +185,90 @@ class FlowRunner:
             )
             return self._start(conversation, scope, notice=self._lost_track(scope))
         if conversation.state in (NEW, END):
-            return self._start(conversation, scope, notice=None)
+            # A notification's button still works after the flow ended (say, the consumer
+            # cancelled, then the supplier asked them a question).
+            acted = (
+                self._act(conversation, flow, event, scope) if conversation.state == END else None
+            )
+            return acted or self._start(conversation, scope, notice=None)
 
         command = _command_in(event)
         if command is not None:
             return self._obey(command, conversation, flow, scope)
         return self._answer(conversation, flow, event, cleaned, scope)
+
+    # Entries and actions ---------------------------------------------------------------
+
+    def _try_entries(
+        self,
+        conversation: ConversationState,
+        event: InboundEvent,
+        cleaned: CleanText,
+        scope: TurnScope,
+    ) -> TurnResult | None:
+        """Move the conversation into the flow whose entry claims this message, if any."""
+        if event.kind is not InboundKind.TEXT or not cleaned.text or cleaned.too_long:
+            return None
+        for flow in self.flows.values():
+            if flow.entry is None:
+                continue
+            context = self._step_context(conversation, scope, event, _Answer(cleaned.text, None))
+            outcome = flow.entry(context)
+            if isinstance(outcome, Transition):
+                return self._enter(conversation, flow, outcome, scope)
+            if isinstance(outcome, Reask):
+                return self._refused_entry(conversation, outcome, scope)
+        return None
+
+    def _enter(
+        self,
+        conversation: ConversationState,
+        flow: Flow,
+        transition: Transition,
+        scope: TurnScope,
+    ) -> TurnResult:
+        flow.check_jump("_entry", transition.to)
+        conversation.flow = flow.name
+        conversation.state = END if transition.to == END else transition.to
+        conversation.values = dict(transition.data)
+        conversation.history.clear()
+        conversation.failed_attempts = 0
+        result = _result_of(transition)
+        if transition.to == END:
+            conversation.shown = []
+            return result
+        return result.extend(self._ask(conversation, flow, scope))
+
+    def _refused_entry(
+        self, conversation: ConversationState, reask: Reask, scope: TurnScope
+    ) -> TurnResult:
+        flow = self.flows.get(conversation.flow)
+        if flow is None or conversation.state not in flow.steps:
+            return self._start(conversation, scope, notice=Reply(reask.text))
+        return TurnResult(replies=[Reply(reask.text)]).extend(self._ask(conversation, flow, scope))
+
+    def _act(
+        self,
+        conversation: ConversationState,
+        flow: Flow,
+        event: InboundEvent,
+        scope: TurnScope,
+    ) -> TurnResult | None:
+        """Run the flow action a notification's button asks for, if it is one."""
+        if event.kind is not InboundKind.OPTION:
+            return None
+        action = flow.action_for(event.option_id)
+        if action is None or _find_option(conversation.shown, event.option_id) is not None:
+            return None
+        option = Option(id=event.option_id or "", label=event.text or "")
+        context = self._step_context(conversation, scope, event, _Answer(option.label, option))
+        outcome = action(context)
+        if isinstance(outcome, Reask):
+            return self._failed(conversation, scope, outcome)
+        # Not `goes_to` of the current state: an action may be taken from anywhere, which is
+        # the point of it; its target must still be a state of the flow.
+        flow.check_jump(f"action {option.id}", outcome.to)
+        return self._go(conversation, flow, outcome, scope, checked=True)
 
     # Global commands -------------------------------------------------------------------
 
@@ -211,10 +304,10 @@ class FlowRunner:
         step = flow.steps[conversation.state]
         commands = _(
             "You can answer the question, or send one of these at any time:\n"
-            "help: this message\n"
-            "back: return to the previous question\n"
-            "restart: start over\n"
-            "cancel: stop here"
+            '"help": this message\n'
+            '"back": return to the previous question\n'
+            '"restart": start over\n'
+            '"cancel": stop here'
         )
         if step.help is None:
             return Reply(commands)
@@ -233,6 +326,7 @@ class FlowRunner:
         _ = scope.translator.gettext
         restart = Option(id=RESTART_OPTION_ID, label=_("Restart"))
         conversation.state = END
+        conversation.values.clear()  # what was said stays in no state once the flow is over
         conversation.history.clear()
         conversation.shown = [[restart]]
         farewell = _(
@@ -255,18 +349,15 @@ class FlowRunner:
         cleaned: CleanText,
         scope: TurnScope,
     ) -> TurnResult:
+        acted = self._act(conversation, flow, event, scope)
+        if acted is not None:
+            return acted
         answer = self._read(conversation, flow, event, cleaned, scope)
         if isinstance(answer, TurnResult):
             return answer
 
         step = flow.steps[conversation.state]
-        context = StepContext(
-            **self._context_fields(conversation, scope),
-            event=event,
-            text=answer.text,
-            option=answer.option,
-            failed_attempts=conversation.failed_attempts,
-        )
+        context = self._step_context(conversation, scope, event, answer)
         try:
             outcome = step.handle(context)
         except InvalidAnswer as invalid:
@@ -289,7 +380,7 @@ class FlowRunner:
             tapped = _find_option(conversation.shown, event.option_id)
             if tapped is None:
                 stale = Reply(
-                    _("That button belongs to an earlier question. Here is where we are:")
+                    _("That button belongs to an earlier question. The question now is:")
                 )
                 return TurnResult(replies=[stale]).extend(self._ask(conversation, flow, scope))
             return _Answer(text=tapped.label, option=tapped)
@@ -325,8 +416,8 @@ class FlowRunner:
     def _help_offer(self, scope: TurnScope) -> Reply:
         _ = scope.translator.gettext
         offer = _(
-            "Having trouble? Tap Help to see what I understand, or send back to change your "
-            "previous answer, or restart to begin again."
+            'Having trouble? Tap "Help" to see what I understand, send "back" to change your '
+            'previous answer, or "restart" to begin again.'
         )
         return Reply(offer, options=(Option(id=HELP_OPTION_ID, label=_("Help")),))
 
@@ -338,8 +429,11 @@ class FlowRunner:
         flow: Flow,
         transition: Transition,
         scope: TurnScope,
+        *,
+        checked: bool = False,
     ) -> TurnResult:
-        flow.check_transition(conversation.state, transition.to)
+        if not checked:
+            flow.check_transition(conversation.state, transition.to)
         conversation.values.update(transition.data)
         for key in transition.forget:
             conversation.values.pop(key, None)
@@ -347,16 +441,14 @@ class FlowRunner:
             conversation.history.clear()
         conversation.failed_attempts = 0
 
-        result = TurnResult(
-            replies=list(transition.replies), notifications=list(transition.notify)
-        )
+        result = _result_of(transition)
         if transition.to == END:
             conversation.state = END
             conversation.history.clear()
             conversation.shown = []
             return result
         if transition.to != conversation.state:
-            if not transition.forget_history:
+            if not transition.forget_history and conversation.state != END:
                 conversation.history = [*conversation.history, conversation.state][-MAX_HISTORY:]
             conversation.state = transition.to
         return result.extend(self._ask(conversation, flow, scope))
@@ -368,6 +460,21 @@ class FlowRunner:
         replies = [asked] if isinstance(asked, Reply) else list(asked)
         conversation.shown = [list(reply.options) for reply in replies if reply.options]
         return replies
+
+    def _step_context(
+        self,
+        conversation: ConversationState,
+        scope: TurnScope,
+        event: InboundEvent,
+        answer: _Answer,
+    ) -> StepContext:
+        return StepContext(
+            **self._context_fields(conversation, scope),
+            event=event,
+            text=answer.text,
+            option=answer.option,
+            failed_attempts=conversation.failed_attempts,
+        )
 
     def _ask_context(self, conversation: ConversationState, scope: TurnScope) -> AskContext:
         return AskContext(**self._context_fields(conversation, scope))
@@ -402,3 +509,12 @@ def _find_option(shown: Sequence[Sequence[Option]], option_id: str | None) -> Op
             if option.id == option_id:
                 return option
     return None
+
+
+def _result_of(transition: Transition) -> TurnResult:
+    """What a transition says and sends, before the next question is asked."""
+    return TurnResult(
+        replies=list(transition.replies),
+        notifications=list(transition.notify),
+        recorded=not transition.unrecorded,
+    )

@@ -1,19 +1,22 @@
 """A low-voltage residential (B1) bill, estimated from the kWh used or the R$ paid.
 
-The arithmetic (DOMAIN.md, docs/estimator.md):
+The arithmetic (DOMAIN.md, docs/estimator.md), where billed kWh is the consumption or the
+minimum charge of the phase, whichever is more:
 
-    energy     = kWh * (TE + TUSD) / 1000
-    flag       = kWh * flag / 1000
+    energy     = billed kWh * (TE + TUSD) / 1000
+    flag       = billed kWh * flag / 1000
     with_taxes = (energy + flag) / (1 - (PIS + COFINS + ICMS))
     bill       = with_taxes + CIP
 
 Every intermediate amount keeps full precision; only the bill is rounded, once, half up.
+A consumption worked back from a bill is kept to 0.01 kWh, the precision it is shown with,
+so that every figure derived from it can be redone by hand from what is shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from marketplace.money import format_plain, round_centavos
@@ -21,6 +24,7 @@ from marketplace.tariffs import PriceBasis
 
 HUNDRED = Decimal(100)
 KWH_PER_MWH = Decimal(1000)
+KWH_QUANTUM = Decimal("0.01")
 
 # Group B (low voltage) ends at 75 kW of installed load (ANEEL REN 1.000/2021); running
 # that all month (75 kW * 744 h) bounds what one residential consumer unit can use.
@@ -45,15 +49,22 @@ class BillError(ValueError):
 
 
 class BillTooSmall(BillError):
-    """A bill that does not exceed the street-lighting fee, so it pays for no energy."""
+    """A bill below the smallest one the distributor can send: the street-lighting fee plus
+    the minimum charge (custo de disponibilidade), taxes and flag included.
+    """
 
-    def __init__(self, bill_brl: Decimal, cip_brl: Decimal) -> None:
+    def __init__(
+        self, bill_brl: Decimal, *, minimum_brl: Decimal, cip_brl: Decimal, minimum_kwh: Decimal
+    ) -> None:
         super().__init__(
-            f"a bill of R$ {format_plain(bill_brl)} does not exceed the street-lighting fee "
-            f"assumed (R$ {format_plain(cip_brl)})"
+            f"a bill of R$ {format_plain(bill_brl)} is below the minimum bill, about "
+            f"R$ {format_plain(minimum_brl)} (street lighting R$ {format_plain(cip_brl)} plus "
+            f"the minimum charge of {minimum_kwh} kWh)"
         )
         self.bill_brl = bill_brl
+        self.minimum_brl = minimum_brl
         self.cip_brl = cip_brl
+        self.minimum_kwh = minimum_kwh
 
 
 class ConsumptionOutOfRange(BillError):
@@ -132,7 +143,9 @@ Consumption = BillAmount | MonthlyKwh
 class BillEstimate:
     """A month's bill worked out step by step: the answer to "how did you compute this?".
 
-    Amounts ending in `_brl` are exact except `bill_brl`, the rounded total.
+    Amounts ending in `_brl` are exact except `bill_brl`, the rounded total; worked back from
+    a bill (`from_bill`), `bill_brl` is that bill and `kwh` is rounded to 0.01 kWh, so the
+    formula run forwards may land a centavo away from it.
     """
 
     basis: PriceBasis
@@ -150,6 +163,18 @@ class BillEstimate:
     def taxes_brl(self) -> Decimal:
         """PIS, COFINS and ICMS together."""
         return self.with_taxes_brl - self.before_tax_brl
+
+    @property
+    def billed_kwh(self) -> Decimal:
+        """The kWh the distributor charges: the consumption, or the minimum charge if more."""
+        return max(self.kwh, self.phase.minimum_kwh)
+
+
+def minimum_bill(
+    basis: PriceBasis, *, taxes: TaxAssumptions = DEFAULT_TAXES, phase: Phase = Phase.SINGLE
+) -> Decimal:
+    """The smallest bill the distributor can send: the minimum charge plus the CIP."""
+    return estimate_from_kwh(phase.minimum_kwh, basis, taxes=taxes, phase=phase).bill_brl
 
 
 def estimate_bill(
@@ -190,17 +215,21 @@ def estimate_from_bill(
     """The kWh behind a bill, found by running the bill formula backwards.
 
     Raises:
-        BillTooSmall: when the bill does not exceed the street-lighting fee.
+        BillTooSmall: when the bill is below the minimum bill (`minimum_bill`).
         ConsumptionOutOfRange: when the bill implies more than a low-voltage unit can use.
     """
-    if bill_brl <= taxes.cip_brl:
-        raise BillTooSmall(bill_brl, taxes.cip_brl)
+    minimum = minimum_bill(basis, taxes=taxes, phase=phase)
+    if bill_brl < minimum or bill_brl <= taxes.cip_brl:
+        raise BillTooSmall(
+            bill_brl, minimum_brl=minimum, cip_brl=taxes.cip_brl, minimum_kwh=phase.minimum_kwh
+        )
     if basis.rate_rs_mwh <= 0:
         raise BillError("the tariff is zero, so no consumption explains a bill")
 
     before_tax = taxes.before_taxes(bill_brl - taxes.cip_brl)
-    kwh = before_tax * KWH_PER_MWH / basis.rate_rs_mwh
-    return _estimate(kwh, basis, taxes=taxes, phase=phase, from_bill=True)
+    kwh = (before_tax * KWH_PER_MWH / basis.rate_rs_mwh).quantize(KWH_QUANTUM, ROUND_HALF_UP)
+    estimate = _estimate(kwh, basis, taxes=taxes, phase=phase, from_bill=True)
+    return replace(estimate, bill_brl=round_centavos(bill_brl))
 
 
 def _estimate(
@@ -209,8 +238,11 @@ def _estimate(
     if not 0 <= kwh <= MAX_MONTHLY_KWH:
         raise ConsumptionOutOfRange(kwh)
 
-    energy = kwh * basis.tariff.total_rs_mwh / KWH_PER_MWH
-    flag = kwh * basis.flag.rs_mwh / KWH_PER_MWH
+    # Below the minimum charge the distributor still bills the minimum (custo de
+    # disponibilidade, ANEEL REN 1.000/2021), so a tiny consumption still makes a real bill.
+    billed = max(kwh, phase.minimum_kwh)
+    energy = billed * basis.tariff.total_rs_mwh / KWH_PER_MWH
+    flag = billed * basis.flag.rs_mwh / KWH_PER_MWH
     before_tax = energy + flag
     with_taxes = taxes.with_taxes(before_tax)
 

@@ -23,11 +23,14 @@ from marketplace.catalog_files import OfferRecord, SupplierRecord, excerpt, read
 from marketplace.catalog_references import CatalogReferences, RejectedReference
 from marketplace.catalog_schema import OfferEntry, SupplierEntry
 from marketplace.clock import Clock, SystemClock
+from marketplace.db import hold_write_lock
 from marketplace.models import Distributor, Offer, OfferDistributor, OfferState, Supplier
 
 logger = logging.getLogger(__name__)
 
 DEMO_CATALOG_FILE = "demo_catalog.json"
+# The PostgreSQL advisory lock a load holds until its transaction ends (marketplace.db).
+CATALOG_LOCK = 7_301_002
 MAX_REASONS = 5
 
 Outcome = Literal["created", "updated", "unchanged"]
@@ -89,8 +92,10 @@ def load_catalog(
     """Insert or update the suppliers and offers in `records`, rejecting invalid ones.
 
     A rejected offer costs only itself; a rejected supplier costs its offers too. Runs in
-    the caller's transaction and flushes, but does not commit.
+    the caller's transaction and flushes, but does not commit. A load waits for any other
+    load to commit first, so two loads of one catalog never insert the same supplier.
     """
+    hold_write_lock(session, CATALOG_LOCK)
     loader = _CatalogLoader(session, CatalogReferences.read(session), (clock or SystemClock()))
     entries = loader.validate_suppliers(records)
     for record in records:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -53,12 +57,49 @@ OFFER_COLUMNS = (
 )
 LIST_COLUMNS = ("states", "distributors")
 REQUIRED_COLUMNS = ("supplier_cnpj", "supplier_name", "code", "kind", "title", "states")
+NUMBER_COLUMNS = frozenset(
+    {
+        "supplier_rating",
+        "supplier_rating_count",
+        "supplier_response_hours",
+        "discount_pct",
+        "energy_price_rs_mwh",
+        "price_per_kwp_brl",
+        "loyalty_months",
+        "cancellation_fee_pct",
+        "notice_days",
+        "starts_in_days",
+        "min_bill_brl",
+    }
+)
+BOOLEAN_COLUMNS = frozenset({"supplier_is_demo", "two_bills", "sign_directly", "active"})
+# Spreadsheets write booleans in the language of whoever fills them in; matched casefolded.
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "sim", "s", "verdadeiro"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "não", "nao", "falso"})
+
+# A Brazilian spreadsheet saves `;`-separated files with a decimal comma and dots grouping
+# thousands: "4,5", "1.234,56", "1.234". No field takes three decimal places, so a dot
+# followed by groups of three digits is a thousands separator there.
+_COMMA_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]+")
+_DOT_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})+")
 
 
 def excerpt(text: str, limit: int = 60) -> str:
     """`text` cut to `limit` characters with unprintable ones shown as `?`, for messages."""
     shown = "".join(char if char.isprintable() else "?" for char in text[:limit])
     return shown + ("..." if len(text) > limit else "")
+
+
+def printable(text: str) -> str:
+    """`text` whole, with control, formatting and undecodable characters shown as escapes.
+
+    For file names in messages: a name may hold terminal escape sequences (`\\x1b[2J`)
+    that must not reach the terminal, yet the person must recognise the name.
+    """
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
 
 
 class CatalogFileError(ValueError):
@@ -91,16 +132,7 @@ def read_catalog_file(path: Path) -> list[SupplierRecord]:
         CatalogFileError: when the file is missing, too large, not UTF-8 or malformed.
     """
     catalog_format = _format_from_extension(path)
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError as error:
-        raise CatalogFileError(f"{path} is a folder, not a catalog file") from error
-    except FileNotFoundError as error:
-        raise CatalogFileError(f"{path} does not exist") from error
-    except OSError as error:
-        raise CatalogFileError(f"cannot read {path}: {error.strerror}") from error
-    return read_catalog_bytes(data, catalog_format=catalog_format)
+    return read_catalog_bytes(_read_regular_file(path), catalog_format=catalog_format)
 
 
 def read_catalog_bytes(
@@ -145,13 +177,15 @@ def read_json_catalog(text: str) -> list[SupplierRecord]:
 def read_csv_catalog(text: str) -> list[SupplierRecord]:
     """Read one offer per row, supplier columns repeated; locations are row numbers.
 
-    The header is row 1. Either `,` or `;` separates the columns (the header decides).
+    The header is row 1. Either `,` or `;` separates the columns (the header decides); a
+    `;`-separated file may write numbers with a decimal comma, as Brazilian spreadsheets do.
+    Booleans may be written as sim/não, verdadeiro/falso, yes/no, true/false, s/n or 1/0.
 
     Raises:
         CatalogFileError: when the CSV is malformed, too long, or its header names unknown
             columns or lacks required ones.
     """
-    rows = _csv_rows(text)
+    rows, delimiter = _csv_rows(text)
     header = [name.strip() for name in rows[0]]
     _check_header(header)
     suppliers: dict[str, SupplierRecord] = {}
@@ -165,11 +199,36 @@ def read_csv_catalog(text: str) -> list[SupplierRecord]:
             suppliers[f"row {number}"] = SupplierRecord(f"row {number}", {}, problem=problem)
             continue
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
-        _add_csv_row(cells, number, suppliers, first_rows)
+        _add_csv_row(_spreadsheet_values(cells, delimiter), number, suppliers, first_rows)
     return list(suppliers.values())
 
 
-def _csv_rows(text: str) -> list[list[str]]:
+def _spreadsheet_values(cells: dict[str, str], delimiter: str) -> dict[str, str]:
+    """Booleans in any accepted word as `true`/`false`; with `;`, Brazilian numbers as `1234.5`.
+
+    Anything else is left as written, for the schema to accept or refuse with its reason.
+    """
+    read = dict(cells)
+    for column, value in cells.items():
+        if column in BOOLEAN_COLUMNS:
+            word = value.casefold()
+            read[column] = (
+                "true" if word in TRUE_WORDS else "false" if word in FALSE_WORDS else value
+            )
+        elif column in NUMBER_COLUMNS and delimiter == ";":
+            read[column] = _brazilian_number(value)
+    return read
+
+
+def _brazilian_number(value: str) -> str:
+    if _COMMA_DECIMAL.fullmatch(value):
+        return value.replace(".", "").replace(",", ".")
+    if _DOT_THOUSANDS.fullmatch(value):
+        return value.replace(".", "")
+    return value
+
+
+def _csv_rows(text: str) -> tuple[list[list[str]], str]:
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise CatalogFileError("the CSV catalog is empty; its first row must be the header")
@@ -180,7 +239,7 @@ def _csv_rows(text: str) -> list[list[str]]:
         raise CatalogFileError(f"the CSV catalog is malformed: {error}") from error
     if len(rows) > MAX_OFFERS + 1:
         raise CatalogFileError(f"the catalog lists more than {MAX_OFFERS} offers")
-    return rows
+    return rows, delimiter
 
 
 def _format_from_extension(path: Path) -> CatalogFormat | None:
@@ -188,8 +247,32 @@ def _format_from_extension(path: Path) -> CatalogFormat | None:
     if suffix in (".json", ".csv"):
         return "json" if suffix == ".json" else "csv"
     if suffix:
-        raise CatalogFileError(f"{path.name}: a catalog file ends in .json or .csv")
+        raise CatalogFileError(f"{printable(path.name)}: a catalog file ends in .json or .csv")
     return None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    # A pipe would block the read until someone writes, and a device may never end, so
+    # anything but a regular file is refused: first by name, then on the opened file, in
+    # case the name was swapped in between. O_NONBLOCK keeps even that open from waiting.
+    shown = printable(str(path))
+    try:
+        _check_regular(os.stat(path).st_mode, shown)
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        with os.fdopen(descriptor, "rb") as stream:
+            _check_regular(os.fstat(stream.fileno()).st_mode, shown)
+            return stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError as error:
+        raise CatalogFileError(f"{shown} does not exist") from error
+    except OSError as error:
+        raise CatalogFileError(f"cannot read {shown}: {error.strerror}") from error
+
+
+def _check_regular(mode: int, shown: str) -> None:
+    if stat.S_ISDIR(mode):
+        raise CatalogFileError(f"{shown} is a folder, not a catalog file")
+    if not stat.S_ISREG(mode):
+        raise CatalogFileError(f"{shown} is not a regular file (a pipe, device or socket)")
 
 
 def _decode(data: bytes) -> str:
@@ -207,9 +290,25 @@ def _decode(data: bytes) -> str:
 
 
 def _parse_json(text: str) -> Any:
+    # json keeps the last of repeated keys; a catalog saying two things of one field is
+    # ambiguous, so the objects that repeat one are noted here and refused below.
+    repeats: dict[int, tuple[dict[str, Any], str]] = {}
+
+    def note_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(pairs)
+        if len(found) < len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            repeats[id(found)] = (found, next(key for key, _ in pairs if counts[key] > 1))
+        return found
+
     try:
         # Decimal keeps prices exact; NaN and Infinity are not numbers a catalog can hold.
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        document = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=note_repeats,
+        )
     except json.JSONDecodeError as error:
         raise CatalogFileError(
             f"the catalog is not valid JSON: {error.msg} (line {error.lineno}, "
@@ -217,6 +316,28 @@ def _parse_json(text: str) -> Any:
         ) from error
     except (ValueError, RecursionError) as error:
         raise CatalogFileError(f"the catalog is not usable JSON: {error}") from error
+    if repeats:
+        path, key = _first_repeat(document, {ref: key for ref, (_, key) in repeats.items()})
+        raise CatalogFileError(f"the key {excerpt(key)!r} appears more than once in {path}")
+    return document
+
+
+def _first_repeat(document: Any, repeated_key: dict[int, str]) -> tuple[str, str]:
+    # Depth first, in file order, without recursion: the JSON may nest deeply.
+    pending: list[tuple[str, Any]] = [("the top-level object", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            if id(value) in repeated_key:
+                return path, repeated_key[id(value)]
+            base = "" if path == "the top-level object" else path + "."
+            children = [(f"{base}{excerpt(key)}", item) for key, item in value.items()]
+        elif isinstance(value, list):
+            children = [(f"{path}[{index}]", item) for index, item in enumerate(value)]
+        else:
+            continue
+        pending.extend(reversed(children))
+    raise AssertionError("a repeated key was noted in an object not in the document")
 
 
 def _refuse_constant(name: str) -> Any:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Literal
+from functools import cache
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -38,6 +40,8 @@ MAX_DISTRIBUTORS_PER_OFFER = 60
 # Cc are control characters; Cf holds invisible formatting such as bidirectional overrides,
 # which can make a name read differently from what is stored; Cs and Co are never text.
 _FORBIDDEN_CATEGORIES = {"Cc", "Cf", "Cs", "Co"}
+# What makes a spreadsheet cell a formula, in ASCII and in full width.
+FORMULA_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 
 
 def _reject_control_characters(text: str, allowed: str = "") -> str:
@@ -49,6 +53,22 @@ def _reject_control_characters(text: str, allowed: str = "") -> str:
 
 def _plain_line(text: str) -> str:
     return _reject_control_characters(text)
+
+
+def _not_a_formula(text: str) -> str:
+    # A spreadsheet runs a cell starting with one of these as a formula (`=cmd|...`,
+    # `-A1`, `@SUM(...)`), so names and titles that may reach an export never do.
+    if text[:1] in FORMULA_STARTS:
+        raise ValueError(f"must not start with {text[0]!r}: spreadsheets read that as a formula")
+    return text
+
+
+def _ascii_number(value: Any) -> Any:
+    # Python reads U+0665 (Arabic-Indic five) and other Unicode digits as numbers; in a
+    # price list they are more likely a paste gone wrong than what was meant.
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError("write numbers with ASCII digits (0-9) only")
+    return value
 
 
 def _plain_paragraphs(text: str) -> str:
@@ -64,15 +84,23 @@ def _cnpj(text: str) -> str:
 
 Line = Annotated[str, AfterValidator(_plain_line)]
 SupplierName = Annotated[
-    Line, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)
+    Line,
+    StringConstraints(strip_whitespace=True, min_length=2, max_length=200),
+    AfterValidator(_not_a_formula),
 ]
-Title = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+Title = Annotated[
+    Line,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=200),
+    AfterValidator(_not_a_formula),
+]
 Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=2000),
     AfterValidator(_plain_paragraphs),
 ]
-Readjustment = Annotated[Line, StringConstraints(strip_whitespace=True, max_length=120)]
+Readjustment = Annotated[
+    Line, StringConstraints(strip_whitespace=True, max_length=120), AfterValidator(_not_a_formula)
+]
 Cnpj = Annotated[str, StringConstraints(max_length=30), AfterValidator(_cnpj)]
 OfferCode = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._-]{1,60}$")
@@ -90,6 +118,27 @@ class CatalogEntry(BaseModel):
     """Settings shared by both entries: unknown fields are mistakes, not extensions."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _ascii_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name in _number_fields(cls):
+            return _ascii_number(value)
+        return value
+
+
+@cache
+def _number_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name for name, field in model.model_fields.items() if _holds_numbers(field.annotation)
+    )
+
+
+def _holds_numbers(annotation: Any) -> bool:
+    # `in` compares by equality, so bool, an int subclass, is not taken for a number.
+    if annotation in (int, Decimal):
+        return True
+    return any(_holds_numbers(argument) for argument in get_args(annotation))
 
 
 class SupplierEntry(CatalogEntry):

@@ -77,7 +77,7 @@ def _create_consumers(
 
 
 def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -> None:
-    """Note that these chats wrote to the bot at `now`, to the minute.
+    """Note that these chats wrote to the bot at `now`, to the minute, and can be reached.
 
     `last_inbound_at` opens platform windows measured in hours (WhatsApp's 24 h), so a
     chat that wrote less than a minute ago keeps its value: a burst of messages then
@@ -86,14 +86,16 @@ def touch_identities(session: Session, keys: Iterable[ChatKey], now: datetime) -
     wanted = list(keys)
     if not wanted:
         return
-    stale = (_identities.c.last_inbound_at.is_(None)) | (
-        _identities.c.last_inbound_at < now - TOUCH_PRECISION
+    stale = (
+        (_identities.c.last_inbound_at.is_(None))
+        | (_identities.c.last_inbound_at < now - TOUCH_PRECISION)
+        | _identities.c.unreachable
     )
     statement = (
         update(_identities)
         .where(bulk.pairs_among(session, _identities.c.channel, _identities.c.external_id, wanted))
         .where(stale)
-        .values(last_inbound_at=now)
+        .values(last_inbound_at=now, unreachable=False)
     )
     session.connection().execute(statement)
 
@@ -141,3 +143,17 @@ def update_consumption(session: Session, consumer_id: int, profile: ConsumptionP
     )
     if session.connection().execute(statement).rowcount != 1:
         raise MissingConsent(consumer_id, PRIVACY_TERMS)
+
+
+def mark_unreachable(session: Session, key: ChatKey) -> bool:
+    """Note that the platform refuses messages to this chat (the person blocked the bot).
+
+    The mark stays until the person writes again. Returns False when no such identity exists.
+    """
+    channel, external_id = key
+    result = session.connection().execute(
+        update(_identities)
+        .where(_identities.c.channel == channel, _identities.c.external_id == external_id)
+        .values(unreachable=True)
+    )
+    return result.rowcount > 0

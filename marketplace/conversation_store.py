@@ -216,3 +216,31 @@ def recorded_replies(
         key: RecordedReplies(conversation_id, tuple(ids), tuple(payloads))
         for key, (conversation_id, ids, payloads) in collected.items()
     }
+
+
+@dataclass(frozen=True)
+class ChatAddress:
+    """Where a conversation is reached, and in which language it speaks."""
+
+    channel: str
+    chat_id: str
+    locale: str
+
+
+def chat_of(session: Session, conversation_id: int) -> ChatAddress | None:
+    """The channel, chat id and language of a conversation, if it still exists."""
+    row = session.execute(
+        select(Conversation.channel, Conversation.chat_id, Conversation.locale).where(
+            Conversation.id == conversation_id
+        )
+    ).first()
+    return ChatAddress(row.channel, row.chat_id, row.locale) if row else None
+
+
+def chat_locale(session: Session, channel: str, chat_id: str) -> str | None:
+    """The language of the conversation with this chat, if there is one."""
+    return session.scalar(
+        select(Conversation.locale).where(
+            Conversation.channel == channel, Conversation.chat_id == chat_id
+        )
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -34,10 +34,17 @@ logger = logging.getLogger(__name__)
 
 
 class LeadStatus(StrEnum):
-    """Where a lead stands; a waitlist lead waits for the offer to open to homes."""
+    """Where a lead stands; a waitlist lead waits for the offer to open to homes.
+
+    A new lead waits for the supplier's answer until `respond_by`: accepted or declined by
+    an agent, or missed when the time ran out (marketplace.lead_responses).
+    """
 
     NEW = "new"
     WAITLIST = "waitlist"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    MISSED = "missed"
 
 
 class OfferUnavailable(LookupError):
@@ -73,6 +80,7 @@ class LeadRequest:
     monthly_kwh: Decimal | None
     bill_brl: Decimal | None
     monthly_saving_brl: Decimal | None
+    conversation_id: int | None = None  # where the supplier's answers go back to
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,8 @@ class LeadRecord:
     status: str
     created_at: datetime
     created: bool
+    conversation_id: int | None
+    respond_by: datetime | None
 
 
 def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRecord:
@@ -121,7 +131,14 @@ def find_lead(session: Session, consumer_id: int, offer_id: int) -> LeadRecord |
     """The consumer's lead for this offer, if they asked for it before."""
     row = session.execute(
         select(
-            Lead.id, Lead.offer_id, Lead.supplier_id, Lead.consent_id, Lead.status, Lead.created_at
+            Lead.id,
+            Lead.offer_id,
+            Lead.supplier_id,
+            Lead.consent_id,
+            Lead.status,
+            Lead.created_at,
+            Lead.conversation_id,
+            Lead.respond_by,
         ).where(Lead.consumer_id == consumer_id, Lead.offer_id == offer_id)
     ).one_or_none()
     if row is None:
@@ -134,6 +151,8 @@ def find_lead(session: Session, consumer_id: int, offer_id: int) -> LeadRecord |
         status=row.status,
         created_at=row.created_at,
         created=False,
+        conversation_id=row.conversation_id,
+        respond_by=row.respond_by,
     )
 
 
@@ -147,6 +166,7 @@ def _open_offer(session: Session, offer_id: int, consumer_id: int) -> _OpenOffer
             Offer.supplier_id,
             Offer.active,
             Supplier.accepting_leads,
+            Supplier.response_hours,
         )
         .select_from(Offer)
         .join(Offer.supplier)
@@ -157,7 +177,7 @@ def _open_offer(session: Session, offer_id: int, consumer_id: int) -> _OpenOffer
         raise MissingConsent(consumer_id, PRIVACY_TERMS)
     if row is None or not row.active or not row.accepting_leads:
         raise OfferUnavailable(offer_id)
-    return _OpenOffer(row.id, row.kind, row.supplier_id)
+    return _OpenOffer(row.id, row.kind, row.supplier_id, row.response_hours)
 
 
 @dataclass(frozen=True)
@@ -165,6 +185,7 @@ class _OpenOffer:
     id: int
     kind: str
     supplier_id: int
+    response_hours: int
 
 
 def _insert(
@@ -173,6 +194,8 @@ def _insert(
     consent_id = record_share_consent(session, request.consumer_id, offer.supplier_id, now)
     contact = request.contact
     status = LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST
+    # The supplier's response time runs from now; a waitlist lead has nothing to answer yet.
+    respond_by = now + timedelta(hours=offer.response_hours) if status is LeadStatus.NEW else None
     statement = (
         insert(Lead)
         .values(
@@ -190,6 +213,8 @@ def _insert(
             bill_brl=_maybe(round_centavos, request.bill_brl),
             monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
             created_at=now,
+            conversation_id=request.conversation_id,
+            respond_by=respond_by,
         )
         .returning(Lead.id)
     )
@@ -202,6 +227,8 @@ def _insert(
         status=status,
         created_at=now,
         created=True,
+        conversation_id=request.conversation_id,
+        respond_by=respond_by,
     )
 
 

@@ -172,9 +172,39 @@ class Supplier(Base):
     rating_count: Mapped[int] = mapped_column(Integer, default=0)
     response_hours: Mapped[int] = mapped_column(Integer, default=24)
     accepting_leads: Mapped[bool] = mapped_column(Boolean, default=True)
+    missed_leads: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
 
     offers: Mapped[list[Offer]] = relationship(back_populates="supplier")
+
+
+class SupplierInvite(Base):
+    """A one-time code that makes whoever sends it in chat an agent of the supplier."""
+
+    __tablename__ = "supplier_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    # Only a hash is kept: a copy of the database must not let anyone join a supplier.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp())
+    used_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+
+class SupplierAgent(Base):
+    """A supplier's staff member, reached in one chat (channel and chat id)."""
+
+    __tablename__ = "supplier_agents"
+    __table_args__ = (UniqueConstraint("supplier_id", "channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(200))
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_invites.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
 
 
 class Offer(Base):
@@ -265,6 +295,9 @@ class ChannelIdentity(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     last_inbound_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # Where the platform delivers to this person when it differs from `external_id` (on
+    # WhatsApp, the wa_id exactly as WhatsApp last sent it: with or without the ninth digit).
+    address: Mapped[str | None] = mapped_column(String(100))
 
     consumer: Mapped[Consumer] = relationship(back_populates="identities")
 
@@ -286,7 +319,10 @@ class Lead(Base):
     """A consumer's request to be contacted by the supplier of one offer."""
 
     __tablename__ = "leads"
-    __table_args__ = (UniqueConstraint("consumer_id", "offer_id"),)
+    __table_args__ = (
+        UniqueConstraint("consumer_id", "offer_id"),
+        Index("ix_leads_due", "status", "respond_by"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id", ondelete="CASCADE"))
@@ -304,9 +340,33 @@ class Lead(Base):
     bill_brl: Mapped[Decimal | None] = mapped_column(Money)
     monthly_saving_brl: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
+    # Where the consumer asked, so the supplier's answers come back to the same chat.
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    respond_by: Mapped[datetime | None] = mapped_column(Timestamp())
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_agents.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    declined_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
+    missed_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
     offer: Mapped[Offer] = relationship()
     supplier: Mapped[Supplier] = relationship()
+
+
+class LeadMessage(Base):
+    """One message relayed between a supplier's agent and the consumer about a lead."""
+
+    __tablename__ = "lead_messages"
+    __table_args__ = (Index("ix_lead_messages_lead", "lead_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(10))  # "supplier" | "consumer"
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_agents.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
 
 
 # Conversations, inbound messages and the outbox ---------------------------------------
@@ -353,6 +413,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "status", "next_attempt_at"),
         Index("ix_outbox_inbound", "inbound_message_id"),
+        Index("ix_outbox_provider", "channel", "provider_message_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -364,10 +425,18 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(Document)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # How many of the platform messages this row becomes were delivered (a long reply goes
+    # out in parts): a retry resumes after them instead of sending them again.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(Timestamp())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # What the platform said about the message after accepting it (WhatsApp statuses).
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    delivery_status: Mapped[str | None] = mapped_column(String(20))  # sent|delivered|read|failed
+    # The platform refused it outside its service window: send an approved template first.
+    needs_template: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TranscriptEntry(Base):

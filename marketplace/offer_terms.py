@@ -190,11 +190,11 @@ def supplier_bill(saving: SavingEstimate) -> Decimal | None:
     """What the consumer would pay the supplier each month; None for a solar purchase.
 
     A subscription bills the credited energy less the discount; a trader bills its energy
-    price. Both are the value of the energy replaced less the saving.
+    price. Both are the value of the energy replaced, as shown, less the saving.
     """
     if saving.kind == OfferKind.SOLAR:
         return None
-    return round_centavos(saving.base_value_brl - saving.monthly_saving_brl)
+    return round_centavos(saving.base_value_brl) - saving.monthly_saving_brl
 
 
 def cancellation_fee(

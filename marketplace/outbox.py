@@ -3,7 +3,13 @@
 A row goes `pending` → `sending` (claimed by one dispatcher for a lease) → `sent`, or back
 to `pending` with a later `next_attempt_at` after a failure, until `failed` for good. A
 dispatcher that dies mid-send leaves a `sending` row whose lease runs out; it is then due
-again, so a crash delays a message but never loses it.
+again, so a crash delays a message but never loses it. A channel that may only write to
+people who wrote recently (WhatsApp's 24-hour window) parks a row as `held` until the
+person writes again.
+
+A row may go out as several platform messages (a long reply in parts). `parts_sent` counts
+those delivered, each recorded as it goes, so a retry resumes after them and no part is
+sent twice.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, exists, select, update
+from sqlalchemy import Table, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from marketplace import bulk
@@ -23,6 +29,7 @@ PENDING = "pending"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+HELD = "held"
 
 MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(minutes=2)
@@ -53,6 +60,7 @@ class ClaimedMessage:
     payload: dict[str, Any]
     attempts: int
     conversation_id: int | None
+    parts_sent: int = 0
 
 
 def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime) -> list[int]:
@@ -70,7 +78,14 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
         }
         for draft in drafts
     ]
-    fresh = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    fresh = {
+        "status": PENDING,
+        "attempts": 0,
+        "parts_sent": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "needs_template": False,
+    }
     created = bulk.insert_rows(session, _outbox, rows, returning=("id",), constants=fresh)
     return [row.id for row in created]
 
@@ -131,19 +146,92 @@ def claim_due(
             payload=row.payload,
             attempts=row.attempts,
             conversation_id=row.conversation_id,
+            parts_sent=row.parts_sent,
         )
         for row in rows
     ]
 
 
-def mark_sent(session: Session, message_id: int, now: datetime) -> bool:
-    """Mark a claimed row sent; False when it was not claimed (already sent, or failed)."""
+def note_parts_sent(session: Session, message_id: int, parts_sent: int) -> bool:
+    """Record that the first `parts_sent` parts of a claimed row were delivered.
+
+    The count only grows; False when the row is not claimed or already counted that far.
+    """
+    result = session.connection().execute(
+        update(_outbox)
+        .where(
+            _outbox.c.id == message_id,
+            _outbox.c.status == SENDING,
+            _outbox.c.parts_sent < parts_sent,
+        )
+        .values(parts_sent=parts_sent)
+    )
+    return result.rowcount == 1
+
+
+def mark_sent(
+    session: Session, message_id: int, now: datetime, *, provider_message_id: str | None = None
+) -> bool:
+    """Mark a claimed row sent; False when it was not claimed (already sent, or failed).
+
+    `provider_message_id` is the platform's id of what was sent, which its later delivery
+    statuses name.
+    """
     result = session.connection().execute(
         update(_outbox)
         .where(_outbox.c.id == message_id, _outbox.c.status == SENDING)
-        .values(status=SENT, sent_at=now, attempts=_outbox.c.attempts + 1, last_error=None)
+        .values(
+            status=SENT,
+            sent_at=now,
+            attempts=_outbox.c.attempts + 1,
+            last_error=None,
+            provider_message_id=provider_message_id,
+            delivery_status=None,
+            needs_template=False,
+        )
     )
     return result.rowcount == 1
+
+
+def hold(session: Session, message_id: int, *, provider_message_id: str | None = None) -> bool:
+    """Park a claimed row until its recipient writes again; False when it was not claimed.
+
+    `provider_message_id` names what was sent instead meanwhile (an approved template).
+    """
+    result = session.connection().execute(
+        update(_outbox)
+        .where(_outbox.c.id == message_id, _outbox.c.status == SENDING)
+        .values(status=HELD, provider_message_id=provider_message_id, delivery_status=None)
+    )
+    return result.rowcount == 1
+
+
+def needs_template(session: Session, message_id: int) -> bool:
+    """Whether the platform refused this row outside its service window (see `requeue`)."""
+    statement = select(_outbox.c.needs_template).where(_outbox.c.id == message_id)
+    return bool(session.connection().execute(statement).scalar())
+
+
+def has_held(session: Session, channel: str, recipient: str) -> bool:
+    """Whether a row to this recipient is already parked, waiting for them to write."""
+    statement = select(_outbox.c.id).where(
+        _outbox.c.channel == channel, _outbox.c.recipient == recipient, _outbox.c.status == HELD
+    )
+    return session.connection().execute(statement.limit(1)).first() is not None
+
+
+def release_held(session: Session, channel: str, recipient: str, now: datetime) -> int:
+    """Make the rows held for a recipient who just wrote due now, in their order; how many."""
+    result = session.connection().execute(
+        update(_outbox)
+        .where(
+            _outbox.c.channel == channel,
+            _outbox.c.recipient == recipient,
+            _outbox.c.status == HELD,
+        )
+        .values(status=PENDING, next_attempt_at=now, needs_template=False)
+    )
+    return result.rowcount
 
 
 def mark_failed(
@@ -235,3 +323,21 @@ def pull_messages(
     return [
         PulledMessage(id=row.id, payload=row.payload, created_at=row.created_at) for row in rows
     ]
+
+
+def pull_all(session: Session, channel: str, recipient: str, *, now: datetime) -> int:
+    """Mark every message of one recipient delivered; returns the newest one's id, 0 if none.
+
+    For a pulling client that rebuilt its view from the transcript (a reloaded page): what
+    it shows from there is delivered, and it pulls only what comes after the returned id.
+    """
+    mine = (_outbox.c.channel == channel, _outbox.c.recipient == recipient)
+    newest = session.scalar(select(func.max(_outbox.c.id)).where(*mine))
+    if newest is None:
+        return 0
+    session.execute(
+        update(_outbox)
+        .where(*mine, _outbox.c.id <= newest, _outbox.c.status != SENT)
+        .values(status=SENT, sent_at=now)
+    )
+    return int(newest)

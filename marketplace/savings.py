@@ -5,8 +5,8 @@ Every saving is the value, taxes included, of the energy the offer changes:
 - subscription: the discount on the energy compensated by credits, which is the
   consumption above the minimum charge, valued at TE + TUSD + flag;
 - free_market: the energy price replaces TE and the flag, while TUSD stays;
-- solar: the whole value of the energy the system generates, sized to cover the
-  consumption above the minimum charge.
+- solar: the value of the energy the system generates, sized to cover the consumption
+  above the minimum charge, less the system's price spread over a financing horizon.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from marketplace.money import round_centavos
 # Average monthly yield of a rooftop system in Brazil, 115 kWh per kWp (about 3.8 kWh per
 # kWp a day, between the South's ~3.3 and the Northeast's ~4.5, losses included).
 SOLAR_YIELD_KWH_PER_KWP = Decimal(115)
+# A solar system is bought, not rented: ranking it by its energy value alone would make it
+# look free. Its price is spread over 60 months, a typical solar financing period, and
+# taken off the monthly saving; after those months the whole energy value is saved.
+SOLAR_HORIZON_MONTHS = 60
 MONTHS_PER_YEAR = 12
 
 
@@ -57,11 +61,19 @@ class OfferPrice:
 
 @dataclass(frozen=True)
 class SolarSystem:
-    """The system a solar offer would install to cover the consumer's energy."""
+    """The system a solar offer would install to cover the consumer's energy.
+
+    `gross_monthly_saving_brl` is the value of the energy it makes; `monthly_cost_brl` its
+    price spread over `horizon_months`. The offer's monthly saving is the first less the
+    second while the price is being paid, and the whole energy value afterwards.
+    """
 
     kwp: Decimal
     yield_kwh_per_kwp: Decimal
     price_brl: Decimal
+    gross_monthly_saving_brl: Decimal
+    monthly_cost_brl: Decimal
+    horizon_months: int
     payback_months: int | None  # None when it saves nothing
 
 
@@ -115,13 +127,15 @@ def _subscription(price: OfferPrice, bill: BillEstimate) -> SavingEstimate:
 
     compensated = _above_minimum(bill)
     value = _value_with_taxes(compensated, bill.basis.rate_rs_mwh, bill)
+    # The discount applies to the value as shown, to the centavo, so "15 % x R$ 306,18"
+    # gives the saving shown when redone by hand.
     return SavingEstimate(
         kind=OfferKind.SUBSCRIPTION,
         base=SavingBase.COMPENSATED_ENERGY,
         rate=discount,
         covered_kwh=compensated,
         base_value_brl=value,
-        monthly_saving_brl=round_centavos(value * discount / HUNDRED),
+        monthly_saving_brl=round_centavos(round_centavos(value) * discount / HUNDRED),
         current_bill_brl=bill.bill_brl,
     )
 
@@ -134,14 +148,15 @@ def _free_market(price: OfferPrice, bill: BillEstimate) -> SavingEstimate:
     replaced_rate = bill.basis.tariff.te_rs_mwh + bill.basis.flag.rs_mwh
     value = _value_with_taxes(bill.kwh, replaced_rate, bill)
     new_cost = _value_with_taxes(bill.kwh, energy_price, bill)
-    # A trader dearer than the distributor's energy shows as a negative saving, not zero.
+    # The difference of the two values as shown, so they add up; a trader dearer than the
+    # distributor's energy shows as a negative saving, not zero.
     return SavingEstimate(
         kind=OfferKind.FREE_MARKET,
         base=SavingBase.ENERGY_AND_FLAG,
         rate=energy_price,
         covered_kwh=bill.kwh,
         base_value_brl=value,
-        monthly_saving_brl=round_centavos(value - new_cost),
+        monthly_saving_brl=round_centavos(value) - round_centavos(new_cost),
         current_bill_brl=bill.bill_brl,
     )
 
@@ -153,23 +168,29 @@ def _solar(price: OfferPrice, bill: BillEstimate) -> SavingEstimate:
 
     generated = _above_minimum(bill)
     value = _value_with_taxes(generated, bill.basis.rate_rs_mwh, bill)
-    saving = round_centavos(value)
+    gross = round_centavos(value)
     kwp = generated / SOLAR_YIELD_KWH_PER_KWP
     system_price = round_centavos(kwp * price_per_kwp)
+    monthly_cost = round_centavos(system_price / SOLAR_HORIZON_MONTHS)
 
     system = SolarSystem(
         kwp=kwp,
         yield_kwh_per_kwp=SOLAR_YIELD_KWH_PER_KWP,
         price_brl=system_price,
-        payback_months=math.ceil(system_price / saving) if saving > 0 else None,
+        gross_monthly_saving_brl=gross,
+        monthly_cost_brl=monthly_cost,
+        horizon_months=SOLAR_HORIZON_MONTHS,
+        payback_months=math.ceil(system_price / gross) if gross > 0 else None,
     )
+    # The difference of the two figures shown, so the explanation adds up to the centavo;
+    # a system dearer than its energy over the horizon shows as a negative saving.
     return SavingEstimate(
         kind=OfferKind.SOLAR,
         base=SavingBase.OWN_GENERATION,
         rate=price_per_kwp,
         covered_kwh=generated,
         base_value_brl=value,
-        monthly_saving_brl=saving,
+        monthly_saving_brl=gross - monthly_cost,
         current_bill_brl=bill.bill_brl,
         solar=system,
     )

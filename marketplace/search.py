@@ -284,11 +284,14 @@ def _saving(offer: _Candidate, estimate: BillEstimate | None) -> SavingEstimate 
         return None
 
 
-def _ranking_key(offer: RankedOffer) -> tuple[bool, Decimal, bool, Decimal, int]:
-    # Best saving first, then best rating; unknown ones after known ones; id breaks ties.
+def _ranking_key(offer: RankedOffer) -> tuple[int, Decimal, bool, Decimal, int]:
+    # Offers that save something first, best saving first; then those whose saving is
+    # unknown; last those known to save nothing or to cost more, as an offer that does not
+    # pay is worth less than one not yet priced. Then best rating; id breaks ties.
     saving = offer.monthly_saving_brl
+    group = 1 if saving is None else 0 if saving > 0 else 2
     return (
-        saving is None,
+        group,
         -(saving or Decimal(0)),
         offer.rating is None,
         -(offer.rating or Decimal(0)),

@@ -52,10 +52,10 @@ class TariffInUse:
 
 @dataclass(frozen=True)
 class FlagInUse:
-    """The flag applied to a bill's month, and which published month it came from.
+    """The flag applied to a bill's month, and which month of the bundled history it came from.
 
-    `published_month` differs from `month` when ANEEL has not published that month yet and
-    the latest published flag stands in for it; it is None before flags existed.
+    `published_month` differs from `month` when the bundled ANEEL history ends before `month`
+    and the flag of its last month is assumed instead; it is None before flags existed.
     """
 
     month: str
@@ -65,7 +65,7 @@ class FlagInUse:
 
     @property
     def assumed(self) -> bool:
-        """Whether the flag is a stand-in rather than the one published for `month`."""
+        """Whether the flag is assumed from an earlier month rather than `month`'s own."""
         return self.published_month != self.month
 
 
@@ -130,10 +130,10 @@ def tariff_on(session: Session, distributor_id: int, on: date) -> TariffInUse:
 
 
 def flag_for_month(session: Session, month: str) -> FlagInUse:
-    """The flag of a month ("YYYY-MM"), standing in the latest published one when it is missing.
+    """The flag of a month ("YYYY-MM"); past the end of the bundled history, its last month's.
 
-    ANEEL announces a month's flag at the end of the month before, so the bundled history
-    lags behind; the latest published flag is the best guess and the result says it is one.
+    The ANEEL history bundled with the product ends at the month it was last refreshed;
+    for a later month, the flag of that last month is the best guess and the result says so.
     """
     published = _flags.get(session)  # oldest first: the last one up to `month` applies
     latest = bisect.bisect_right(published, month, key=lambda flag: flag.month)

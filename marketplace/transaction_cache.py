@@ -6,9 +6,11 @@ the catalog as it was at its first look, as if the batch had run a moment earlie
 its all-or-nothing commit already allows. A new transaction starts with nothing, so a
 withdrawn offer is never shown by a later one.
 
-Only reads go through it, and only of what the engine's transactions never write: the
-catalog is changed only by catalog loads (`connect-energy catalog load`, `catalog demo`),
-each in a transaction of its own.
+Only reads go through it, and only of what the engine's transactions hardly ever write:
+the catalog is changed by catalog loads (`connect-energy catalog load`, `catalog demo`),
+each in a transaction of its own, and by a supplier pausing or resuming its leads in chat
+(marketplace.supplier_accounts), which calls `forget_transaction_cache` so that the rest
+of its transaction sees the change.
 """
 
 from __future__ import annotations
@@ -31,3 +33,8 @@ def transaction_cache(session: Session, name: str) -> dict[Hashable, Any]:
         session.info[_KEY] = kept
     caches: dict[str, dict[Hashable, Any]] = kept[1]
     return caches.setdefault(name, {})
+
+
+def forget_transaction_cache(session: Session) -> None:
+    """Forget what the session's current transaction remembered, after it wrote the catalog."""
+    session.info.pop(_KEY, None)

@@ -18,6 +18,7 @@ from marketplace.db import Base, make_engine, make_session_factory
 from marketplace.reference_cache import clear_reference_caches
 from marketplace.schema import upgrade_database
 from marketplace.settings import Settings
+from tests.fakes.telegram_api import FakeTelegram
 
 REFERENCE_TABLES = {
     "states",
@@ -116,3 +117,32 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def fresh_reference_caches() -> None:
     """Each test reads reference data from its own database, as a new process would."""
     clear_reference_caches()
+
+
+@pytest.fixture(scope="session")
+def telegram_server() -> Iterator[FakeTelegram]:
+    """The fake Bot API, listening on 127.0.0.1 for the whole run."""
+    server = FakeTelegram()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_telegram(telegram_server: FakeTelegram) -> Iterator[FakeTelegram]:
+    """The fake Bot API, emptied for this test; the test fails if a call broke the spec."""
+    telegram_server.reset()
+    yield telegram_server
+    assert telegram_server.violations == [], "calls to the Bot API broke its spec"
+
+
+@pytest.fixture
+def telegram_settings(settings: Settings, fake_telegram: FakeTelegram) -> Settings:
+    """This test's settings with Telegram on, by webhook, pointed at the fake Bot API."""
+    return settings.model_copy(
+        update={
+            "telegram_bot_token": fake_telegram.token,
+            "telegram_webhook_secret": "test-webhook-secret_42",
+            "telegram_api_url": fake_telegram.base_url,
+        }
+    )

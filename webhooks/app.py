@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.chat_tokens import ChatTokens
 from bot.flows import CONSUMER_FLOW, build_flows
+from bot.lead_timer import LeadTimer
 from bot.runtime import Runtime, open_runtime
+from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
+from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
-from webhooks import chat
+from webhooks import chat, telegram, whatsapp
+from webhooks.body_limit import BodyLimit
+from webhooks.problems import ContainCrashes, invalid_request
 
-# Every body we accept is small; refusing big ones early keeps a flood from filling memory.
-MAX_BODY_BYTES = 256 * 1024
 STATIC = Path(__file__).with_name("static")
 
 
@@ -46,17 +51,44 @@ def create_app(
             default_locale=current.settings.default_locale,
         )
         app.state.runtime = current
-        app.state.webchat = WebChat(engine, current.sessions, current.clock)
+        app.state.telegram = None
+        app.state.whatsapp = None
+        app.state.lead_timer = None
         try:
-            yield
+            # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
+            tokens = ChatTokens(current.settings.resolved_secret_key())
+            app.state.webchat = WebChat(engine, current.sessions, current.clock, tokens=tokens)
+            if current.settings.telegram_bot_token:
+                app.state.telegram = TelegramService(
+                    current.settings, engine, current.sessions, current.clock
+                )
+                await app.state.telegram.start()
+            app.state.lead_timer = LeadTimer(current.sessions, current.clock)
+            app.state.lead_timer.start()
+            async with AsyncExitStack() as channels:
+                # Each channel runs only when its settings are all there.
+                whatsapp_config = WhatsAppConfig.from_settings(current.settings)
+                if whatsapp_config is not None:
+                    app.state.whatsapp = await channels.enter_async_context(
+                        whatsapp_service(whatsapp_config, current, engine)
+                    )
+                yield
         finally:
+            if app.state.lead_timer is not None:
+                await app.state.lead_timer.stop()
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
             if owned:
                 current.close()
 
     app = FastAPI(title="Connect Energy", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.middleware("http")(_limit_body_size)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(ContainCrashes)  # added last: outermost, so it also guards the others
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
+    app.include_router(telegram.router)
+    app.include_router(whatsapp.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -70,12 +102,3 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "up"})
 
     return app
-
-
-async def _limit_body_size(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    declared = request.headers.get("content-length", "0")
-    if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
-        return JSONResponse({"detail": "request body too large"}, status_code=413)
-    return await call_next(request)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.webchat import UnknownChat, WebChat, is_chat_token, new_chat_token
+from bot.webchat import UnknownChat, WebChat
 from conversations.errors import InvalidEvent, StepFailed, StorageUnavailable
 from conversations.i18n import N_, negotiate_locale, translator_for
 
@@ -27,7 +27,7 @@ PAGE_TEXT = {
     "noscript": N_("This chat needs JavaScript turned on."),
 }
 CLIENT_TEXT = {
-    "error": N_("Could not reach the bot. Trying again…"),
+    "resending": N_("Sending again…"),
 }
 
 router = APIRouter()
@@ -36,14 +36,14 @@ router = APIRouter()
 class SessionRequest(BaseModel):
     """Opening a web conversation."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     locale: str | None = Field(default=None, max_length=35)
 
 
 class MessageRequest(BaseModel):
     """One message typed or tapped in the page."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     client_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     text: str | None = Field(default=None, max_length=4000)
     option_id: str | None = Field(default=None, min_length=1, max_length=64)
@@ -69,9 +69,10 @@ def chat_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/chat/api/session")
-def open_session(body: SessionRequest) -> dict[str, str]:
+def open_session(body: SessionRequest, request: Request) -> dict[str, str]:
     """Start a web conversation; the token names it in every later call."""
-    return {"token": new_chat_token()}
+    chat: WebChat = request.app.state.webchat
+    return {"token": chat.tokens.issue()}
 
 
 @router.post("/chat/api/messages")
@@ -81,8 +82,8 @@ def post_message(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """Send one message; answers with the bot's messages after `after`."""
-    token = _token(authorization)
     chat: WebChat = request.app.state.webchat
+    token = _token(chat, authorization)
     try:
         duplicate, messages = chat.post(
             token,
@@ -107,8 +108,8 @@ def get_messages(
     authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     """The bot's messages to this chat after `after` (the page polls this)."""
-    token = _token(authorization)
     chat: WebChat = request.app.state.webchat
+    token = _token(chat, authorization)
     try:
         if not chat.exists(token):
             raise UnknownChat(token)
@@ -120,10 +121,28 @@ def get_messages(
     return {"messages": [message.to_json() for message in messages]}
 
 
-def _token(authorization: str | None) -> str:
+@router.get("/chat/api/history")
+def get_history(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> dict[str, Any]:
+    """The conversation so far, both sides, and the id to poll after (for a reloaded page)."""
+    chat: WebChat = request.app.state.webchat
+    token = _token(chat, authorization)
+    try:
+        history = chat.history(token)
+    except UnknownChat as error:
+        raise HTTPException(status_code=404, detail="no conversation for this token") from error
+    except StorageUnavailable as error:
+        raise HTTPException(status_code=503, detail="try again in a moment") from error
+    return history.to_json()
+
+
+def _token(chat: WebChat, authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.casefold() != "bearer" or not is_chat_token(token.strip()):
-        raise HTTPException(status_code=401, detail="a chat token is required")
+    if scheme.casefold() != "bearer" or not chat.tokens.verify(token.strip()):
+        raise HTTPException(
+            status_code=401, detail="a chat token issued by this server is required"
+        )
     return token.strip()
 
 

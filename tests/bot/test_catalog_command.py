@@ -80,11 +80,31 @@ def test_a_file_whose_every_offer_is_rejected_exits_2_and_writes_nothing(
 
     status = main(["catalog", "load", str(catalog)])
 
-    error = capsys.readouterr().err
+    output = capsys.readouterr()
     assert status == 2
-    assert "rejected suppliers[0].offers[0]: offer: discount_pct:" in error
-    assert "nothing loaded from offers.json" in error
+    assert output.out == "offers.json: nothing was written; 2 rejected\n"
+    assert "rejected suppliers[0].offers[0]: offer: discount_pct:" in output.err
+    assert "nothing loaded from offers.json" in output.err
     assert count(sessions, Supplier) == 0
+
+
+def test_a_rejected_csv_does_not_report_the_supplier_it_did_not_update(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sessions: sessionmaker[Session]
+) -> None:
+    first = write(tmp_path / "first.csv", csv_catalog([(supplier_fields(), solar_fields())]))
+    main(["catalog", "load", str(first)])
+    renamed = supplier_fields(name="Outro Nome Energia")
+    rejected = write(
+        tmp_path / "second.csv", csv_catalog([(renamed, solar_fields("B", states=["ZZ"]))])
+    )
+    capsys.readouterr()
+
+    status = main(["catalog", "load", str(rejected)])
+
+    assert status == 2
+    assert capsys.readouterr().out == "second.csv: nothing was written; 1 rejected\n"
+    with sessions() as session:
+        assert session.scalars(select(Supplier.name)).all() == ["Energia de Teste Ltda"]
 
 
 @pytest.mark.parametrize(

@@ -164,3 +164,37 @@ def test_the_loop_stops_when_told(sessions: sessionmaker[Session], clock: FixedC
     asyncio.run(run_briefly())
 
     assert sender.sent == [("ana", "a1")]
+
+
+class SignallingSender(RecordingSender):
+    """A recording sender that also says when something was sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Record, then signal."""
+        await super().send(message)
+        self.delivered.set()
+
+
+def test_a_wake_ends_the_rest_between_passes(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    sender = SignallingSender()
+    dispatcher = Dispatcher(sessions, [sender], clock)
+
+    async def write_then_wake() -> None:
+        stop, wake = asyncio.Event(), asyncio.Event()
+        running = asyncio.create_task(dispatcher.run(stop, idle_seconds=30, wake=wake))
+        await asyncio.sleep(0.05)  # the first pass found nothing and rests
+        await asyncio.to_thread(_write, sessions, clock, ("ana", "a1"))
+        wake.set()
+        await asyncio.wait_for(sender.delivered.wait(), timeout=5)
+        stop.set()
+        await asyncio.wait_for(running, timeout=5)
+
+    asyncio.run(write_then_wake())
+
+    assert sender.sent == [("ana", "a1")]

@@ -126,6 +126,31 @@ def test_json_offers_come_best_saving_first_with_every_field(offers: Offers) -> 
     )
 
 
+@pytest.mark.usefixtures("ceara_catalog")
+def test_solar_saving_is_net_of_its_price_and_shows_both_figures(offers: Offers) -> None:
+    document = offers("--cep", "60110-000", "--bill", "350", "--json").json()
+
+    (solar,) = [offer for offer in document["offers"] if offer["kind"] == "solar"]
+    # 318.67 kWh above the minimum: worth 306.18 a month; 318.67 / 115 * 4000 = 11084.17,
+    # or 184.74 a month over 60 months; net 306.18 - 184.74 = 121.44.
+    assert solar["explanation"]["gross_monthly_saving_brl"] == "306.18"
+    assert solar["explanation"]["system_price_brl"] == "11084.17"
+    assert solar["explanation"]["system_monthly_cost_brl"] == "184.74"
+    assert (solar["explanation"]["horizon_months"], solar["explanation"]["payback_months"]) == (
+        60,
+        37,
+    )
+    assert (solar["monthly_saving_brl"], solar["new_bill_brl"]) == ("121.44", "228.56")
+
+
+@pytest.mark.usefixtures("ceara_catalog")
+def test_the_table_shows_the_solar_investment(offers: Offers) -> None:
+    run = offers("--cep", "60110-000", "--bill", "350")
+
+    assert "investment R$ 11084.17 (paid back in 37 months)" in run.out
+    assert "saves R$ 306.18/mo after 60 months" in run.out
+
+
 @pytest.mark.parametrize(
     ("cep", "bill"),
     [
@@ -133,6 +158,10 @@ def test_json_offers_come_best_saving_first_with_every_field(offers: Offers) -> 
         ("60110000", "350,00"),
         ("60.110-000", "R$ 350,00"),
         (" 60110-000 ", "350.00"),
+        ("60110-000", "350 reais"),
+        ("60110-000", "R$350"),
+        ("60110-000", "uns 350"),
+        ("60110-000", "mais ou menos R$ 350 por mês"),
     ],
 )
 @pytest.mark.usefixtures("ceara_catalog")
@@ -145,6 +174,25 @@ def test_cep_and_bill_accept_what_the_chat_accepts(offers: Offers, cep: str, bil
 
 
 @pytest.mark.usefixtures("ceara_catalog")
+def test_a_consumption_in_kwh_is_priced_as_its_estimated_bill(offers: Offers) -> None:
+    run = offers("--cep", "60110-000", "--bill", "250 kWh", "--json")
+
+    # 250 kWh at ENEL CE in October 2026: 250 x 720.60 / 1000 / 0.75 + 15.00 = R$ 255.20.
+    assert run.status == 0
+    document = run.json()
+    assert (document["estimated_kwh"], document["current_bill_brl"]) == (250.0, "255.20")
+
+
+def test_the_help_says_bill_takes_kwh_too(
+    offers: Offers, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        offers("--help")
+
+    assert '"250 kWh"' in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.usefixtures("ceara_catalog")
 def test_human_output_is_a_readable_table(offers: Offers) -> None:
     run = offers("--cep", "60110-000", "--bill", "R$ 350,00")
 
@@ -152,9 +200,35 @@ def test_human_output_is_a_readable_table(offers: Offers) -> None:
     assert "ENEL CE" in run.out
     assert "REH 3.324/2026" in run.out
     assert "348.7 kWh" in run.out
+    assert (
+        "Flag    Amarela, 18.85 R$/MWh (bundled ANEEL history ends at 09/2026; that month's "
+        "flag is assumed for 10/2026)"
+    ) in run.out
+    assert "published" not in run.out
     assert "Sol do Sertão (demo)" in run.out
     assert "free_market*" in run.out
     assert "3 offer(s)." in run.out
+
+
+def test_the_table_names_each_offer_and_marks_demo_once(
+    offers: Offers, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        marked = add_supplier(session, "Luz Fictícia (demo)", is_demo=True)
+        add_offer(session, marked, "LF-12M", discount_pct="12")
+        add_offer(session, marked, "LF-LIVRE", discount_pct="8")
+
+    run = offers("--cep", "60110-000", "--bill", "350")
+
+    rows = [line for line in run.out.splitlines() if "Luz Fictícia" in line]
+    assert [row.split()[:5] for row in rows] == [
+        ["1", "Luz", "Fictícia", "(demo)", "LF-12M"],
+        ["2", "Luz", "Fictícia", "(demo)", "LF-LIVRE"],
+    ]
+    assert "(demo) (demo)" not in run.out
+    assert ["#", "Supplier", "Offer", "Kind"] in [
+        line.split()[:4] for line in run.out.splitlines()
+    ]
 
 
 def test_state_with_several_distributors_lists_them(offers: Offers) -> None:
@@ -209,6 +283,13 @@ HUGE = "9" * 10_000_000
 HOSTILE_BILLS = [
     "",
     "abc",
+    "abc1def",
+    "2 meses atrasado",
+    "2 meses e 300 reais",
+    "<script>alert(1)</script>",
+    "0 kWh",
+    "60000 kWh",
+    "100001",
     "-5",
     "R$ -5",
     "0",
@@ -258,6 +339,16 @@ def test_hostile_arguments_exit_2_with_a_short_plain_message(
         assert session.scalar(select(func.count()).select_from(Distributor)) == 123
         assert session.scalar(select(func.count()).select_from(CepRange)) == 31
         assert session.scalar(select(func.count()).select_from(Offer)) == 0
+
+
+@pytest.mark.usefixtures("ceara_catalog")
+def test_a_bill_below_the_minimum_bill_exits_2_saying_the_minimum(offers: Offers) -> None:
+    run = offers("--cep", "60110-000", "--bill", "40", "--json")
+
+    # 30 kWh * 720.60 / 1000 / 0.75 + 15.00 = 43.82 at ENEL CE.
+    assert (run.status, run.out) == (2, "")
+    assert "less than the minimum bill at ENEL CE, about R$ 43.82" in run.err
+    assert offers("--cep", "60110-000", "--bill", "43.82", "--json").status == 0
 
 
 def test_missing_cep_is_a_usage_error(offers: Offers) -> None:

@@ -14,6 +14,7 @@ from conversations.consumer_flow import CONSUMER
 from conversations.engine import ConversationEngine, Outcome
 from conversations.events import InboundEvent, InboundKind, Reply
 from conversations.flow import Flow
+from conversations.supplier_flow import SUPPLIER
 from marketplace.catalog import load_demo_catalog
 from marketplace.clock import FixedClock
 from marketplace.db import Base
@@ -130,3 +131,16 @@ def consumer_engine(
 def person(consumer_engine: ConversationEngine) -> Chat:
     """Someone writing to the consumer flow in Brazilian Portuguese."""
     return Chat(consumer_engine, chat_id="5585999991234", locale="pt_BR")
+
+
+@pytest.fixture
+def market_engine(
+    sessions: sessionmaker[Session], clock: FixedClock, consumer_engine: ConversationEngine
+) -> ConversationEngine:
+    """An engine running the consumer and supplier flows over the demo catalog."""
+    return ConversationEngine(
+        sessions,
+        {CONSUMER.name: CONSUMER, SUPPLIER.name: SUPPLIER},
+        clock=clock,
+        default_flow=CONSUMER.name,
+    )

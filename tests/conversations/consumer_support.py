@@ -40,8 +40,8 @@ PATHS: dict[str, tuple[str, ...]] = {
     "bill": ("oi", "sim", "60110-000"),
     "offers": ("oi", "sim", "60110-000", "350"),
     "offer": ("oi", "sim", "60110-000", "350", SOLAR),
-    "share_consent": ("oi", "sim", "60110-000", "350", SOLAR, "Quero ser contatado"),
-    "name": ("oi", "sim", "60110-000", "350", SOLAR, "Quero ser contatado", "sim"),
+    "share_consent": ("oi", "sim", "60110-000", "350", SOLAR, "Pedir contato"),
+    "name": ("oi", "sim", "60110-000", "350", SOLAR, "Pedir contato", "sim"),
     "contact": ("oi", "sim", "60110-000", "350", SOLAR, "quero", "sim", "Maria Silva"),
     "done": (
         *("oi", "sim", "60110-000", "350", SOLAR, "quero", "sim", "Maria Silva"),

@@ -172,7 +172,7 @@ def test_a_button_from_another_question_repeats_the_current_one(
 
     replies = chat.tap("yes")
 
-    assert replies[0].text == "That button belongs to an earlier question. Here is where we are:"
+    assert replies[0].text == "That button belongs to an earlier question. The question now is:"
     assert replies[-1].text == QUESTIONS["colour"]
     assert chat.state(sessions).state == "colour"
 

@@ -92,6 +92,17 @@ def test_a_muddled_answer_is_asked_again(person: Chat, sessions: sessionmaker[Se
     assert consents(sessions) == []
 
 
+def test_help_at_the_consent_asks_for_agreement_plainly(person: Chat) -> None:
+    person.say("oi")
+
+    replies = person.say("ajuda")
+
+    assert replies[0].text.startswith(
+        "Preciso que você concorde que eu guarde suas respostas enquanto comparo as ofertas."
+    )
+    assert '"voltar": volta à pergunta anterior' in replies[0].text
+
+
 def test_declining_ends_politely_and_keeps_nothing_personal(
     person: Chat, sessions: sessionmaker[Session]
 ) -> None:
@@ -100,7 +111,9 @@ def test_declining_ends_politely_and_keeps_nothing_personal(
     replies = person.say("Não, obrigado")
 
     assert texts(replies) == [
-        "Tudo bem, não guardei nada desta conversa. Se mudar de ideia, mande oi quando quiser."
+        "Tudo bem: apaguei suas respostas e esta conversa. Guardo só o endereço deste chat, "
+        "para nunca responder duas vezes à mesma mensagem. Se mudar de ideia, mande um oi "
+        "quando quiser."
     ]
     conversation = person.state(sessions)
     assert conversation.state == END
@@ -114,8 +127,8 @@ def test_declining_ends_politely_and_keeps_nothing_personal(
     assert (consumer.distributor_id, consumer.bill_brl, consumer.monthly_kwh) == (None,) * 3
     assert consents(sessions) == []
     assert leads(sessions) == []
-    # Only the refusal and the farewell remain; the greeting by name and "oi" are gone.
-    assert [line.get("text") for line in lines] == ["Não, obrigado", replies[0].text]
+    # The transcript is empty: not even the refusal and the farewell are kept.
+    assert lines == []
     assert [payload["text"] for payload in sent] == [replies[0].text]
     assert "Maria" not in repr(lines) + repr(sent)
     assert len(inbound) == 2  # what stops a redelivered message from being answered twice
@@ -160,3 +173,46 @@ def test_after_declining_hi_starts_again(person: Chat, sessions: sessionmaker[Se
     assert len(consents(sessions)) == 1
     with sessions() as session:
         assert session.scalars(select(Conversation.state)).all() == ["cep"]
+
+
+def test_nothing_typed_before_the_consent_is_kept(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.say("oi, sou Zacarias Pereira, cpf 123.456.789-09")
+    person.say("meu telefone é 85 98888-7777")
+
+    with sessions() as session:
+        lines = session.scalars(select(TranscriptEntry.body)).all()
+    assert "Zacarias" not in repr(lines)
+    assert "98888" not in repr(lines)
+    assert lines == []
+
+
+def test_the_transcript_starts_after_the_consent(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    person.go_through("oi", "Concordo", "60110-000")
+
+    with sessions() as session:
+        said = [
+            line.get("text")
+            for line in session.scalars(select(TranscriptEntry.body)).all()
+            if "message_id" in line
+        ]
+    assert said == ["60110-000"]
+
+
+def test_a_symbol_around_s_is_not_a_consent(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.say("oi")
+
+    person.say("%s")
+
+    assert consents(sessions) == []
+
+
+def test_cancel_forgets_what_was_typed(person: Chat, sessions: sessionmaker[Session]) -> None:
+    person.go_through("oi", "Concordo", "60110-000")
+
+    person.say("cancelar")
+
+    assert person.state(sessions).data["values"] == {}

@@ -66,7 +66,7 @@ def test_the_fortaleza_journey_typed_the_way_people_type(
         Decimal("350.00"),
         Decimal("348.7"),
     )
-    assert lead.monthly_saving_brl == Decimal("306.18")
+    assert lead.monthly_saving_brl == Decimal("139.92")  # net of the system price
     privacy, share = consents(sessions)
     assert (privacy.purpose, privacy.supplier_id) == (PRIVACY_TERMS, None)
     assert (share.purpose, share.supplier_id, share.id) == (
@@ -238,14 +238,14 @@ def test_asking_again_for_the_same_offer_says_it_exists(
     reach(person, "done")
     person.go_through("Ver outras ofertas", "1")
 
-    replies = person.say("Quero ser contatado")
+    replies = person.say("Pedir contato")
 
     assert replies[0].text == (
         f"Você já pediu contato à {TELHADO} sobre esta oferta em 15 de out. de 2026. Ela "
         "costuma responder em até 8 horas."
     )
     assert labels(replies[-1]) == [
-        "Quero ser contatado",
+        "Pedir contato",
         "Como você calculou?",
         "Voltar às ofertas",
     ]

@@ -83,9 +83,22 @@ def test_formatting_matches_babel_with_its_patterns_parsed_once(locale: str, val
     cents = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     money = format_decimal(abs(cents), format="#,##0.00", locale=locale)
     assert translator.format_money(number) == ("-R$ " if cents < 0 else "R$ ") + money
+    reais = number.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    whole = format_decimal(abs(reais), format="#,##0", locale=locale)
+    assert (
+        translator.format_money(number, centavos=False) == ("-R$ " if reais < 0 else "R$ ") + whole
+    )
     assert translator.format_percent(number / 100, decimals=2) == format_percent(
         number / 100, format="#,##0.##%", locale=locale
     )
+
+
+def test_lists_are_joined_as_the_language_joins_them() -> None:
+    portuguese, spanish = translator_for("pt_BR"), translator_for("es")
+
+    assert portuguese.format_list(["CE", "PE", "BA"]) == "CE, PE e BA"
+    assert portuguese.format_list(["2", "300"], either=True) == "2 ou 300"
+    assert spanish.format_list(["2", "300"], either=True) == "2 o 300"
 
 
 def test_an_instant_is_dated_in_sao_paulo() -> None:

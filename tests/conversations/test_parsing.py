@@ -127,7 +127,7 @@ def test_sentences_around_a_command_word_are_not_commands(text: str) -> None:
 
 
 OFFER_ACTIONS = (
-    Option("contact", "Quero ser contatado"),
+    Option("contact", "Pedir contato"),
     Option("explain", "Como você calculou?"),
     Option("back", "Voltar às ofertas"),
 )
@@ -153,3 +153,13 @@ def test_words_in_no_label_or_several_labels_pick_nothing(typed: str) -> None:
     )
 
     assert match_option(typed, offers) is None
+
+
+@pytest.mark.parametrize("text", ["%s", "<s>", "s%", "{s}", "$n", "s=1"])
+def test_symbols_around_a_letter_are_neither_yes_nor_no(text: str) -> None:
+    assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("sim!", True), ("Não.", False), ("(s)", True)])
+def test_light_punctuation_around_yes_or_no_is_fine(text: str, expected: bool) -> None:
+    assert parse_yes_no(text) is expected

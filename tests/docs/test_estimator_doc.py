@@ -30,8 +30,12 @@ def test_doc_shows_the_bill_the_code_computes(worked_example: PriceBasis) -> Non
     kwh = estimate_from_bill(Decimal("350.00"), worked_example).kwh
 
     assert f"= R$ {format_plain(bill.bill_brl)}" in text
+    minimum = estimate_from_kwh(Decimal(30), worked_example)
+    assert f"minimum bill**, R$ {format_plain(minimum.bill_brl)} at ENEL CE" in text
+    exact = minimum.with_taxes_brl + minimum.taxes.cip_brl
+    assert f"= {exact}, rounded to {minimum.bill_brl})" in text
     assert f"= {bill.with_taxes_brl}" in text
-    assert f"= {kwh:.1f} kWh" in text
+    assert f"→ {kwh} kWh" in text
     assert f"{worked_example.tariff.act}: TE {worked_example.tariff.te_rs_mwh}" in text
     assert f"{worked_example.flag.flag}, {worked_example.flag.rs_mwh} R$/MWh" in text
 
@@ -54,5 +58,9 @@ def test_doc_shows_the_savings_the_code_computes(
     monthly, new_bill = format_plain(saving.monthly_saving_brl), format_plain(saving.new_bill_brl)
     assert row.endswith(f"| R$ {monthly} | R$ {new_bill} |")
     if saving.solar is not None:
-        assert f"system R$ {format_plain(saving.solar.price_brl)}" in row
-        assert f"{saving.solar.payback_months} months" in row
+        system = saving.solar
+        assert f"system R$ {format_plain(system.price_brl)}" in row
+        assert f"{system.payback_months} months" in row
+        gross, share = format_plain(system.gross_monthly_saving_brl), system.monthly_cost_brl
+        assert f"{gross} \N{MINUS SIGN} {format_plain(share)}" in row
+        assert f"/ {system.horizon_months} =" in row

@@ -1,7 +1,7 @@
 """The B1 bill estimator against bills worked out by hand.
 
-Every hand calculation below uses the clock of the suite (15 Oct 2026). October's flag is
-not published in the bundled data, so September's stands in: Amarela, R$ 18.85/MWh. Taxes
+Every hand calculation below uses the clock of the suite (15 Oct 2026). The bundled flag
+history ends at 09/2026, so September's flag is assumed: Amarela, R$ 18.85/MWh. Taxes
 are the defaults (PIS+COFINS 5 % + ICMS 20 % = 25 %, so "with taxes" is "/ 0.75") and the
 CIP is R$ 15.00.
 """
@@ -25,6 +25,7 @@ from marketplace.bills import (
     estimate_bill,
     estimate_from_bill,
     estimate_from_kwh,
+    minimum_bill,
 )
 from marketplace.clock import FixedClock
 from marketplace.geography import DistributorRef, find_distributor
@@ -106,13 +107,14 @@ def test_bills_by_hand_in_other_states(
 
 
 def test_rounding_is_half_up_once_at_the_end() -> None:
-    # 2.01 kWh at 500 R$/MWh, no taxes, no CIP = 1.005 exactly: half up gives 1.01
-    # (banker's rounding would give 1.00).
+    # 30.01 kWh at 500 R$/MWh, no taxes, no CIP = 15.005 exactly: half up gives 15.01
+    # (banker's rounding would give 15.00).
     no_taxes = TaxAssumptions(pis_cofins_pct=Decimal(0), icms_pct=Decimal(0), cip_brl=Decimal(0))
-    estimate = estimate_from_kwh(Decimal("2.01"), made_up_basis("250", "250", "0"), taxes=no_taxes)
+    basis = made_up_basis("250", "250", "0")
+    estimate = estimate_from_kwh(Decimal("30.01"), basis, taxes=no_taxes)
 
-    assert estimate.with_taxes_brl == Decimal("1.005")
-    assert estimate.bill_brl == Decimal("1.01")
+    assert estimate.with_taxes_brl == Decimal("15.005")
+    assert estimate.bill_brl == Decimal("15.01")
 
 
 def test_bill_worked_back_to_kwh(sessions: sessionmaker[Session], clock: FixedClock) -> None:
@@ -124,17 +126,21 @@ def test_bill_worked_back_to_kwh(sessions: sessionmaker[Session], clock: FixedCl
 
 
 @pytest.mark.parametrize("sigla", ["ENEL CE", "ELETROPAULO", "CEMIG-D", "CEEE-D"])
-@pytest.mark.parametrize("bill", ["15.01", "87.33", "350.00", "1234.56", "9999.99"])
-def test_bill_to_kwh_and_back_gives_the_same_bill(
+@pytest.mark.parametrize("bill", ["60.00", "87.33", "350.00", "1234.56", "9999.99"])
+def test_bill_to_kwh_and_back_comes_within_a_centavo(
     sessions: sessionmaker[Session], clock: FixedClock, sigla: str, bill: str
 ) -> None:
+    # The kWh is kept to 0.01 kWh, the precision it is shown with; 0.005 kWh is worth at most
+    # about R$ 0.008 with taxes at these tariffs, so the bill comes back within a centavo.
     uf = {"ENEL CE": "CE", "ELETROPAULO": "SP", "CEMIG-D": "MG", "CEEE-D": "RS"}[sigla]
     basis = basis_for(sessions, clock, uf, sigla)
 
-    kwh = estimate_from_bill(Decimal(bill), basis).kwh
-    again = estimate_from_kwh(kwh, basis)
+    worked_back = estimate_from_bill(Decimal(bill), basis)
+    again = estimate_from_kwh(worked_back.kwh, basis)
 
-    assert again.bill_brl == Decimal(bill)
+    assert worked_back.bill_brl == Decimal(bill)
+    assert worked_back.kwh == worked_back.kwh.quantize(Decimal("0.01"))
+    assert abs(again.bill_brl - Decimal(bill)) <= Decimal("0.01")
 
 
 def test_estimate_bill_takes_either_consumption(
@@ -161,10 +167,39 @@ def test_tax_assumptions_can_be_corrected(
     assert estimate.bill_brl == Decimal("277.15")
 
 
-@pytest.mark.parametrize("bill", ["15.00", "10.00", "0", "-5"])
-def test_bill_not_above_the_cip_is_refused(bill: str) -> None:
-    with pytest.raises(BillTooSmall, match="street-lighting"):
+@pytest.mark.parametrize("bill", ["42.99", "15.01", "15.00", "10.00", "0", "-5"])
+def test_bill_below_the_minimum_bill_is_refused_saying_the_minimum(bill: str) -> None:
+    # The minimum charge, 30 kWh at 700 R$/MWh: 21.00 / 0.75 = 28.00; + CIP 15.00 = 43.00.
+    with pytest.raises(BillTooSmall, match=r"minimum bill, about R\$ 43\.00") as refused:
         estimate_from_bill(Decimal(bill), made_up_basis("200", "500", "0"))
+
+    assert (refused.value.minimum_brl, refused.value.minimum_kwh) == (
+        Decimal("43.00"),
+        Decimal(30),
+    )
+
+
+def test_the_minimum_bill_itself_is_accepted(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # ENEL CE: 30 * 720.60 / 1000 = 21.618; / 0.75 = 28.824; + 15 = 43.824 -> 43.82.
+    basis = basis_for(sessions, clock, "CE", "ENEL CE")
+
+    assert minimum_bill(basis) == Decimal("43.82")
+    # 28.82 * 0.75 * 1000 / 720.60 = 29.9958... -> 30.00 kWh, kept to 0.01 kWh.
+    assert estimate_from_bill(Decimal("43.82"), basis).kwh == Decimal("30.00")
+    with pytest.raises(BillTooSmall):
+        estimate_from_bill(Decimal("43.81"), basis)
+
+
+def test_consumption_below_the_minimum_charge_is_billed_the_minimum(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # 10 kWh used, 30 kWh billed: the minimum bill, R$ 43.82, not 10 kWh's R$ 24.61.
+    estimate = estimate_from_kwh(Decimal(10), basis_for(sessions, clock, "CE", "ENEL CE"))
+
+    assert (estimate.kwh, estimate.billed_kwh) == (Decimal(10), Decimal(30))
+    assert estimate.bill_brl == Decimal("43.82")
 
 
 @pytest.mark.parametrize("kwh", ["-1", "55800.1", "1E+30"])

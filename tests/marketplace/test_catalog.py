@@ -227,6 +227,44 @@ def test_an_offer_is_rejected_with_a_plain_reason(
     assert report.offers["created"] == []
 
 
+def test_a_brazilian_spreadsheet_csv_loads_its_numbers_and_booleans(
+    sessions: sessionmaker[Session],
+) -> None:
+    supplier = supplier_fields(rating="4,5", is_demo="Não")
+    offer = subscription_fields(
+        discount_pct="12,5", min_bill_brl="1.234,56", sign_directly="sim", active="SIM"
+    )
+    text = csv_catalog([(supplier, offer)], delimiter=";")
+
+    with sessions.begin() as session:
+        report = load_catalog(session, read_catalog_bytes(text.encode(), catalog_format="csv"))
+
+    assert report.rejections == []
+    with sessions() as session:
+        loaded = offer_row(session, "ASSINA-CE")
+        assert (loaded.discount_pct, loaded.min_bill_brl) == (Decimal("12.5"), Decimal("1234.56"))
+        assert (loaded.sign_directly, loaded.active) == (True, True)
+        assert (loaded.supplier.rating, loaded.supplier.is_demo) == (Decimal("4.5"), False)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"sign_directly": "talvez"}, "offer: sign_directly: Input should be a valid boolean"),
+        ({"discount_pct": "12,345"}, "offer: discount_pct: Decimal input should have no more"),
+    ],
+)
+def test_a_spreadsheet_value_that_cannot_be_read_is_rejected_with_its_reason(
+    sessions: sessionmaker[Session], changes: dict[str, Any], reason: str
+) -> None:
+    text = csv_catalog([(supplier_fields(), subscription_fields(**changes))], delimiter=";")
+
+    with sessions.begin() as session:
+        report = load_catalog(session, read_catalog_bytes(text.encode(), catalog_format="csv"))
+
+    assert reasons(report)["row 2"].startswith(reason)
+
+
 @pytest.mark.parametrize(
     "reference",
     ["ENEL CE", "enel-ce", "07.047.251/0001-70", "Companhia Energética do Ceará"],

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,7 @@ from marketplace import catalog_files
 from marketplace.catalog_files import (
     MAX_FILE_BYTES,
     CatalogFileError,
+    printable,
     read_catalog_bytes,
     read_catalog_file,
 )
@@ -73,6 +79,57 @@ def test_csv_with_semicolons_and_a_byte_order_mark_is_read(tmp_path: Path) -> No
 
     assert records[0].fields["name"] == "Energia de Teste Ltda"
     assert records[0].offers[0].fields["readjustment"] == "IPCA, janeiro"
+
+
+def test_a_semicolon_csv_takes_brazilian_numbers() -> None:
+    offer = solar_fields(price_per_kwp_brl="1.234,56", min_bill_brl="1.500", loyalty_months="12")
+    supplier = supplier_fields(rating="4,5", rating_count="1.200")
+    text = csv_catalog([(supplier, offer)], delimiter=";")
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    assert (record.fields["rating"], record.fields["rating_count"]) == ("4.5", "1200")
+    fields = record.offers[0].fields
+    assert (fields["price_per_kwp_brl"], fields["min_bill_brl"]) == ("1234.56", "1500")
+    assert (fields["loyalty_months"], fields["title"]) == ("12", "Solar no telhado de teste")
+
+
+@pytest.mark.parametrize("written", ["4.200,00", "4200,00", "4.200", "4200", "4200.00"])
+def test_every_brazilian_way_of_writing_a_price_reads_the_same(written: str) -> None:
+    text = csv_catalog([(supplier_fields(), solar_fields(price_per_kwp_brl=written))], ";")
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    assert Decimal(record.offers[0].fields["price_per_kwp_brl"]) == Decimal(4200)
+
+
+def test_a_comma_csv_keeps_its_numbers_as_written() -> None:
+    # With `,` between columns a decimal comma is not expected: the schema judges "4,5".
+    text = csv_catalog([(supplier_fields(rating="4,5"), solar_fields())], delimiter=",")
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    assert record.fields["rating"] == "4,5"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        *[(word, "true") for word in ("sim", "SIM", "s", "Verdadeiro", "yes", "TRUE", "1")],
+        *[(word, "false") for word in ("não", "NÃO", "nao", "N", "falso", "no", "False", "0")],
+        ("talvez", "talvez"),  # left for the schema to refuse
+    ],
+)
+def test_csv_booleans_in_portuguese_or_english(delimiter: str, written: str, read: str) -> None:
+    offer = subscription_fields(sign_directly=written, active=written, two_bills=written)
+    text = csv_catalog([(supplier_fields(is_demo=written), offer)], delimiter=delimiter)
+
+    (record,) = read_catalog_bytes(text.encode(), catalog_format="csv")
+
+    fields = record.offers[0].fields
+    assert (fields["sign_directly"], fields["active"], fields["two_bills"]) == (read,) * 3
+    assert record.fields["is_demo"] == read
 
 
 def test_a_misaligned_csv_row_is_reported_alone(tmp_path: Path) -> None:
@@ -140,6 +197,71 @@ def test_a_missing_file_or_a_folder_is_refused(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(CatalogFileError, match="is a folder"):
         read_catalog_file(folder)
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        (
+            '{"suppliers": [{"cnpj": "A"}], "suppliers": []}',
+            "the key 'suppliers' appears more than once in the top-level object",
+        ),
+        (
+            '{"suppliers": [{"cnpj": "A", "name": "Sol", "cnpj": "B"}]}',
+            "the key 'cnpj' appears more than once in suppliers[0]",
+        ),
+        (
+            '{"suppliers": [{"offers": [{"code": "A"}, {"code": "B", "code": "C"}]}]}',
+            "the key 'code' appears more than once in suppliers[0].offers[1]",
+        ),
+    ],
+)
+def test_a_key_repeated_in_a_json_object_refuses_the_file(text: str, complaint: str) -> None:
+    with pytest.raises(CatalogFileError) as caught:
+        read_catalog_bytes(text.encode(), catalog_format="json")
+
+    assert str(caught.value) == complaint
+
+
+def test_a_device_or_a_socket_is_not_read(tmp_path: Path) -> None:
+    with pytest.raises(CatalogFileError, match="is not a regular file"):
+        read_catalog_file(Path(os.devnull))
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tmp_path / "s.json"))
+        with pytest.raises(CatalogFileError, match=r"s\.json is not a regular file"):
+            read_catalog_file(tmp_path / "s.json")
+
+
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # In a child process, so a regression hangs that child for a while, not the suite.
+    pipe = tmp_path / "offers.json"
+    os.mkfifo(pipe)
+    environment = {"PATH": os.environ.get("PATH", ""), "DATABASE_URL": "sqlite:///unused.db"}
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "catalog", "load", "offers.json"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode == 2
+    assert finished.stderr.decode() == (
+        "connect-energy: catalog load: offers.json is not a regular file (a pipe, device or "
+        "socket)\n"
+    )
+
+
+def test_names_in_messages_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    name = "\x1b[2J\u202eoffers\udcff.json"
+
+    with pytest.raises(CatalogFileError) as caught:
+        read_catalog_file(tmp_path / name)
+
+    assert str(caught.value).endswith("\\x1b[2J\\u202eoffers\\udcff.json does not exist")
+    assert printable("Sol do Sertão\tEnergia") == "Sol do Sertão\\tEnergia"
 
 
 def test_json_numbers_are_read_as_exact_decimals() -> None:

@@ -171,3 +171,45 @@ def test_a_valid_offer_keeps_exact_decimals_and_upper_case_states() -> None:
     assert entry.discount_pct == Decimal("12.50")
     assert entry.states == ["CE"]
     assert entry.min_bill_brl == Decimal("150.00")
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "field"),
+    [
+        (SupplierEntry, supplier_fields, "name"),
+        (OfferEntry, subscription_fields, "title"),
+        (OfferEntry, subscription_fields, "readjustment"),
+    ],
+)
+@pytest.mark.parametrize(
+    "text", ["=cmd|' /C calc'!A0", "+SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0", "@SUM(1)", " =1+1"]
+)
+def test_text_a_spreadsheet_would_run_as_a_formula_is_rejected(
+    model: type[SupplierEntry] | type[OfferEntry], fields: Any, field: str, text: str
+) -> None:
+    with pytest.raises(ValidationError, match="spreadsheets read that as a formula"):
+        model.model_validate(fields(**{field: text}))
+
+
+def test_formula_characters_inside_a_name_or_title_are_fine() -> None:
+    supplier = SupplierEntry.model_validate(supplier_fields(name="Sol + Vento = Energia"))
+    offer = OfferEntry.model_validate(subscription_fields(title="10% de desconto @ Ceará"))
+
+    assert (supplier.name, offer.title) == ("Sol + Vento = Energia", "10% de desconto @ Ceará")
+
+
+@pytest.mark.parametrize(
+    ("model", "fields", "field", "value"),
+    [
+        (SupplierEntry, supplier_fields, "rating", "\u0664.\u0665"),  # Arabic-Indic 4.5
+        (SupplierEntry, supplier_fields, "response_hours", "\uff11\uff12"),  # full-width 12
+        (OfferEntry, subscription_fields, "discount_pct", "\u0661\u0665"),
+        (OfferEntry, subscription_fields, "loyalty_months", "\u0967\u0968"),  # Devanagari
+        (OfferEntry, subscription_fields, "min_bill_brl", "150\u00a0"),  # no-break space
+    ],
+)
+def test_numbers_are_written_in_ascii_digits_only(
+    model: type[SupplierEntry] | type[OfferEntry], fields: Any, field: str, value: str
+) -> None:
+    with pytest.raises(ValidationError, match=r"write numbers with ASCII digits \(0-9\) only"):
+        model.model_validate(fields(**{field: value}))

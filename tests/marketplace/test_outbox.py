@@ -157,6 +157,37 @@ def test_released_rows_come_back_without_counting_an_attempt(
     assert _row(sessions, ids[0]).attempts == 0
 
 
+def test_delivered_parts_are_counted_up_and_kept_for_the_retry(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    with sessions.begin() as session:
+        unclaimed = outbox.note_parts_sent(session, message_id, 1)
+    _claim(sessions, clock)
+
+    with sessions.begin() as session:
+        counted = [outbox.note_parts_sent(session, message_id, n) for n in (1, 2, 1, 2)]
+        outbox.mark_failed(session, message_id, "timeout", clock.now())
+    with sessions.begin() as session:
+        [claimed] = outbox.claim_due(session, "test", clock.now(), 10)
+
+    assert unclaimed is False
+    assert counted == [True, True, False, False]
+    assert claimed.parts_sent == 2
+    assert _row(sessions, message_id).parts_sent == 2
+
+
+def test_a_new_row_has_no_part_delivered(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _write(sessions, clock, "ana")
+
+    with sessions.begin() as session:
+        [claimed] = outbox.claim_due(session, "test", clock.now(), 10)
+
+    assert claimed.parts_sent == 0
+
+
 def test_retry_delay_doubles_up_to_a_cap() -> None:
     delays = [outbox.retry_delay(attempt).total_seconds() for attempt in range(1, 6)]
 

@@ -104,19 +104,35 @@ def test_dearer_free_market_energy_shows_a_loss(enel_ce_bill: BillEstimate) -> N
     assert saving.new_bill_brl == Decimal("310.40")
 
 
-def test_solar_sizes_the_system_and_its_payback(enel_ce_bill: BillEstimate) -> None:
+def test_solar_saving_is_net_of_the_system_price_over_the_horizon(
+    enel_ce_bill: BillEstimate,
+) -> None:
     # Generation to cover: 270 kWh; at 115 kWh/kWp a month that is 2.3478... kWp.
-    # Price: 2.3478... * 4000 = 9391.304... -> 9391.30.
-    # Saving: the whole value of 270 kWh = 259.416 -> 259.42; new bill 43.82.
+    # Price: 2.3478... * 4000 = 9391.304... -> 9391.30; over 60 months 156.5216... -> 156.52.
+    # Energy value (gross): 270 kWh = 259.416 -> 259.42. Net: 259.42 - 156.52 = 102.90.
+    # New bill 303.24 - 102.90 = 200.34; a year 12 * 102.90 = 1234.80.
     # Payback: 9391.30 / 259.42 = 36.2 -> 37 months.
     saving = estimate_saving(OfferPrice("solar", price_per_kwp_brl=Decimal(4000)), enel_ce_bill)
 
     assert saving.solar is not None
     assert saving.solar.kwp.quantize(Decimal("0.0001")) == Decimal("2.3478")
     assert saving.solar.price_brl == Decimal("9391.30")
+    assert saving.solar.gross_monthly_saving_brl == Decimal("259.42")
+    assert (saving.solar.monthly_cost_brl, saving.solar.horizon_months) == (Decimal("156.52"), 60)
     assert saving.solar.payback_months == 37
-    assert saving.monthly_saving_brl == Decimal("259.42")
-    assert saving.new_bill_brl == Decimal("43.82")
+    assert saving.monthly_saving_brl == Decimal("102.90")
+    assert saving.new_bill_brl == Decimal("200.34")
+    assert saving.yearly_saving_brl == Decimal("1234.80")
+
+
+def test_dearer_solar_saves_less(enel_ce_bill: BillEstimate) -> None:
+    # Same 259.42 of energy. At 5000/kWp: 2.3478... * 5000 = 11739.13; / 60 = 195.65;
+    # net 259.42 - 195.65 = 63.77. At 8000/kWp: 18782.61 / 60 = 313.04; net -53.62.
+    def net(per_kwp: int) -> Decimal:
+        price = OfferPrice("solar", price_per_kwp_brl=Decimal(per_kwp))
+        return estimate_saving(price, enel_ce_bill).monthly_saving_brl
+
+    assert (net(5000), net(8000)) == (Decimal("63.77"), Decimal("-53.62"))
 
 
 def test_solar_that_generates_nothing_never_pays_back(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from marketplace.bills import BillAmount, MonthlyKwh
 from marketplace.clock import FixedClock
 from marketplace.search import OfferSearchResult, search_offers
+from marketplace.supplier_accounts import set_accepting_leads
 from tests.marketplace.factories import add_offer, add_supplier, distributor_id
 
 BILL = BillAmount(Decimal("350.00"))
@@ -131,17 +132,64 @@ def test_each_kind_carries_its_saving_and_new_bill(
 
     assert result.current_bill_brl == Decimal("303.24")
     solar, subscription = result.offers
-    # Same figures as tests/marketplace/test_savings.py, worked out by hand there.
+    # Same figures as tests/marketplace/test_savings.py, worked out by hand there: the
+    # solar saving is net of the system price spread over 60 months.
     assert (solar.kind, solar.monthly_saving_brl, solar.new_bill_brl) == (
         "solar",
-        Decimal("259.42"),
-        Decimal("43.82"),
+        Decimal("102.90"),
+        Decimal("200.34"),
     )
     assert (subscription.monthly_saving_brl, subscription.yearly_saving_brl) == (
         Decimal("38.91"),
         Decimal("466.92"),
     )
     assert (subscription.loyalty_months, subscription.rating) == (12, Decimal("4.0"))
+
+
+def test_cheaper_solar_ranks_above_dearer_solar(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with sessions.begin() as session:
+        supplier = add_supplier(session, "Dois Preços")
+        add_offer(session, supplier, "solar-dear", kind="solar", price_per_kwp_brl="6000")
+        add_offer(session, supplier, "gd-15", discount_pct="15")
+        add_offer(session, supplier, "solar-cheap", kind="solar", price_per_kwp_brl="3000")
+
+    result = search(sessions, clock, consumption=MonthlyKwh(Decimal(300)))
+
+    # 259.42 of energy a month; 270 kWh / 115 * 3000 = 7043.48 -> 117.39 a month over 60,
+    # net 142.03; at 6000, 14086.96 -> 234.78, net 24.64; the subscription saves 38.91.
+    assert codes(result) == ["solar-cheap", "gd-15", "solar-dear"]
+    assert [offer.monthly_saving_brl for offer in result.offers] == [
+        Decimal("142.03"),
+        Decimal("38.91"),
+        Decimal("24.64"),
+    ]
+
+
+def test_offers_that_save_nothing_come_last(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with sessions.begin() as session:
+        supplier = add_supplier(session, "Nada a Ganhar", rating="5.0")
+        add_offer(session, supplier, "dear-acl", kind="free_market", energy_price_rs_mwh="400")
+        add_offer(session, supplier, "gd-10", discount_pct="10")
+        add_offer(session, supplier, "no-price", kind="solar")
+        add_offer(session, supplier, "cheap-acl", kind="free_market", energy_price_rs_mwh="100")
+
+    # 20 kWh: nothing above the 30 kWh minimum charge for credits to offset, so the
+    # subscription saves 0.00; the trader at 400 R$/MWh costs more than TE + flag.
+    result = search(sessions, clock, consumption=MonthlyKwh(Decimal(20)))
+
+    # At 100 R$/MWh: 20 * (232.11 - 100) / 1000 / 0.75 = 3.5229... -> 3.52; at 400 R$/MWh:
+    # 20 * (232.11 - 400) / 1000 / 0.75 = -4.4770... -> -4.48.
+    assert codes(result) == ["cheap-acl", "no-price", "gd-10", "dear-acl"]
+    assert [offer.monthly_saving_brl for offer in result.offers] == [
+        Decimal("3.52"),
+        None,
+        Decimal("0.00"),
+        Decimal("-4.48"),
+    ]
 
 
 def test_pages_split_the_ranking(sessions: sessionmaker[Session], clock: FixedClock) -> None:
@@ -237,3 +285,25 @@ def test_query_count_does_not_grow_with_the_offers(
     with_thirteen = selects_of_one_search()
 
     assert with_one == with_thirteen <= 4
+
+
+def test_a_pause_hides_the_supplier_from_the_rest_of_its_transaction(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with sessions.begin() as session:
+        supplier = add_supplier(session, "Sol do Ceará")
+        add_offer(session, supplier, "paused-later")
+        supplier_id = supplier.id
+
+    with sessions.begin() as session:
+        enel_ce = distributor_id(session, "ENEL CE")
+
+        def found() -> list[str]:
+            result = search_offers(
+                session, distributor_id=enel_ce, uf="CE", consumption=BILL, clock=clock
+            )
+            return codes(result)
+
+        assert found() == ["paused-later"]
+        set_accepting_leads(session, supplier_id, False)
+        assert found() == []

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.runtime import Runtime
-from marketplace.clock import FixedClock
+from bot.chat_tokens import ChatTokens
+from bot.webchat import WebChat
+from conversations.events import InboundEvent
 from marketplace.models import InboundMessage, OutboxMessage
-from marketplace.settings import Settings
-from tests.conversations.sample_flow import SAMPLE_FLOW
-from webhooks.app import create_app
-
-
-@pytest.fixture
-def client(
-    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
-) -> Iterator[TestClient]:
-    runtime = Runtime(settings, engine, sessions, clock)
-    app = create_app(runtime=runtime, flows={"sample": SAMPLE_FLOW}, default_flow="sample")
-    with TestClient(app) as test_client:
-        yield test_client
 
 
 def open_chat(client: TestClient) -> dict[str, str]:
@@ -108,8 +95,8 @@ def test_polling_returns_only_newer_messages(client: TestClient) -> None:
     assert nothing_new == []
 
 
-def test_polling_an_unknown_chat_is_404(client: TestClient) -> None:
-    auth = {"Authorization": "Bearer " + "A" * 32}
+def test_polling_a_chat_that_never_started_is_404(client: TestClient) -> None:
+    auth = open_chat(client)
 
     response = client.get("/chat/api/messages", headers=auth)
 
@@ -126,6 +113,24 @@ def test_a_missing_or_malformed_token_is_401(client: TestClient, headers: dict[s
     )
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "A" * 32,
+        "A" * 32 + "." + "B" * 22,
+        ChatTokens("another server's secret key").issue(),
+    ],
+)
+def test_a_token_this_server_did_not_issue_is_401(client: TestClient, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+
+    posted = client.post("/chat/api/messages", json={"client_id": "c", "text": "oi"}, headers=auth)
+    polled = client.get("/chat/api/messages", headers=auth)
+
+    assert posted.status_code == 401
+    assert polled.status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -182,3 +187,52 @@ def test_hostile_text_gets_a_polite_reask(client: TestClient) -> None:
 
     assert answer["messages"]
     assert all(message["text"] for message in answer["messages"])
+
+
+def test_the_history_has_both_sides_in_order_without_the_opening(client: TestClient) -> None:
+    auth = open_chat(client)
+    send(client, auth, client_id="open", text="/start")
+    send(client, auth, client_id="c2", option_id="yes")
+    last = send(client, auth, client_id="c3", text="Ana")["messages"][-1]["id"]
+
+    history = client.get("/chat/api/history", headers=auth).json()
+
+    assert history["last"] == last
+    assert [(line["from"], line["text"]) for line in history["lines"]] == [
+        ("bot", "Hello! May I keep your answers to help you?"),
+        ("me", "Yes"),
+        ("bot", "What is your name?"),
+        ("me", "Ana"),
+        ("bot", "Nice to meet you, Ana! Pick a colour."),
+    ]
+    assert [line.get("client_id") for line in history["lines"] if line["from"] == "me"] == [
+        "c2",
+        "c3",
+    ]
+    assert history["lines"][0]["options"] == [
+        {"id": "yes", "label": "Yes"},
+        {"id": "no", "label": "No"},
+    ]
+
+
+def test_the_history_delivers_what_it_shows(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    auth = open_chat(client)
+    token = auth["Authorization"].removeprefix("Bearer ")
+    chat: WebChat = client.app.state.webchat  # type: ignore[attr-defined]
+    chat.engine.handle(InboundEvent(channel="web", chat_id=token, message_id="m1", text="oi"))
+
+    history = client.get("/chat/api/history", headers=auth).json()
+    newer = client.get(f"/chat/api/messages?after={history['last']}", headers=auth).json()
+
+    assert newer["messages"] == []
+    with sessions() as session:
+        statuses = session.scalars(select(OutboxMessage.status)).all()
+    assert statuses == ["sent"]
+
+
+def test_the_history_of_a_chat_that_never_started_is_404(client: TestClient) -> None:
+    response = client.get("/chat/api/history", headers=open_chat(client))
+
+    assert response.status_code == 404

@@ -1,5 +1,7 @@
 // Web chat client: one conversation per browser, kept by a token in localStorage.
-// Every message carries a client id, so a resend after a network error is not a second message.
+// What the person says goes into a queue, saved in localStorage as well, and is sent in order,
+// one message at a time. A message keeps its client id across retries and reloads, so the
+// server recognises a resend; it leaves the queue only once the server has taken it (200).
 (function () {
   "use strict";
   const text = window.CHAT_TEXT;
@@ -7,45 +9,130 @@
   const form = document.getElementById("composer");
   const input = document.getElementById("text");
   const status = document.getElementById("status");
-  let token = localStorage.getItem("ce-chat-token");
-  let lastSeen = Number(localStorage.getItem("ce-chat-last") || "0");
-  let busy = false;
+  const KEYS = { token: "ce-chat-token", last: "ce-chat-last", queue: "ce-chat-queue" };
+  const OPENING = "open";  // the client id of the message that starts a conversation
+  const RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+  const POLL_MS = 5000;
+
+  let token = localStorage.getItem(KEYS.token);
+  let lastSeen = Number(localStorage.getItem(KEYS.last) || "0");
+  let queue = loadQueue();
+  let ready = false;  // the conversation so far is on screen; the queue may go out
+  let sending = false;
+  let wake = null;
+  const bubbles = {};  // client id -> bubble of a message still in the queue
+
+  function loadQueue() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(KEYS.queue) || "[]");
+      return Array.isArray(stored) ? stored : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function saveQueue() {
+    localStorage.setItem(KEYS.queue, JSON.stringify(queue));
+  }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
-  function show(kind, body, options) {
+  function locale() {
+    return (navigator.language || "").slice(0, 35);
+  }
+
+  // A lone surrogate (half of an emoji, cut) is not text: the server would refuse the message,
+  // and the queue would wait behind it forever.
+  function wellFormed(value) {
+    if (value.toWellFormed) return value.toWellFormed();
+    return Array.from(value, function (char) {  // by code point: a lone half stands alone
+      return /^[\uD800-\uDFFF]$/.test(char) ? "\uFFFD" : char;
+    }).join("");
+  }
+
+  function pause(ms) {
+    return new Promise(function (resolve) {
+      wake = resolve;
+      setTimeout(resolve, ms);
+    });
+  }
+
+  function backoff(failures) {
+    return RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
+  }
+
+  // Messages still in the queue stay at the bottom: what the bot said goes above them.
+  function place(item) {
+    log.insertBefore(item, log.querySelector(".msg.pending"));
+    settleOptions();
+    reveal(item);
+  }
+
+  // Bring the newest message into view; one taller than the screen (a list of offers) from
+  // its first line, so it reads from the top, with the input still below.
+  function reveal(item) {
+    const tall = item.offsetHeight > log.parentElement.clientHeight;
+    item.scrollIntoView({ block: tall ? "start" : "end" });
+  }
+
+  // The bot writes "R$ 1.234,56" with a plain space (people type it so); on screen a
+  // no-break space keeps the symbol on the line of its amount.
+  function keepMoneyTogether(value) {
+    return value.replace(/R\$ (?=-?\d)/g, "R$\u00a0");
+  }
+
+  function bubble(kind, body, options) {
     const item = document.createElement("li");
     item.className = "msg " + kind;
-    item.textContent = body;
+    item.textContent = keepMoneyTogether(body);
     if (options && options.length) {
       const group = document.createElement("div");
       group.className = "options";
       options.forEach(function (option) {
         const button = document.createElement("button");
         button.type = "button";
-        button.textContent = option.label;
+        button.textContent = keepMoneyTogether(option.label);
         button.addEventListener("click", function () {
-          group.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-          send({ option_id: option.id }, option.label);
+          enqueue({ option_id: option.id, label: option.label });
         });
         group.appendChild(button);
       });
       item.appendChild(group);
     }
+    return item;
+  }
+
+  // Only the newest question's buttons work: those of the last bot message with options,
+  // until the person answers. Older ones stay visible, disabled.
+  function settleOptions() {
+    const items = Array.prototype.slice.call(log.children);
+    let live = null;
+    for (let i = items.length - 1; i >= 0 && !items[i].classList.contains("me"); i--) {
+      if (items[i].querySelector(".options")) { live = items[i]; break; }
+    }
+    log.querySelectorAll(".options button").forEach(function (button) {
+      button.disabled = !live || !live.contains(button);
+    });
+  }
+
+  function showMine(message) {
+    const item = bubble("me pending", message.label || message.text);
+    bubbles[message.client_id] = item;
     log.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    settleOptions();
+    reveal(item);
   }
 
   function showMessages(messages) {
     messages.forEach(function (message) {
       if (message.id <= lastSeen) return;
       lastSeen = message.id;
-      show("bot", message.text, message.options);
+      place(bubble("bot", message.text, message.options));
     });
-    localStorage.setItem("ce-chat-last", String(lastSeen));
+    localStorage.setItem(KEYS.last, String(lastSeen));
   }
 
   function setStatus(message) {
@@ -61,47 +148,113 @@
       body: body ? JSON.stringify(body) : undefined,
     });
     const data = await response.json().catch(function () { return {}; });
-    if (!response.ok) throw new Error(data.detail || text.error);
+    if (!response.ok) {
+      const error = new Error("HTTP " + response.status);
+      error.status = response.status;
+      throw error;
+    }
     return data;
+  }
+
+  // A token this server does not know (an old one, or from before tokens were signed): the
+  // next message opens a new conversation, so it must be the opening one.
+  function forgetToken() {
+    token = null;
+    lastSeen = 0;
+    localStorage.removeItem(KEYS.token);
+    localStorage.setItem(KEYS.last, "0");
+    ensureOpening();
+  }
+
+  function ensureOpening() {
+    if (queue.length && queue[0].client_id === OPENING) return;
+    queue.unshift({ client_id: OPENING, text: "/start", hidden: true });
+    saveQueue();
   }
 
   async function ensureSession() {
     if (token) return;
-    const data = await call("/chat/api/session", { locale: navigator.language || "" });
+    const data = await call("/chat/api/session", { locale: locale() });
     token = data.token;
-    localStorage.setItem("ce-chat-token", token);
-    lastSeen = 0;
+    localStorage.setItem(KEYS.token, token);
   }
 
-  async function send(content, echo) {
-    if (busy) return;
-    busy = true;
-    const message = Object.assign({ client_id: newId(), after: lastSeen,
-      locale: navigator.language || "" }, content);
-    if (echo) show("me", echo);
-    for (let attempt = 0; attempt < 3; attempt++) {
+  function enqueue(content) {
+    const message = Object.assign({ client_id: newId() }, content);
+    queue.push(message);
+    saveQueue();
+    showMine(message);
+    pump();
+  }
+
+  async function pump() {
+    if (sending || !ready) return;
+    sending = true;
+    let failures = 0;
+    while (queue.length) {
+      const message = queue[0];
       try {
         await ensureSession();
-        const data = await call("/chat/api/messages", message);
+        const data = await call("/chat/api/messages", {
+          client_id: message.client_id,
+          text: message.option_id ? undefined : message.text,
+          option_id: message.option_id,
+          after: lastSeen,
+          locale: locale(),
+        });
+        queue.shift();
+        saveQueue();
+        delivered(message);
+        failures = 0;
         setStatus("");
         showMessages(data.messages);
-        busy = false;
-        return;
       } catch (error) {
-        setStatus(error.message || text.error);
-        await new Promise(function (resolve) { setTimeout(resolve, 800 * (attempt + 1)); });
+        if (error.status === 401) forgetToken();
+        setStatus(text.resending);
+        await pause(backoff(failures++));
       }
     }
-    busy = false;
+    sending = false;
+  }
+
+  function delivered(message) {
+    const item = bubbles[message.client_id];
+    delete bubbles[message.client_id];
+    if (item) item.classList.remove("pending");
+    settleOptions();
   }
 
   async function poll() {
-    if (!token || busy) return;
+    if (!token || !ready || queue.length) return;
     try {
-      const data = await call("/chat/api/messages?after=" + lastSeen);
-      showMessages(data.messages);
+      showMessages((await call("/chat/api/messages?after=" + lastSeen)).messages);
     } catch (error) {
       /* the next poll tries again */
+    }
+  }
+
+  // After a reload: the conversation so far, both sides; then poll after its last message.
+  // Returns the client ids of my messages the server already has.
+  async function restore() {
+    for (let failures = 0; ; failures++) {
+      try {
+        const data = await call("/chat/api/history");
+        const mine = {};
+        data.lines.forEach(function (line) {
+          if (line.from === "me") mine[line.client_id] = true;
+          place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options));
+        });
+        lastSeen = data.last;
+        localStorage.setItem(KEYS.last, String(lastSeen));
+        setStatus("");
+        return mine;
+      } catch (error) {
+        if (error.status === 401) forgetToken();
+        if (error.status === 404) ensureOpening();  // issued, but the opening never arrived
+        if (error.status === 401 || error.status === 404) return {};
+        setStatus(text.resending);
+        await pause(backoff(failures));
+      }
     }
   }
 
@@ -110,21 +263,29 @@
     const value = input.value.trim();
     if (!value) return;
     input.value = "";
-    send({ text: value }, value);
+    enqueue({ text: wellFormed(value) });
+  });
+
+  window.addEventListener("online", function () {
+    if (wake) wake();
   });
 
   (async function start() {
-    if (token) {
-      try {
-        const data = await call("/chat/api/messages?after=0");
-        lastSeen = 0;
-        showMessages(data.messages);
-      } catch (error) {
-        token = null;
-        localStorage.removeItem("ce-chat-token");
+    const earlier = queue.slice();
+    earlier.forEach(function (message) {
+      if (!message.hidden) showMine(message);
+    });
+    const known = token ? await restore() : {};
+    earlier.forEach(function (message) {
+      const item = bubbles[message.client_id];
+      if (known[message.client_id] && item) {
+        item.remove();  // the history shows it already; it is sent again quietly
+        delete bubbles[message.client_id];
       }
-    }
-    if (!token) send({ text: "/start" });
-    setInterval(poll, 5000);
+    });
+    if (!token) ensureOpening();
+    ready = true;
+    pump();
+    setInterval(poll, POLL_MS);
   })();
 })();

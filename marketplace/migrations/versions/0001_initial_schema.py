@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("rating_count", sa.Integer(), nullable=False),
         sa.Column("response_hours", sa.Integer(), nullable=False),
         sa.Column("accepting_leads", sa.Boolean(), nullable=False),
+        sa.Column("missed_leads", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suppliers")),
         sa.UniqueConstraint("cnpj", name=op.f("uq_suppliers_cnpj")),
@@ -158,6 +159,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("supplier_id", "code", name=op.f("uq_offers_supplier_id_code")),
     )
     op.create_table(
+        "supplier_invites",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"],
+            ["suppliers.id"],
+            name=op.f("fk_supplier_invites_supplier_id_suppliers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_invites")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_supplier_invites_code_hash")),
+    )
+    op.create_table(
         "tariffs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("distributor_id", sa.Integer(), nullable=False),
@@ -184,6 +201,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=100), nullable=False),
         sa.Column("unreachable", sa.Boolean(), nullable=False),
         sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("address", sa.String(length=100), nullable=True),
         sa.ForeignKeyConstraint(
             ["consumer_id"],
             ["consumers.id"],
@@ -265,6 +283,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("offer_id", "uf", name=op.f("pk_offer_states")),
     )
     op.create_table(
+        "supplier_agents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("chat_id", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("invite_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invite_id"],
+            ["supplier_invites.id"],
+            name=op.f("fk_supplier_agents_invite_id_supplier_invites"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"],
+            ["suppliers.id"],
+            name=op.f("fk_supplier_agents_supplier_id_suppliers"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supplier_agents")),
+        sa.UniqueConstraint(
+            "supplier_id",
+            "channel",
+            "chat_id",
+            name=op.f("uq_supplier_agents_supplier_id_channel_chat_id"),
+        ),
+    )
+    op.create_table(
         "inbound_messages",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
@@ -300,6 +345,18 @@ def upgrade() -> None:
         sa.Column("bill_brl", sa.Numeric(precision=12, scale=2), nullable=True),
         sa.Column("monthly_saving_brl", sa.Numeric(precision=12, scale=2), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column(
+            "conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("respond_by", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("declined_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decline_reason", sa.String(length=200), nullable=True),
+        sa.Column("missed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["supplier_agents.id"], name=op.f("fk_leads_agent_id_supplier_agents")
+        ),
         sa.ForeignKeyConstraint(
             ["consent_id"], ["consents.id"], name=op.f("fk_leads_consent_id_consents")
         ),
@@ -308,6 +365,12 @@ def upgrade() -> None:
             ["consumers.id"],
             name=op.f("fk_leads_consumer_id_consumers"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_leads_conversation_id_conversations"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["distributor_id"],
@@ -323,6 +386,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
         sa.UniqueConstraint("consumer_id", "offer_id", name=op.f("uq_leads_consumer_id_offer_id")),
     )
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.create_index("ix_leads_due", ["status", "respond_by"], unique=False)
+
+    op.create_table(
+        "lead_messages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=False),
+        sa.Column("sender", sa.String(length=10), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agent_id"],
+            ["supplier_agents.id"],
+            name=op.f("fk_lead_messages_agent_id_supplier_agents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["lead_id"],
+            ["leads.id"],
+            name=op.f("fk_lead_messages_lead_id_leads"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lead_messages")),
+    )
+    with op.batch_alter_table("lead_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_lead_messages_lead", ["lead_id", "id"], unique=False)
+
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -344,10 +434,14 @@ def upgrade() -> None:
         ),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("parts_sent", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("provider_message_id", sa.String(length=128), nullable=True),
+        sa.Column("delivery_status", sa.String(length=20), nullable=True),
+        sa.Column("needs_template", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -363,22 +457,35 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_inbound", ["inbound_message_id"], unique=False)
         batch_op.create_index("ix_outbox_pending", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(
+            "ix_outbox_provider", ["channel", "provider_message_id"], unique=False
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_provider")
         batch_op.drop_index("ix_outbox_pending")
         batch_op.drop_index("ix_outbox_inbound")
 
     op.drop_table("outbox")
+    with op.batch_alter_table("lead_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_lead_messages_lead")
+
+    op.drop_table("lead_messages")
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_index("ix_leads_due")
+
     op.drop_table("leads")
     op.drop_table("inbound_messages")
+    op.drop_table("supplier_agents")
     op.drop_table("offer_states")
     op.drop_table("offer_distributors")
     op.drop_table("conversations")
     op.drop_table("consents")
     op.drop_table("channel_identities")
     op.drop_table("tariffs")
+    op.drop_table("supplier_invites")
     op.drop_table("offers")
     op.drop_table("distributor_states")
     op.drop_table("consumers")

@@ -1,0 +1,114 @@
+"""The consumer's side of a lead after it was sent: answering the supplier, the next offer.
+
+Both start from buttons in notifications (conversations.lead_news), so they are actions of
+the consumer flow. The answer goes to the supplier's agents through the bot: neither side
+sees the other's chat address, and every message is kept in the lead's transcript.
+"""
+
+from __future__ import annotations
+
+from conversations.consumer_data import (
+    AMOUNT,
+    ANSWER_LEAD,
+    DISTRIBUTOR_ID,
+    OFFER_BRIEF,
+    OFFER_ID,
+    RETURN_TO,
+    UF,
+    UNIT,
+    ConsumerState,
+)
+from conversations.events import Option, Reply
+from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
+from conversations.lead_card import agent_translator, card_options
+from conversations.lead_news import ANSWER, NEXT_OFFER
+from marketplace.agents import agents_of
+from marketplace.lead_responses import CONSUMER, record_lead_message
+from marketplace.lead_views import LeadView, load_lead_view
+from marketplace.leads import LeadStatus
+from marketplace.models import Lead
+
+MAX_ANSWER = 1000
+
+
+def act_answer(context: StepContext) -> Transition | Reask:
+    """Ask the consumer to type their answer to the supplier's question."""
+    lead = _own_lead(context, ANSWER)
+    if lead is None:
+        return Reask(context.gettext("That request is not yours."), show_options=False)
+    return Transition(ConsumerState.ANSWER, data={ANSWER_LEAD: lead.id, RETURN_TO: context.state})
+
+
+def act_next_offer(context: StepContext) -> Transition | Reask:
+    """Open the offer suggested after a decline or a miss, as if picked from the list."""
+    option_id = context.option.id if context.option else ""
+    lead_part, _sep, offer_part = option_id.removeprefix(NEXT_OFFER).partition(":")
+    lead = context.session.get(Lead, int(lead_part)) if lead_part.isdigit() else None
+    if lead is None or lead.consumer_id != context.consumer_id or not offer_part.isdigit():
+        return Reask(context.gettext("That request is not yours."), show_options=False)
+    unit, amount = (
+        ("brl", lead.bill_brl) if lead.bill_brl is not None else ("kwh", lead.monthly_kwh)
+    )
+    situation = {
+        UF: lead.uf,
+        DISTRIBUTOR_ID: lead.distributor_id,
+        AMOUNT: str(amount),
+        UNIT: unit,
+        OFFER_ID: int(offer_part),
+    }
+    return Transition(ConsumerState.OFFER, data=situation, forget=(OFFER_BRIEF,))
+
+
+def ask_answer(context: AskContext) -> Reply:
+    """Ask for the answer."""
+    lead = load_lead_view(context.session, int(context.data[ANSWER_LEAD]))
+    supplier = lead.supplier_name if lead else ""
+    return Reply(
+        context.gettext("Type your answer to {supplier}; I will pass it on.").format(
+            supplier=supplier
+        )
+    )
+
+
+def handle_answer(context: StepContext) -> Transition | Reask:
+    """Keep the answer in the lead's transcript, relay it, and go back where they were."""
+    lead = load_lead_view(context.session, int(context.data[ANSWER_LEAD]))
+    back = context.data.get(RETURN_TO) or ConsumerState.OFFERS
+    if lead is None:
+        return Transition(back, forget=(ANSWER_LEAD, RETURN_TO))
+    answer = context.text[:MAX_ANSWER]
+    record_lead_message(
+        context.session, lead.id, sender=CONSUMER, body=answer, now=context.clock.now()
+    )
+    sent = context.gettext("Sent to {supplier}.").format(supplier=lead.supplier_name)
+    return Transition(
+        back,
+        replies=(Reply(sent),),
+        forget=(ANSWER_LEAD, RETURN_TO),
+        notify=_to_agents(context, lead, answer),
+    )
+
+
+def _own_lead(context: StepContext, prefix: str) -> LeadView | None:
+    option_id = context.option.id if context.option else ""
+    number = option_id.removeprefix(prefix)
+    if not number.isdigit():
+        return None
+    lead = context.session.get(Lead, int(number))
+    if lead is None or lead.consumer_id != context.consumer_id:
+        return None
+    return load_lead_view(context.session, lead.id)
+
+
+def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notification, ...]:
+    notes: list[Notification] = []
+    for agent in agents_of(context.session, lead.supplier_id):
+        translator = agent_translator(context.session, agent)
+        text = translator.gettext('The consumer of lead #{number} answers: "{answer}"').format(
+            number=lead.id, answer=answer
+        )
+        options: tuple[Option, ...] = (
+            card_options(translator, lead.id) if lead.status == LeadStatus.NEW else ()
+        )
+        notes.append(Notification(agent.channel, agent.chat_id, Reply(text, options=options)))
+    return tuple(notes)

@@ -1,0 +1,65 @@
+"""The supplier's response time: leads nobody answered in time are missed, and the consumer
+is offered the next-best offer.
+
+The deadline is the lead's `respond_by` column, so it survives restarts; the sweep is safe
+to run in every app process at once (marketplace.lead_responses locks with SKIP LOCKED).
+Each sweep is one transaction: the leads it marks and the messages it writes commit
+together.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.events import Reply
+from conversations.flow import Notification
+from conversations.lead_card import agent_translator
+from conversations.lead_news import missed_news
+from marketplace import outbox
+from marketplace.agents import agents_of
+from marketplace.clock import Clock
+from marketplace.lead_responses import miss_overdue_leads
+from marketplace.lead_views import load_lead_view
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100
+
+
+def sweep_overdue_leads(
+    sessions: sessionmaker[Session], clock: Clock, *, limit: int = SWEEP_BATCH
+) -> int:
+    """Mark leads past their response time as missed and tell both sides; how many."""
+    with sessions.begin() as session:
+        now = clock.now()
+        missed = miss_overdue_leads(session, now, limit=limit)
+        notes: list[Notification] = []
+        for lead_id in missed:
+            notes.extend(_news_of_miss(session, lead_id, clock))
+        drafts = [
+            outbox.OutboxDraft(
+                channel=note.channel,
+                recipient=note.recipient,
+                payload=note.reply.to_payload(),
+                kind="notification",
+            )
+            for note in notes
+        ]
+        outbox.add_messages(session, drafts, now)
+    return len(missed)
+
+
+def _news_of_miss(session: Session, lead_id: int, clock: Clock) -> list[Notification]:
+    lead = load_lead_view(session, lead_id)
+    if lead is None:
+        return []
+    notes = list(missed_news(session, lead, clock))
+    for agent in agents_of(session, lead.supplier_id):
+        translator = agent_translator(session, agent)
+        text = translator.gettext(
+            "Lead #{number} passed its response time; the consumer was offered another."
+        ).format(number=lead.id)
+        notes.append(Notification(agent.channel, agent.chat_id, Reply(text)))
+    return notes

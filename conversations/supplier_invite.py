@@ -1,0 +1,67 @@
+"""The way into the supplier flow: a message carrying an invite code.
+
+On Telegram the deep link `t.me/<bot>?start=<code>` arrives as `/start <code>`; elsewhere
+the agent types or pastes the code. A code that looks right but is unknown, spent or
+expired gets an answer that says so, and the conversation stays where it was.
+"""
+
+from __future__ import annotations
+
+from conversations.events import Reply
+from conversations.flow import Reask, StepContext, Transition
+from conversations.supplier_data import AGENT_ID, SupplierState
+from marketplace.invites import (
+    InviteProblem,
+    InviteRejected,
+    read_invite_code,
+    redeem_invite,
+)
+
+START_COMMAND = "/start"
+MAX_INVITE_MESSAGE = 60  # "/start@SomeLongBotName CE-XXXXXXXXXXXX" fits; a paragraph does not
+
+
+def enter_with_invite(context: StepContext) -> Transition | Reask | None:
+    """Make the sender an agent when the message is an invite code; None when it is not."""
+    code = _code_in(context.text)
+    if code is None:
+        return None
+    event = context.event
+    try:
+        agent = redeem_invite(
+            context.session,
+            code,
+            channel=event.channel,
+            chat_id=event.chat_id,
+            name=context.user_name,
+            now=context.clock.now(),
+        )
+    except InviteRejected as rejected:
+        return Reask(_refusal(context, rejected.problem))
+    welcome = context.gettext(
+        "Welcome! You now answer for {supplier} here: new leads arrive in this chat."
+    ).format(supplier=agent.supplier_name)
+    return Transition(SupplierState.HOME, replies=(Reply(welcome),), data={AGENT_ID: agent.id})
+
+
+def _code_in(text: str) -> str | None:
+    if len(text) > MAX_INVITE_MESSAGE:
+        return None
+    words = text.split()
+    if words and words[0].lower().split("@", 1)[0] == START_COMMAND:
+        words = words[1:]
+    return read_invite_code("".join(words))
+
+
+def _refusal(context: StepContext, problem: InviteProblem) -> str:
+    _ = context.gettext
+    refusals = {
+        InviteProblem.UNKNOWN: _(
+            "I do not know this invite code. Check it, or ask for a new one."
+        ),
+        InviteProblem.USED: _(
+            "This invite code was already used; each code works once. Ask for a new one."
+        ),
+        InviteProblem.EXPIRED: _("This invite code has expired. Ask for a new one."),
+    }
+    return refusals[problem]

@@ -1,0 +1,257 @@
+"""An agent answers a lead: accept, decline with a reason, or ask the consumer a question.
+
+The card's buttons are actions of the supplier flow, taken in any state; `/leads` lists the
+open leads for agents who type rather than tap (the terminal, WhatsApp without buttons).
+Acceptance is a conditional update (marketplace.lead_responses): of two agents racing, one
+wins and the other is told who was faster.
+"""
+
+from __future__ import annotations
+
+from conversations.events import Option, Reply
+from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
+from conversations.lead_card import (
+    ACCEPT,
+    ASK,
+    DECLINE,
+    agent_translator,
+    lead_card,
+    shared_line,
+)
+from conversations.lead_news import accepted_news, declined_news, question_news
+from conversations.supplier_data import LEAD_ID, SupplierState, current_agent
+from marketplace.agents import AgentRecord, agents_of
+from marketplace.lead_responses import (
+    SUPPLIER,
+    accept_lead,
+    decline_lead,
+    record_lead_message,
+)
+from marketplace.lead_views import LeadView, load_lead_view, open_leads
+from marketplace.leads import LeadStatus
+
+BACK = "home"
+REASONS = ("area", "bill", "capacity")
+MAX_QUESTION = 1000
+
+
+# Actions: the card's buttons -----------------------------------------------------------
+
+
+def act_accept(context: StepContext) -> Transition | Reask:
+    """Accept the lead, unless someone answered it first."""
+    found = _lead_of_agent(context, ACCEPT)
+    if isinstance(found, Transition):
+        return found
+    agent, lead = found
+    won = accept_lead(
+        context.session,
+        lead.id,
+        supplier_id=agent.supplier_id,
+        agent_id=agent.id,
+        now=context.clock.now(),
+    )
+    if not won:
+        return _already_answered(context, lead.id)
+
+    _ = context.gettext
+    done = _("You accepted lead #{number}. {shared}").format(
+        number=lead.id, shared=shared_line(context.translator, lead)
+    )
+    notify = accepted_news(context.session, lead) + _tell_colleagues(context, agent, lead)
+    return Transition(SupplierState.HOME, replies=(Reply(done),), notify=notify)
+
+
+def act_decline(context: StepContext) -> Transition | Reask:
+    """Ask for the reason before declining."""
+    found = _lead_of_agent(context, DECLINE)
+    if isinstance(found, Transition):
+        return found
+    _agent, lead = found
+    if lead.status != LeadStatus.NEW:
+        return _already_answered(context, lead.id)
+    return Transition(SupplierState.DECLINE_REASON, data={LEAD_ID: lead.id})
+
+
+def act_ask(context: StepContext) -> Transition | Reask:
+    """Ask for the question to relay to the consumer."""
+    found = _lead_of_agent(context, ASK)
+    if isinstance(found, Transition):
+        return found
+    _agent, lead = found
+    if lead.status not in (LeadStatus.NEW, LeadStatus.ACCEPTED):
+        return _already_answered(context, lead.id)
+    return Transition(SupplierState.QUESTION, data={LEAD_ID: lead.id})
+
+
+# States --------------------------------------------------------------------------------
+
+
+def ask_leads(context: AskContext) -> Reply:
+    """The open leads, oldest first, to pick one."""
+    _ = context.gettext
+    agent = current_agent(context)
+    leads = open_leads(context.session, agent.supplier_id) if agent else []
+    back = Option(BACK, _("Back"))
+    if not leads:
+        return Reply(_("No open leads right now."), options=(back,))
+    options = tuple(
+        Option(
+            f"lead:{lead.id}",
+            _("#{number} {state}, {distributor}").format(
+                number=lead.id, state=lead.uf, distributor=lead.distributor_name
+            ),
+        )
+        for lead in leads
+    )
+    return Reply(_("Open leads, oldest first:"), options=(*options, back))
+
+
+def handle_leads(context: StepContext) -> Transition | Reask:
+    """Open the lead picked, or go back home."""
+    chosen = context.option.id if context.option else ""
+    if chosen == BACK:
+        return Transition(SupplierState.HOME)
+    if not chosen.startswith("lead:"):
+        return context.reask_choice()
+    return Transition(SupplierState.LEAD, data={LEAD_ID: int(chosen.removeprefix("lead:"))})
+
+
+def ask_lead(context: AskContext) -> Reply:
+    """The card of the lead picked from the list, with its buttons."""
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    if lead is None:
+        return Reply(context.gettext("This lead no longer exists."))
+    return lead_card(context.translator, lead)
+
+
+def handle_lead(context: StepContext) -> Transition | Reask:
+    """The card's buttons, typed or tapped, as in a notification."""
+    chosen = context.option.id if context.option else ""
+    for prefix, act in ((ACCEPT, act_accept), (DECLINE, act_decline), (ASK, act_ask)):
+        if chosen.startswith(prefix):
+            return act(context)
+    return context.reask_choice()
+
+
+def ask_decline_reason(context: AskContext) -> Reply:
+    """Ask why, with the usual reasons as buttons."""
+    _ = context.gettext
+    options = tuple(Option(reason, _reason_label(context, reason)) for reason in REASONS)
+    return Reply(
+        _("Why are you declining lead #{number}? Tap a reason or type your own.").format(
+            number=context.data[LEAD_ID]
+        ),
+        options=options,
+    )
+
+
+def handle_decline_reason(context: StepContext) -> Transition | Reask:
+    """Decline with the reason given and tell the consumer, with the next-best offer."""
+    agent = current_agent(context)
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+        return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    reason = _reason_label(context, context.option.id) if context.option else context.text
+    won = decline_lead(
+        context.session,
+        lead.id,
+        supplier_id=agent.supplier_id,
+        agent_id=agent.id,
+        reason=reason,
+        now=context.clock.now(),
+    )
+    if not won:
+        return _already_answered(context, lead.id)
+    done = context.gettext("You declined lead #{number}; the consumer was told.").format(
+        number=lead.id
+    )
+    notify = declined_news(context.session, lead, reason, context.clock)
+    return Transition(SupplierState.HOME, replies=(Reply(done),), forget=(LEAD_ID,), notify=notify)
+
+
+def ask_question(context: AskContext) -> Reply:
+    """Ask what to relay."""
+    return Reply(
+        context.gettext(
+            "Type your question for the consumer of lead #{number}; I will relay it."
+        ).format(number=context.data[LEAD_ID])
+    )
+
+
+def handle_question(context: StepContext) -> Transition | Reask:
+    """Keep the question in the lead's transcript and relay it to the consumer."""
+    agent = current_agent(context)
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+        return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    question = context.text[:MAX_QUESTION]
+    record_lead_message(
+        context.session,
+        lead.id,
+        sender=SUPPLIER,
+        body=question,
+        agent_id=agent.id,
+        now=context.clock.now(),
+    )
+    sent = context.gettext("Sent. The consumer's answer will arrive here.")
+    return Transition(
+        SupplierState.HOME,
+        replies=(Reply(sent),),
+        forget=(LEAD_ID,),
+        notify=question_news(context.session, lead, question),
+    )
+
+
+# Helpers -------------------------------------------------------------------------------
+
+
+def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, LeadView] | Transition:
+    """The agent and the lead a button names, or a transition home saying what is wrong."""
+    agent = current_agent(context)
+    option_id = context.option.id if context.option else ""
+    number = option_id.removeprefix(prefix)
+    lead = load_lead_view(context.session, int(number)) if number.isdigit() else None
+    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+        unknown = context.gettext("That lead is not one of your company's.")
+        return Transition(SupplierState.HOME, replies=(Reply(unknown),))
+    return agent, lead
+
+
+def _already_answered(context: StepContext, lead_id: int) -> Transition:
+    lead = load_lead_view(context.session, lead_id)
+    _ = context.gettext
+    if lead is not None and lead.status == LeadStatus.ACCEPTED:
+        said = _("Lead #{number} was already accepted by a colleague.")
+    elif lead is not None and lead.status == LeadStatus.MISSED:
+        said = _("Lead #{number} passed its response time; the consumer was offered another.")
+    else:
+        said = _("Lead #{number} was already answered.")
+    return Transition(
+        SupplierState.HOME, replies=(Reply(said.format(number=lead_id)),), forget=(LEAD_ID,)
+    )
+
+
+def _tell_colleagues(
+    context: StepContext, agent: AgentRecord, lead: LeadView
+) -> tuple[Notification, ...]:
+    notes: list[Notification] = []
+    for colleague in agents_of(context.session, agent.supplier_id):
+        if colleague.id == agent.id:
+            continue
+        translator = agent_translator(context.session, colleague)
+        text = translator.gettext("Lead #{number} was accepted by a colleague.")
+        notes.append(
+            Notification(colleague.channel, colleague.chat_id, Reply(text.format(number=lead.id)))
+        )
+    return tuple(notes)
+
+
+def _reason_label(context: AskContext, reason: str) -> str:
+    _ = context.gettext
+    labels = {
+        "area": _("We do not serve this area"),
+        "bill": _("The bill is too low for this offer"),
+        "capacity": _("No capacity right now"),
+    }
+    return labels.get(reason, reason)

@@ -1,0 +1,188 @@
+"""Lead cards and the supplier's answers: accept (one of two racing agents wins), decline
+with the next offer for the consumer, and questions relayed both ways."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from conversations.engine import ConversationEngine
+from conversations.events import Reply
+from marketplace.clock import FixedClock
+from marketplace.lead_responses import lead_transcript
+from marketplace.models import Lead, Supplier
+from tests.conversations.conftest import Chat
+from tests.conversations.consumer_support import PATHS
+from tests.conversations.supplier_support import (
+    SOLAR_SUPPLIER,
+    invite_code,
+    notifications_to,
+    only_lead,
+    option_ids,
+)
+
+CONSUMER_CHAT = "consumer-chat-42"
+
+
+@pytest.fixture
+def agents_and_consumer(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> tuple[Chat, Chat, Chat]:
+    """Two agents of the solar supplier (Telegram and WhatsApp), and a consumer."""
+    first = Chat(market_engine, "7001", channel="telegram", locale="en")
+    second = Chat(market_engine, "5585988887777", channel="whatsapp", locale="en")
+    first.say(f"/start {invite_code(sessions, clock, SOLAR_SUPPLIER)}")
+    second.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    consumer = Chat(market_engine, CONSUMER_CHAT, channel="web", locale="en")
+    return first, second, consumer
+
+
+def leave_lead(consumer: Chat) -> list[Reply]:
+    """The consumer flow up to a recorded lead for the solar offer (R$ 350 in Fortaleza)."""
+    return consumer.go_through(*PATHS["done"])
+
+
+def test_every_agent_gets_the_card_with_what_the_consumer_shared(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+
+    leave_lead(consumer)
+
+    lead = only_lead(sessions)
+    [card] = notifications_to(sessions, first.chat_id)
+    assert notifications_to(sessions, second.chat_id) == [card]
+    assert card.text.startswith(f"New lead #{lead.id}: ")
+    assert "Where: Ceará (CE), distributor ENEL CE" in card.text
+    assert "Bill: about R$ 350.00 a month" in card.text
+    assert "Shared with you by the consumer: Maria Silva, (85) 99999-1234" in card.text
+    assert "Please answer within 8 hours." in card.text
+    assert CONSUMER_CHAT not in card.text
+    assert option_ids(card) == [f"accept:{lead.id}", f"decline:{lead.id}", f"ask:{lead.id}"]
+
+
+def test_two_agents_racing_to_accept_one_wins_the_other_is_told(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda agent: agent.tap(f"accept:{lead_id}"), (first, second)))
+
+    said = sorted(replies[0].text for replies in answers)
+    assert said[0].startswith(f"Lead #{lead_id} was already accepted by a colleague.")
+    assert said[1].startswith(f"You accepted lead #{lead_id}. Shared with you by the consumer")
+    lead = only_lead(sessions)
+    assert lead.status == "accepted"
+    told = notifications_to(sessions, CONSUMER_CHAT)
+    assert [reply.text for reply in told] == [
+        f"Good news: {SOLAR_SUPPLIER} accepted your request and will contact you."
+    ]
+
+
+def test_decline_with_a_reason_offers_the_consumer_the_next_best_offer(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    asked = first.tap(f"decline:{lead_id}")
+    done = first.tap("area")
+
+    assert asked[0].text.startswith(f"Why are you declining lead #{lead_id}?")
+    assert done[0].text == f"You declined lead #{lead_id}; the consumer was told."
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert news.text.startswith(
+        f"{SOLAR_SUPPLIER} cannot take your request. Their reason: We do not serve this area\n"
+        "The next best offer for you: "
+    )
+    assert SOLAR_SUPPLIER not in news.text.split("\n")[1]
+    [see] = news.options
+    assert see.id.startswith(f"next:{lead_id}:")
+
+    sheet = consumer.tap(see.id)
+
+    offer_id = int(see.id.rsplit(":", 1)[1])
+    assert consumer.state(sessions).state == "offer"
+    assert consumer.state(sessions).data["values"]["offer_id"] == offer_id
+    assert sheet[0].options  # the fact sheet, with its "contact me" option
+
+
+def test_a_question_is_relayed_and_the_answer_comes_back_without_chat_addresses(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"ask:{lead_id}")
+    first.say("Is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    back = consumer.say("Yes, ceramic.")
+
+    assert question.text == (
+        f'{SOLAR_SUPPLIER} asks about your request: "Is your roof made of ceramic tiles?"'
+    )
+    assert first.chat_id not in question.text
+    assert back[0].text == f"Sent to {SOLAR_SUPPLIER}."
+    assert consumer.state(sessions).state == "done"  # back where they were
+    relayed = notifications_to(sessions, second.chat_id)[-1]
+    assert relayed.text == f'The consumer of lead #{lead_id} answers: "Yes, ceramic."'
+    assert CONSUMER_CHAT not in relayed.text
+    with sessions() as session:
+        transcript = lead_transcript(session, lead_id)
+    assert [(line.sender, line.body) for line in transcript] == [
+        ("supplier", "Is your roof made of ceramic tiles?"),
+        ("consumer", "Yes, ceramic."),
+    ]
+
+
+def test_an_agent_cannot_answer_another_suppliers_lead(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    stranger = Chat(market_engine, "9009", channel="telegram", locale="en")
+    stranger.say(invite_code(sessions, clock, "Sol Nascente Energia (demo)"))
+
+    replies = stranger.tap(f"accept:{lead_id}")
+
+    assert replies[0].text == "That lead is not one of your company's."
+    assert only_lead(sessions).status == "new"
+
+
+def test_leads_offers_and_pause_commands(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    listed = first.say("/leads")
+    card = first.tap(f"lead:{lead_id}")
+    first.say("back")
+    first.say("back")
+    offers = first.say("/ofertas")
+    paused = first.say("pausar")
+
+    assert listed[0].text == "Open leads, oldest first:"
+    assert option_ids(listed[0])[0] == f"lead:{lead_id}"
+    assert card[0].text.startswith(f"New lead #{lead_id}")
+    assert "Your offers and the leads each brought:" in offers[0].text
+    assert ": 1 lead" in offers[0].text
+    assert paused[0].text.startswith("New leads are paused")
+    with sessions() as session:
+        supplier = session.scalars(select(Supplier).where(Supplier.name == SOLAR_SUPPLIER)).one()
+        assert supplier.accepting_leads is False
+        assert session.scalar(select(Lead.status)) == "new"

@@ -1,0 +1,165 @@
+"""The chat page in headless Chromium; skipped where Chromium is not installed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from marketplace.models import InboundMessage
+from tests.webhooks.browser import CHROMIUM, ChatPage
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs chromium (apt-get install chromium)"
+)
+
+
+@pytest.fixture
+def page(live_app: FastAPI, live_server: str, tmp_path: Path) -> ChatPage:
+    return ChatPage(live_app, live_server, tmp_path)
+
+
+def _start_chat(page: ChatPage) -> tuple[str, dict[str, str]]:
+    with page.api() as api:
+        token = api.post("/chat/api/session", json={}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        for body in (
+            {"client_id": "open", "text": "/start"},
+            {"client_id": "c2", "option_id": "yes"},
+            {"client_id": "c3", "text": "Ana"},
+        ):
+            assert api.post("/chat/api/messages", json=body, headers=auth).status_code == 200
+    return token, auth
+
+
+def test_a_reloaded_page_shows_both_sides_and_only_the_last_buttons_work(page: ChatPage) -> None:
+    token, _ = _start_chat(page)
+
+    shown = page.open(f"localStorage.setItem('ce-chat-token', {json.dumps(token)});")
+
+    assert [(item["kind"], item["text"]) for item in shown.items] == [
+        ("bot", "Hello! May I keep your answers to help you?"),
+        ("me", "Yes"),
+        ("bot", "What is your name?"),
+        ("me", "Ana"),
+        ("bot", "Nice to meet you, Ana! Pick a colour."),
+    ]
+    assert all(button["disabled"] for button in shown.items[0]["buttons"])
+    assert [b["disabled"] for b in shown.items[-1]["buttons"]] == [False, False, False]
+
+
+def test_a_tap_after_a_reload_answers_the_last_question(page: ChatPage) -> None:
+    token, _ = _start_chat(page)
+    setup = f"""
+      localStorage.setItem('ce-chat-token', {json.dumps(token)});
+      harness.at(1000, function () {{ harness.tap('Yes'); harness.tap('Verde'); }});
+    """
+
+    shown = page.open(setup)
+
+    assert shown.texts()[-2:] == ["Verde", "All set, Ana: c-green."]
+    assert all(button["disabled"] for item in shown.items for button in item["buttons"])
+
+
+# Wraps fetch: the POSTs of messages in `fate` (by order, after the opening) reach the server
+# and lose their answer ("lost"), or never leave ("offline"). Every client id sent is logged.
+LOSSY_FETCH = """
+  const realFetch = window.fetch;
+  const fate = %s;
+  let posts = 0;
+  window.fetch = async function (path, options) {
+    if (path !== "/chat/api/messages" || !options.body) return realFetch(path, options);
+    const sent = JSON.parse(options.body);
+    const ids = JSON.parse(localStorage.getItem("harness-ids") || "[]");
+    localStorage.setItem("harness-ids", JSON.stringify(ids.concat([sent.client_id])));
+    if (sent.client_id === "open") return realFetch(path, options);
+    const what = fate[posts++] || "ok";
+    if (what === "offline") throw new TypeError("Failed to fetch");
+    const response = await realFetch(path, options);
+    if (what === "lost") throw new TypeError("network changed");
+    return response;
+  };
+"""
+
+
+def _inbound_ids(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as session:
+        ids = session.scalars(select(InboundMessage.message_id).order_by(InboundMessage.id))
+        return [message_id.partition(":")[2] for message_id in ids]
+
+
+def test_messages_typed_at_once_all_arrive_once_in_order(
+    page: ChatPage, sessions: sessionmaker[Session]
+) -> None:
+    setup = (
+        LOSSY_FETCH % '["lost", "offline", "ok", "lost", "offline", "offline"]'
+        + """
+      harness.at(300, function () { harness.type("sim"); harness.type("Ana"); });
+      harness.at(400, function () { harness.type("2"); });
+    """
+    )
+
+    shown = page.open(setup, budget_ms=60_000)
+
+    assert [(item["kind"], item["text"]) for item in shown.items] == [
+        ("bot", "Hello! May I keep your answers to help you?"),
+        ("me", "sim"),
+        ("bot", "What is your name?"),
+        ("me", "Ana"),
+        ("bot", "Nice to meet you, Ana! Pick a colour."),
+        ("me", "2"),
+        ("bot", "All set, Ana: c-green."),
+    ]
+    assert not any(item["pending"] for item in shown.items)
+    assert shown.status == ""
+    assert json.loads(shown.storage["ce-chat-queue"]) == []
+    sent = json.loads(shown.storage["harness-ids"])
+    assert len(sent) == 9  # the opening, then 3 messages in 3 + 4 + 1 tries
+    assert _inbound_ids(sessions) == list(dict.fromkeys(sent))
+
+
+def test_a_message_waits_in_the_queue_while_the_server_is_unreachable(page: ChatPage) -> None:
+    setup = LOSSY_FETCH % '["offline", "offline", "offline", "offline", "offline", "offline"]'
+    setup += 'harness.at(300, function () { harness.type("sim"); harness.tap("No"); });'
+
+    shown = page.open(setup, budget_ms=25_000)
+
+    mine = [item for item in shown.items if item["kind"] == "me"]
+    assert [(item["text"], item["pending"]) for item in mine] == [("sim", True)]
+    assert shown.status == "Reenviando…"
+    queued = json.loads(shown.storage["ce-chat-queue"])
+    assert [message["text"] for message in queued] == ["sim"]
+    tries = json.loads(shown.storage["harness-ids"])[1:]
+    assert len(tries) >= 4
+    assert set(tries) == {queued[0]["client_id"]}
+
+
+def test_a_reload_sends_the_saved_queue_with_the_same_client_ids(
+    page: ChatPage, sessions: sessionmaker[Session]
+) -> None:
+    with page.api() as api:
+        token = api.post("/chat/api/session", json={}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        for body in ({"client_id": "open", "text": "/start"}, {"client_id": "q1", "text": "sim"}):
+            api.post("/chat/api/messages", json=body, headers=auth)  # q1's answer was lost
+    queue = [{"client_id": "q1", "text": "sim"}, {"client_id": "q2", "text": "Ana"}]
+    setup = f"""
+      localStorage.setItem("ce-chat-token", {json.dumps(token)});
+      localStorage.setItem("ce-chat-queue", {json.dumps(json.dumps(queue))});
+    """
+
+    shown = page.open(setup)
+
+    assert shown.texts() == [
+        "Hello! May I keep your answers to help you?",
+        "sim",
+        "What is your name?",
+        "Ana",
+        "Nice to meet you, Ana! Pick a colour.",
+    ]
+    assert json.loads(shown.storage["ce-chat-queue"]) == []
+    assert _inbound_ids(sessions) == ["open", "q1", "q2"]
