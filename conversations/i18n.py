@@ -15,12 +15,12 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal as babel_format_decimal
-from babel.numbers import format_percent as babel_format_percent
+from babel.numbers import NumberPattern, parse_pattern
 
 from marketplace.clock import BRAZIL
 
@@ -57,6 +57,13 @@ class Translator:
     def __init__(self, locale: str, translations: gettext_module.NullTranslations) -> None:
         self.locale = locale
         self._translations = translations
+        # Babel's format_* functions parse the locale name and the pattern on every call,
+        # which was a tenth of the consumer flow's time; both are parsed once here instead.
+        self._babel_locale = Locale.parse(locale)
+        symbols = self._babel_locale.number_symbols["latn"]
+        self._separators = str.maketrans(
+            {",": symbols["group"], ".": symbols["decimal"], "-": symbols["minusSign"]}
+        )
 
     def gettext(self, message: str) -> str:
         """The translation of `message`, or `message` itself when the catalog lacks it."""
@@ -71,9 +78,9 @@ class Translator:
 
         Without `centavos`, rounded to whole reais (`R$ 1.235`), where room is short.
         """
-        quantum, pattern = (_CENTAVO, "#,##0.00") if centavos else (Decimal(1), "#,##0")
+        quantum, decimals = (_CENTAVO, 2) if centavos else (Decimal(1), 0)
         rounded = amount.quantize(quantum, rounding=ROUND_HALF_UP)
-        digits = babel_format_decimal(abs(rounded), format=pattern, locale=self.locale)
+        digits = self._grouped(abs(rounded), decimals)
         # Babel would put a no-break space after R$ (and write "BRL" in es); people type and
         # tests compare a plain space, and R$ is what Brazilian bills print in any language.
         return f"-R$ {digits}" if rounded < 0 else f"R$ {digits}"
@@ -81,16 +88,20 @@ class Translator:
     def format_number(self, number: Decimal | int, *, decimals: int | None = None) -> str:
         """A number with the locale's separators, with exactly `decimals` places if given."""
         if decimals is None:
-            return str(babel_format_decimal(number, locale=self.locale))
-        pattern = "#,##0." + "0" * decimals if decimals > 0 else "#,##0"
+            return str(self._babel_locale.decimal_formats[None].apply(number, self._babel_locale))
         quantum = Decimal(1).scaleb(-decimals)
-        rounded = Decimal(number).quantize(quantum, rounding=ROUND_HALF_UP)
-        return str(babel_format_decimal(rounded, format=pattern, locale=self.locale))
+        return self._grouped(Decimal(number).quantize(quantum, rounding=ROUND_HALF_UP), decimals)
+
+    def _grouped(self, number: Decimal, decimals: int) -> str:
+        # Babel's "#,##0.00" with the locale's symbols: groups of three, as Python's own ","
+        # format makes them, at a tenth of the cost (the offers list formats dozens of
+        # amounts a message). Tests compare the two.
+        return f"{number:,.{decimals}f}".translate(self._separators)
 
     def format_percent(self, ratio: Decimal, *, decimals: int = 1) -> str:
         """A ratio as a percentage: `Decimal("0.125")` → `12,5%` in pt_BR."""
         pattern = "#,##0." + "#" * decimals + "%" if decimals > 0 else "#,##0%"
-        return str(babel_format_percent(ratio, format=pattern, locale=self.locale))
+        return str(_pattern(pattern).apply(ratio, self._babel_locale))
 
     def format_list(self, items: Sequence[str], *, either: bool = False) -> str:
         """Items joined as the language does: `A, B e C`, or `A, B ou C` when `either`."""
@@ -104,7 +115,12 @@ class Translator:
         """A date, or an instant shown on its America/Sao_Paulo calendar day."""
         if isinstance(value, datetime):
             value = value.astimezone(BRAZIL).date()
-        return str(babel_format_date(value, format=style, locale=self.locale))
+        return str(babel_format_date(value, format=style, locale=self._babel_locale))
+
+
+@cache
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
 
 
 def translator_for(locale: str | None, default: str = DEFAULT_LOCALE) -> Translator:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Exists, exists, insert, literal, select
 from sqlalchemy.orm import Session
 
 from marketplace.models import Consent
@@ -31,47 +31,56 @@ def record_privacy_consent(session: Session, consumer_id: int, now: datetime) ->
 
     Accepting again while an earlier acceptance stands adds nothing: that one is returned.
     """
-    standing = _standing(session, consumer_id, PRIVACY_TERMS, supplier_id=None)
-    if standing is not None:
-        return standing
-    return _add(session, consumer_id, PRIVACY_TERMS, supplier_id=None, now=now)
+    # One statement in the usual case (a first acceptance): insert unless one stands.
+    values = select(
+        literal(consumer_id), literal(PRIVACY_TERMS), literal(now, Consent.granted_at.type)
+    ).where(~privacy_consent_standing(consumer_id))
+    statement = (
+        insert(Consent)
+        .from_select(["consumer_id", "purpose", "granted_at"], values)
+        .returning(Consent.id)
+    )
+    created = session.execute(statement).scalar()
+    if created is not None:
+        return created
+    standing = session.execute(
+        select(Consent.id).where(_standing(consumer_id)).order_by(Consent.id).limit(1)
+    )
+    return standing.scalar_one()
 
 
 def has_privacy_consent(session: Session, consumer_id: int) -> bool:
     """Whether the consumer's acceptance of the privacy terms stands (not revoked)."""
-    return _standing(session, consumer_id, PRIVACY_TERMS, supplier_id=None) is not None
+    return bool(session.execute(select(privacy_consent_standing(consumer_id))).scalar())
+
+
+def privacy_consent_standing(consumer_id: int) -> Exists:
+    """`EXISTS` a standing acceptance of the privacy terms, to check within a statement."""
+    return exists().where(_standing(consumer_id))
 
 
 def record_share_consent(
     session: Session, consumer_id: int, supplier_id: int, now: datetime
 ) -> int:
     """Record that the consumer lets us send their contact to this one supplier."""
-    return _add(session, consumer_id, SHARE_WITH_SUPPLIER, supplier_id=supplier_id, now=now)
-
-
-def _standing(
-    session: Session, consumer_id: int, purpose: str, *, supplier_id: int | None
-) -> int | None:
-    return session.scalars(
-        select(Consent.id)
-        .where(
-            Consent.consumer_id == consumer_id,
-            Consent.purpose == purpose,
-            Consent.supplier_id.is_(None)
-            if supplier_id is None
-            else Consent.supplier_id == supplier_id,
-            Consent.revoked_at.is_(None),
+    statement = (
+        insert(Consent)
+        .values(
+            consumer_id=consumer_id,
+            purpose=SHARE_WITH_SUPPLIER,
+            supplier_id=supplier_id,
+            granted_at=now,
         )
-        .order_by(Consent.id)
-    ).first()
-
-
-def _add(
-    session: Session, consumer_id: int, purpose: str, *, supplier_id: int | None, now: datetime
-) -> int:
-    consent = Consent(
-        consumer_id=consumer_id, purpose=purpose, supplier_id=supplier_id, granted_at=now
+        .returning(Consent.id)
     )
-    session.add(consent)
-    session.flush()
-    return consent.id
+    created: int = session.execute(statement).scalar_one()
+    return created
+
+
+def _standing(consumer_id: int) -> ColumnElement[bool]:
+    return (
+        (Consent.consumer_id == consumer_id)
+        & (Consent.purpose == PRIVACY_TERMS)
+        & Consent.supplier_id.is_(None)
+        & Consent.revoked_at.is_(None)
+    )

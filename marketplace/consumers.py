@@ -11,7 +11,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from marketplace import bulk
-from marketplace.consents import PRIVACY_TERMS, MissingConsent, has_privacy_consent
+from marketplace.consents import PRIVACY_TERMS, MissingConsent, privacy_consent_standing
 from marketplace.models import ChannelIdentity, Consumer
 from marketplace.money import round_centavos
 
@@ -128,12 +128,12 @@ def update_consumption(session: Session, consumer_id: int, profile: ConsumptionP
     Raises:
         MissingConsent: when the consumer has not accepted the privacy terms.
     """
-    if not has_privacy_consent(session, consumer_id):
-        raise MissingConsent(consumer_id, PRIVACY_TERMS)
     bill, kwh = profile.bill_brl, profile.monthly_kwh
+    # The consent is checked by the update itself: one round trip, and no gap between the
+    # check and the write.
     statement = (
         update(_consumers)
-        .where(_consumers.c.id == consumer_id)
+        .where(_consumers.c.id == consumer_id, privacy_consent_standing(consumer_id))
         .values(
             uf=profile.uf,
             distributor_id=profile.distributor_id,
@@ -141,7 +141,8 @@ def update_consumption(session: Session, consumer_id: int, profile: ConsumptionP
             monthly_kwh=round_kwh(kwh) if kwh is not None else None,
         )
     )
-    session.connection().execute(statement)
+    if session.connection().execute(statement).rowcount != 1:
+        raise MissingConsent(consumer_id, PRIVACY_TERMS)
 
 
 def mark_unreachable(session: Session, key: ChatKey) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketplace.documents import InvalidDocument, normalize_cep
 from marketplace.models import CepRange, Distributor, DistributorState, State
+from marketplace.reference_cache import ReferenceCache
 
 # Longer than any CEP, state or distributor name; longer text is refused before any work.
 MAX_QUERY_LENGTH = 120
@@ -39,6 +41,16 @@ class DistributorRef:
     sigla: str
     name: str
     cnpj: str
+
+
+@dataclass(frozen=True)
+class _Places:
+    """The geography tables as the lookups below read them (marketplace.reference_cache)."""
+
+    states: dict[str, str]  # UF → name, in UF order
+    cep_ranges: tuple[tuple[int, int, str], ...]  # (start, end, UF), preferred ones first
+    distributors: dict[int, DistributorRef]  # every one, active or not
+    serving: dict[str, tuple[DistributorRef, ...]]  # active ones by UF, largest first
 
 
 class GeographyError(ValueError):
@@ -105,14 +117,10 @@ def state_for_cep(session: Session, text: str) -> str:
     number = int(cep)
     if any(start <= number <= end for start, end in UNASSIGNED_CEP_BLOCKS):
         raise UnknownCep(cep)
-    uf = session.scalars(
-        select(CepRange.uf)
-        .where(CepRange.cep_start <= number, CepRange.cep_end >= number)
-        .order_by(CepRange.status.desc(), CepRange.cep_start)  # "vigente" before "legado"
-    ).first()
-    if uf is None:
-        raise UnknownCep(cep)
-    return uf
+    for start, end, uf in _places.get(session).cep_ranges:
+        if start <= number <= end:
+            return uf
+    raise UnknownCep(cep)
 
 
 def uf_for_state(session: Session, text: str) -> str:
@@ -123,32 +131,25 @@ def uf_for_state(session: Session, text: str) -> str:
     """
     wanted = fold(text) if len(text) <= MAX_QUERY_LENGTH else ""
     if wanted:
-        for state in session.scalars(select(State)):
-            if wanted in (fold(state.uf), fold(state.name)):
-                return state.uf
+        for uf, name in _places.get(session).states.items():
+            if wanted in (fold(uf), fold(name)):
+                return uf
     raise UnknownState(f"{text[:40]!r} is not a Brazilian state")
 
 
 def distributors_serving(session: Session, uf: str) -> tuple[DistributorRef, ...]:
     """The active distributors with a concession area in `uf`, largest first."""
-    rows = session.scalars(
-        select(Distributor)
-        .join(DistributorState)
-        .where(DistributorState.uf == uf, Distributor.active.is_(True))
-        .order_by(Distributor.consumer_units.desc().nulls_last(), Distributor.name)
-    )
-    return tuple(DistributorRef(row.id, row.sigla, row.name, row.cnpj) for row in rows)
+    return _places.get(session).serving.get(uf, ())
 
 
 def list_states(session: Session) -> dict[str, str]:
     """Every state as UF → name, in UF order."""
-    return {state.uf: state.name for state in session.scalars(select(State).order_by(State.uf))}
+    return dict(_places.get(session).states)
 
 
 def distributor_ref(session: Session, distributor_id: int) -> DistributorRef | None:
     """The distributor with this id, or None when there is none."""
-    row = session.get(Distributor, distributor_id)
-    return DistributorRef(row.id, row.sigla, row.name, row.cnpj) if row else None
+    return _places.get(session).distributors.get(distributor_id)
 
 
 def known_as(distributor: DistributorRef) -> str:
@@ -177,6 +178,39 @@ def find_distributor(session: Session, uf: str, query: str | None) -> Distributo
             f"{uf} has {len(candidates)} distributors", uf=uf, candidates=candidates
         )
     return _match(query, uf, candidates)
+
+
+def _read_places(session: Session) -> _Places:
+    connection = session.connection()
+    states = {row.uf: row.name for row in connection.execute(select(State).order_by(State.uf))}
+    ranges = connection.execute(
+        select(CepRange.cep_start, CepRange.cep_end, CepRange.uf).order_by(
+            CepRange.status.desc(),
+            CepRange.cep_start,  # "vigente" before "legado"
+        )
+    )
+    distributors = {
+        row.id: DistributorRef(row.id, row.sigla, row.name, row.cnpj)
+        for row in connection.execute(select(Distributor))
+    }
+    serving: dict[str, list[DistributorRef]] = {}
+    areas = connection.execute(
+        select(DistributorState.uf, Distributor.id)
+        .join(Distributor)
+        .where(Distributor.active.is_(True))
+        .order_by(Distributor.consumer_units.desc().nulls_last(), Distributor.name)
+    )
+    for area in areas:
+        serving.setdefault(area.uf, []).append(distributors[area.id])
+    return _Places(
+        states=states,
+        cep_ranges=tuple((row.cep_start, row.cep_end, row.uf) for row in ranges),
+        distributors=distributors,
+        serving={uf: tuple(refs) for uf, refs in serving.items()},
+    )
+
+
+_places = ReferenceCache(_read_places)
 
 
 def fold(text: str) -> str:
@@ -213,9 +247,11 @@ def _squeezed(folded: str) -> str:
     return folded.replace(" ", "")
 
 
-def _squeezed_names(distributor: DistributorRef) -> set[str]:
-    return {_squeezed(fold(name)) for name in _names(distributor)}
+@cache  # a few hundred distributors; matching a name folds each of theirs every time
+def _squeezed_names(distributor: DistributorRef) -> frozenset[str]:
+    return frozenset(_squeezed(fold(name)) for name in _names(distributor))
 
 
-def _words(distributor: DistributorRef) -> set[str]:
-    return {word for name in _names(distributor) for word in fold(name).split()}
+@cache
+def _words(distributor: DistributorRef) -> frozenset[str]:
+    return frozenset(word for name in _names(distributor) for word in fold(name).split())

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from marketplace.consents import (
     PRIVACY_TERMS,
     MissingConsent,
     has_privacy_consent,
+    privacy_consent_standing,
     record_share_consent,
 )
 from marketplace.consumers import round_kwh
@@ -93,6 +94,8 @@ class LeadRecord:
     status: str
     created_at: datetime
     created: bool
+    conversation_id: int | None
+    respond_by: datetime | None
 
 
 def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRecord:
@@ -105,9 +108,7 @@ def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRe
     existing = find_lead(session, request.consumer_id, request.offer_id)
     if existing is not None:
         return existing
-    if not has_privacy_consent(session, request.consumer_id):
-        raise MissingConsent(request.consumer_id, PRIVACY_TERMS)
-    offer = _open_offer(session, request.offer_id)
+    offer = _open_offer(session, request.offer_id, request.consumer_id)
 
     try:
         with session.begin_nested():
@@ -123,69 +124,113 @@ def create_lead(session: Session, request: LeadRequest, now: datetime) -> LeadRe
         assert raced is not None
         return raced
     logger.info("lead %s recorded for offer %s (%s)", lead.id, offer.id, lead.status)
-    return _record(lead, created=True)
+    return lead
 
 
 def find_lead(session: Session, consumer_id: int, offer_id: int) -> LeadRecord | None:
     """The consumer's lead for this offer, if they asked for it before."""
-    lead = session.scalars(
-        select(Lead).where(Lead.consumer_id == consumer_id, Lead.offer_id == offer_id)
-    ).one_or_none()
-    return _record(lead, created=False) if lead else None
-
-
-def _open_offer(session: Session, offer_id: int) -> Offer:
     row = session.execute(
-        select(Offer, Supplier.accepting_leads).join(Offer.supplier).where(Offer.id == offer_id)
+        select(
+            Lead.id,
+            Lead.offer_id,
+            Lead.supplier_id,
+            Lead.consent_id,
+            Lead.status,
+            Lead.created_at,
+            Lead.conversation_id,
+            Lead.respond_by,
+        ).where(Lead.consumer_id == consumer_id, Lead.offer_id == offer_id)
     ).one_or_none()
-    if row is None or not row.Offer.active or not row.accepting_leads:
+    if row is None:
+        return None
+    return LeadRecord(
+        id=row.id,
+        offer_id=row.offer_id,
+        supplier_id=row.supplier_id,
+        consent_id=row.consent_id,
+        status=row.status,
+        created_at=row.created_at,
+        created=False,
+        conversation_id=row.conversation_id,
+        respond_by=row.respond_by,
+    )
+
+
+def _open_offer(session: Session, offer_id: int, consumer_id: int) -> _OpenOffer:
+    # The consumer's consent and the offer in one round trip; the consent is checked first.
+    row = session.execute(
+        select(
+            privacy_consent_standing(consumer_id).label("consented"),
+            Offer.id,
+            Offer.kind,
+            Offer.supplier_id,
+            Offer.active,
+            Supplier.accepting_leads,
+            Supplier.response_hours,
+        )
+        .select_from(Offer)
+        .join(Offer.supplier)
+        .where(Offer.id == offer_id)
+    ).one_or_none()
+    consented = row.consented if row is not None else has_privacy_consent(session, consumer_id)
+    if not consented:
+        raise MissingConsent(consumer_id, PRIVACY_TERMS)
+    if row is None or not row.active or not row.accepting_leads:
         raise OfferUnavailable(offer_id)
-    offer: Offer = row.Offer
-    return offer
+    return _OpenOffer(row.id, row.kind, row.supplier_id, row.response_hours)
 
 
-def _insert(session: Session, request: LeadRequest, offer: Offer, now: datetime) -> Lead:
+@dataclass(frozen=True)
+class _OpenOffer:
+    id: int
+    kind: str
+    supplier_id: int
+    response_hours: int
+
+
+def _insert(
+    session: Session, request: LeadRequest, offer: _OpenOffer, now: datetime
+) -> LeadRecord:
     consent_id = record_share_consent(session, request.consumer_id, offer.supplier_id, now)
     contact = request.contact
     status = LeadStatus.NEW if is_available_now(offer.kind) else LeadStatus.WAITLIST
     # The supplier's response time runs from now; a waitlist lead has nothing to answer yet.
-    respond_by = (
-        now + timedelta(hours=offer.supplier.response_hours) if status is LeadStatus.NEW else None
+    respond_by = now + timedelta(hours=offer.response_hours) if status is LeadStatus.NEW else None
+    statement = (
+        insert(Lead)
+        .values(
+            consumer_id=request.consumer_id,
+            offer_id=offer.id,
+            supplier_id=offer.supplier_id,
+            consent_id=consent_id,
+            status=status,
+            contact_name=contact.name,
+            contact_phone=contact.phone,
+            contact_email=contact.email,
+            uf=request.uf,
+            distributor_id=request.distributor_id,
+            monthly_kwh=_maybe(round_kwh, request.monthly_kwh),
+            bill_brl=_maybe(round_centavos, request.bill_brl),
+            monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
+            created_at=now,
+            conversation_id=request.conversation_id,
+            respond_by=respond_by,
+        )
+        .returning(Lead.id)
     )
-    lead = Lead(
-        consumer_id=request.consumer_id,
+    lead_id: int = session.execute(statement).scalar_one()
+    return LeadRecord(
+        id=lead_id,
         offer_id=offer.id,
         supplier_id=offer.supplier_id,
         consent_id=consent_id,
         status=status,
-        contact_name=contact.name,
-        contact_phone=contact.phone,
-        contact_email=contact.email,
-        uf=request.uf,
-        distributor_id=request.distributor_id,
-        monthly_kwh=_maybe(round_kwh, request.monthly_kwh),
-        bill_brl=_maybe(round_centavos, request.bill_brl),
-        monthly_saving_brl=_maybe(round_centavos, request.monthly_saving_brl),
         created_at=now,
+        created=True,
         conversation_id=request.conversation_id,
         respond_by=respond_by,
     )
-    session.add(lead)
-    session.flush()
-    return lead
 
 
 def _maybe(rounding: Callable[[Decimal], Decimal], amount: Decimal | None) -> Decimal | None:
     return rounding(amount) if amount is not None else None
-
-
-def _record(lead: Lead, *, created: bool) -> LeadRecord:
-    return LeadRecord(
-        id=lead.id,
-        offer_id=lead.offer_id,
-        supplier_id=lead.supplier_id,
-        consent_id=lead.consent_id,
-        status=lead.status,
-        created_at=lead.created_at,
-        created=created,
-    )

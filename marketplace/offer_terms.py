@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session
 
 from marketplace.bills import (
     DEFAULT_TAXES,
@@ -24,12 +24,13 @@ from marketplace.bills import (
 )
 from marketplace.clock import Clock
 from marketplace.geography import DistributorRef, distributor_ref, known_as
-from marketplace.models import Distributor, Offer, OfferDistributor
+from marketplace.models import Offer, OfferDistributor, OfferState, Supplier
 from marketplace.money import round_centavos
 from marketplace.savings import OfferKind, OfferNotPriced, OfferPrice, SavingEstimate
 from marketplace.savings import estimate_saving as price_saving
 from marketplace.search import is_available_now
 from marketplace.tariffs import NoTariff, current_price_basis
+from marketplace.transaction_cache import transaction_cache
 
 
 @dataclass(frozen=True)
@@ -83,25 +84,52 @@ class OfferQuote:
 
 
 def load_offer_terms(session: Session, offer_id: int) -> OfferTerms | None:
-    """The terms of an offer open to consumers, or None when it is withdrawn or unknown."""
-    offer = session.scalars(
-        select(Offer)
-        .where(Offer.id == offer_id)
-        .options(
-            selectinload(Offer.supplier),
-            selectinload(Offer.states),
-            selectinload(Offer.distributors),
+    """The terms of an offer open to consumers, or None when it is withdrawn or unknown.
+
+    Read once per transaction (marketplace.transaction_cache): a batch of messages about
+    the same offer costs one read.
+    """
+    known = transaction_cache(session, "offer_terms")
+    if offer_id not in known:
+        known[offer_id] = _read_offer_terms(session, offer_id)
+    terms: OfferTerms | None = known[offer_id]
+    return terms
+
+
+def _read_offer_terms(session: Session, offer_id: int) -> OfferTerms | None:
+    # One statement: the offer, its supplier, and its states and distributors as lists.
+    states = (
+        select(func.aggregate_strings(OfferState.uf, ","))
+        .where(OfferState.offer_id == Offer.id)
+        .scalar_subquery()
+    )
+    distributor_ids = (
+        select(func.aggregate_strings(cast(OfferDistributor.distributor_id, String), ","))
+        .where(OfferDistributor.offer_id == Offer.id)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        select(
+            Offer,
+            Supplier.name,
+            Supplier.response_hours,
+            Supplier.accepting_leads,
+            states.label("states"),
+            distributor_ids.label("distributor_ids"),
         )
+        .join(Offer.supplier)
+        .where(Offer.id == offer_id)
     ).one_or_none()
-    if offer is None or not offer.active or not offer.supplier.accepting_leads:
+    if row is None or not row.Offer.active or not row.accepting_leads:
         return None
+    offer: Offer = row.Offer
     return OfferTerms(
         offer_id=offer.id,
         kind=offer.kind,
         title=offer.title,
         supplier_id=offer.supplier_id,
-        supplier_name=offer.supplier.name,
-        response_hours=offer.supplier.response_hours,
+        supplier_name=row.name,
+        response_hours=row.response_hours,
         discount_pct=offer.discount_pct,
         energy_price_rs_mwh=offer.energy_price_rs_mwh,
         price_per_kwp_brl=offer.price_per_kwp_brl,
@@ -113,9 +141,15 @@ def load_offer_terms(session: Session, offer_id: int) -> OfferTerms | None:
         two_bills=offer.two_bills,
         consumer_class=offer.consumer_class,
         min_bill_brl=offer.min_bill_brl,
-        states=tuple(sorted(area.uf for area in offer.states)),
-        distributors=_distributor_names(session, offer.distributors),
+        states=tuple(sorted(_listed(row.states))),
+        distributors=_distributor_names(
+            session, [int(id_) for id_ in _listed(row.distributor_ids)]
+        ),
     )
+
+
+def _listed(joined: str | None) -> list[str]:
+    return joined.split(",") if joined else []
 
 
 def quote_offer(
@@ -180,11 +214,6 @@ def cancellation_fee(
     return round_centavos(terms.cancellation_fee_pct / HUNDRED * remaining * monthly)
 
 
-def _distributor_names(session: Session, areas: list[OfferDistributor]) -> tuple[str, ...]:
-    if not areas:
-        return ()
-    rows = session.scalars(
-        select(Distributor).where(Distributor.id.in_([area.distributor_id for area in areas]))
-    )
-    refs = (DistributorRef(row.id, row.sigla, row.name, row.cnpj) for row in rows)
-    return tuple(sorted(known_as(ref) for ref in refs))
+def _distributor_names(session: Session, distributor_ids: list[int]) -> tuple[str, ...]:
+    refs = (distributor_ref(session, distributor_id) for distributor_id in distributor_ids)
+    return tuple(sorted(known_as(ref) for ref in refs if ref is not None))

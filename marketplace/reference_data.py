@@ -23,6 +23,7 @@ from marketplace.models import (
     State,
     Tariff,
 )
+from marketplace.reference_cache import clear_reference_caches
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ def load_reference_data(session: Session) -> ReferenceDataReport:
         flag_rates=flag_rates,
     )
     logger.info("reference data refreshed: %s", report)
+    # Readers in this transaction see the new rows at once; upgrade_database clears again
+    # after the commit, for readers whose transactions began in between.
+    clear_reference_caches()
     return report
 
 

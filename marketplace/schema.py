@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from marketplace.catalog import load_demo_catalog as load_demo_catalog_into
 from marketplace.db import hold_write_lock
 from marketplace.models import Supplier
+from marketplace.reference_cache import clear_reference_caches
 from marketplace.reference_data import ReferenceDataReport, load_reference_data
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,9 @@ def upgrade_database(engine: Engine) -> ReferenceDataReport:
         with Session(bind=connection) as session:
             report = load_reference_data(session)
             session.flush()
-        return report
+    # After the commit: a process that upgrades its own database reads the new rows at once.
+    clear_reference_caches()
+    return report
 
 
 def needs_preparation(database: Engine | Connection) -> bool:
@@ -100,6 +103,8 @@ def prepare_embedded_database(engine: Engine, *, load_demo_catalog: bool) -> Non
             if load_demo_catalog and session.scalar(select(Supplier.id).limit(1)) is None:
                 load_demo_catalog_into(session)
             session.flush()
+    # After the commit, as in `upgrade_database`.
+    clear_reference_caches()
 
 
 def _migrate(connection: Connection) -> None:

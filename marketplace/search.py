@@ -19,8 +19,8 @@ from marketplace.bills import (
     estimate_bill,
 )
 from marketplace.clock import Clock
-from marketplace.geography import DistributorRef
-from marketplace.models import Distributor, Offer, OfferDistributor, OfferState, Supplier
+from marketplace.geography import DistributorRef, distributor_ref
+from marketplace.models import Offer, OfferDistributor, OfferState, Supplier
 from marketplace.money import round_centavos
 from marketplace.savings import (
     OfferKind,
@@ -30,6 +30,7 @@ from marketplace.savings import (
     estimate_saving,
 )
 from marketplace.tariffs import NoTariff, current_price_basis
+from marketplace.transaction_cache import transaction_cache
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +113,12 @@ def search_offers(
     estimate = _estimate(session, distributor, consumption, clock, taxes, phase)
     current_bill = _current_bill(consumption, estimate)
 
-    eligible = _eligible(session, distributor_id=distributor_id, uf=uf, bill_brl=current_bill)
+    # Without a bill (kWh given, no tariff to price it), only offers with no minimum fit.
+    floor = current_bill if current_bill is not None else Decimal(0)
+    eligible = _eligible(session, distributor_id=distributor_id, uf=uf)
     ranked = sorted(
-        (_rank(offer, supplier, estimate) for offer, supplier in eligible), key=_ranking_key
+        (_rank(offer, estimate) for offer in eligible if offer.min_bill_brl <= floor),
+        key=_ranking_key,
     )
 
     start = (page - 1) * page_size
@@ -140,10 +144,10 @@ def is_available_now(kind: str) -> bool:
 
 
 def _distributor(session: Session, distributor_id: int) -> DistributorRef:
-    row = session.get(Distributor, distributor_id)
-    if row is None:
+    found = distributor_ref(session, distributor_id)
+    if found is None:
         raise LookupError(f"no distributor {distributor_id}")
-    return DistributorRef(row.id, row.sigla, row.name, row.cnpj)
+    return found
 
 
 def _estimate(
@@ -168,19 +172,58 @@ def _current_bill(consumption: Consumption, estimate: BillEstimate | None) -> De
     return estimate.bill_brl if estimate else None
 
 
-def _eligible(
-    session: Session, *, distributor_id: int, uf: str, bill_brl: Decimal | None
-) -> list[tuple[Offer, Supplier]]:
+@dataclass(frozen=True)
+class _Candidate:
+    """An active offer open to a state's homes, with what ranking it needs to know."""
+
+    offer_id: int
+    offer_code: str
+    kind: str
+    title: str
+    loyalty_months: int
+    sign_directly: bool
+    min_bill_brl: Decimal
+    price: OfferPrice
+    supplier_name: str
+    supplier_cnpj: str
+    supplier_is_demo: bool
+    rating: Decimal | None
+
+
+def _eligible(session: Session, *, distributor_id: int, uf: str) -> tuple[_Candidate, ...]:
+    # Once per transaction and place: a batch ranks many bills against the same offers, and
+    # so does a consumer paging through them (marketplace.transaction_cache).
+    known = transaction_cache(session, "eligible_offers")
+    key = (uf, distributor_id)
+    if key not in known:
+        known[key] = _read_eligible(session, distributor_id=distributor_id, uf=uf)
+    candidates: tuple[_Candidate, ...] = known[key]
+    return candidates
+
+
+def _read_eligible(session: Session, *, distributor_id: int, uf: str) -> tuple[_Candidate, ...]:
     serves_state = exists().where(OfferState.offer_id == Offer.id, OfferState.uf == uf)
     limited_to_areas = exists().where(OfferDistributor.offer_id == Offer.id)
     serves_distributor = exists().where(
         OfferDistributor.offer_id == Offer.id, OfferDistributor.distributor_id == distributor_id
     )
-    # Without a bill (kWh given, no tariff to price it), only offers with no minimum fit.
-    bill_floor = Offer.min_bill_brl <= (bill_brl if bill_brl is not None else Decimal(0))
-
     statement = (
-        select(Offer, Supplier)
+        select(
+            Offer.id,
+            Offer.code,
+            Offer.kind,
+            Offer.title,
+            Offer.loyalty_months,
+            Offer.sign_directly,
+            Offer.min_bill_brl,
+            Offer.discount_pct,
+            Offer.energy_price_rs_mwh,
+            Offer.price_per_kwp_brl,
+            Supplier.name,
+            Supplier.cnpj,
+            Supplier.is_demo,
+            Supplier.rating,
+        )
         .join(Offer.supplier)
         .where(
             Offer.active.is_(True),
@@ -188,42 +231,56 @@ def _eligible(
             Offer.consumer_class == RESIDENTIAL,
             serves_state,
             or_(~limited_to_areas, serves_distributor),
-            bill_floor,
         )
     )
-    return [(offer, supplier) for offer, supplier in session.execute(statement)]
+    return tuple(
+        _Candidate(
+            offer_id=row.id,
+            offer_code=row.code,
+            kind=row.kind,
+            title=row.title,
+            loyalty_months=row.loyalty_months,
+            sign_directly=row.sign_directly,
+            min_bill_brl=row.min_bill_brl,
+            price=OfferPrice(
+                kind=row.kind,
+                discount_pct=row.discount_pct,
+                energy_price_rs_mwh=row.energy_price_rs_mwh,
+                price_per_kwp_brl=row.price_per_kwp_brl,
+            ),
+            supplier_name=row.name,
+            supplier_cnpj=row.cnpj,
+            supplier_is_demo=row.is_demo,
+            rating=row.rating,
+        )
+        for row in session.connection().execute(statement)
+    )
 
 
-def _rank(offer: Offer, supplier: Supplier, estimate: BillEstimate | None) -> RankedOffer:
+def _rank(offer: _Candidate, estimate: BillEstimate | None) -> RankedOffer:
     return RankedOffer(
-        offer_id=offer.id,
-        offer_code=offer.code,
-        supplier_name=supplier.name,
-        supplier_cnpj=supplier.cnpj,
-        supplier_is_demo=supplier.is_demo,
+        offer_id=offer.offer_id,
+        offer_code=offer.offer_code,
+        supplier_name=offer.supplier_name,
+        supplier_cnpj=offer.supplier_cnpj,
+        supplier_is_demo=offer.supplier_is_demo,
         kind=offer.kind,
         title=offer.title,
         loyalty_months=offer.loyalty_months,
-        rating=supplier.rating,
+        rating=offer.rating,
         sign_directly=offer.sign_directly,
         available_now=is_available_now(offer.kind),
         saving=_saving(offer, estimate),
     )
 
 
-def _saving(offer: Offer, estimate: BillEstimate | None) -> SavingEstimate | None:
+def _saving(offer: _Candidate, estimate: BillEstimate | None) -> SavingEstimate | None:
     if estimate is None:
         return None
-    price = OfferPrice(
-        kind=offer.kind,
-        discount_pct=offer.discount_pct,
-        energy_price_rs_mwh=offer.energy_price_rs_mwh,
-        price_per_kwp_brl=offer.price_per_kwp_brl,
-    )
     try:
-        return estimate_saving(price, estimate)
+        return estimate_saving(offer.price, estimate)
     except OfferNotPriced as error:
-        logger.warning("offer %s left without a saving: %s", offer.id, error)
+        logger.warning("offer %s left without a saving: %s", offer.offer_id, error)
         return None
 
 

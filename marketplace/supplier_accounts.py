@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.models import Lead, Offer, Supplier
+from marketplace.transaction_cache import forget_transaction_cache
 
 logger = logging.getLogger(__name__)
 
@@ -49,4 +50,6 @@ def set_accepting_leads(session: Session, supplier_id: int, accepting: bool) -> 
     session.execute(
         update(Supplier).where(Supplier.id == supplier_id).values(accepting_leads=accepting)
     )
+    # Offers and rankings read earlier in this transaction still show the old state.
+    forget_transaction_cache(session)
     logger.info("supplier %s %s leads", supplier_id, "resumed" if accepting else "paused")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from marketplace.clock import Clock, today_in_brazil
 from marketplace.geography import DistributorRef
 from marketplace.models import FlagMonth, Tariff
+from marketplace.reference_cache import ReferenceCache
 
 logger = logging.getLogger(__name__)
 
@@ -104,9 +106,8 @@ def tariff_on(session: Session, distributor_id: int, on: date) -> TariffInUse:
     Raises:
         NoTariff: when the distributor has no tariff at all.
     """
-    tariffs = session.scalars(
-        select(Tariff).where(Tariff.distributor_id == distributor_id).order_by(Tariff.valid_from)
-    ).all()
+    by_distributor = _tariffs.get(session)
+    tariffs = by_distributor.get(distributor_id, ())
     if not tariffs:
         raise NoTariff(distributor_id)
 
@@ -134,16 +135,15 @@ def flag_for_month(session: Session, month: str) -> FlagInUse:
     The ANEEL history bundled with the product ends at the month it was last refreshed;
     for a later month, the flag of that last month is the best guess and the result says so.
     """
-    published = session.scalars(
-        select(FlagMonth).where(FlagMonth.month <= month).order_by(FlagMonth.month.desc())
-    ).first()
-    if published is None:
+    published = _flags.get(session)  # oldest first: the last one up to `month` applies
+    latest = bisect.bisect_right(published, month, key=lambda flag: flag.month)
+    if latest == 0:
         return FlagInUse(month=month, flag=NO_FLAG, rs_mwh=Decimal("0"), published_month=None)
     return FlagInUse(
         month=month,
-        flag=published.flag,
-        rs_mwh=published.additional_rs_mwh,
-        published_month=published.month,
+        flag=published[latest - 1].flag,
+        rs_mwh=published[latest - 1].rs_mwh,
+        published_month=published[latest - 1].published_month,
     )
 
 
@@ -152,5 +152,42 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _covers(tariff: Tariff, day: date) -> bool:
+@dataclass(frozen=True)
+class _KnownTariff:
+    act: str
+    valid_from: date
+    valid_until: date | None
+    te_rs_mwh: Decimal
+    tusd_rs_mwh: Decimal
+
+
+def _covers(tariff: _KnownTariff, day: date) -> bool:
     return tariff.valid_from <= day and (tariff.valid_until is None or day <= tariff.valid_until)
+
+
+def _read_tariffs(session: Session) -> dict[int, tuple[_KnownTariff, ...]]:
+    """Every distributor's tariffs, oldest first (kept by marketplace.reference_cache)."""
+    by_distributor: dict[int, list[_KnownTariff]] = {}
+    rows = session.connection().execute(
+        select(Tariff).order_by(Tariff.distributor_id, Tariff.valid_from, Tariff.id)
+    )
+    for row in rows:
+        by_distributor.setdefault(row.distributor_id, []).append(
+            _KnownTariff(row.act, row.valid_from, row.valid_until, row.te_rs_mwh, row.tusd_rs_mwh)
+        )
+    return {key: tuple(tariffs) for key, tariffs in by_distributor.items()}
+
+
+def _read_flags(session: Session) -> tuple[FlagInUse, ...]:
+    """Every published month's flag, oldest first, each as its own month's flag."""
+    rows = session.connection().execute(select(FlagMonth).order_by(FlagMonth.month))
+    return tuple(
+        FlagInUse(
+            month=row.month, flag=row.flag, rs_mwh=row.additional_rs_mwh, published_month=row.month
+        )
+        for row in rows
+    )
+
+
+_tariffs = ReferenceCache(_read_tariffs)
+_flags = ReferenceCache(_read_flags)

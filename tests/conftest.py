@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import FixedClock
 from marketplace.db import Base, make_engine, make_session_factory
+from marketplace.reference_cache import clear_reference_caches
 from marketplace.schema import upgrade_database
 from marketplace.settings import Settings
 from tests.fakes.telegram_api import FakeTelegram
@@ -110,6 +111,12 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-not-for-production",
         public_url="http://127.0.0.1:8000",
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_reference_caches() -> None:
+    """Each test reads reference data from its own database, as a new process would."""
+    clear_reference_caches()
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 
 from conversations.i18n import LOCALES_DIR, load_translations, negotiate_locale, translator_for
 
@@ -64,6 +65,32 @@ def test_numbers_percentages_and_dates_follow_the_locale() -> None:
     assert portuguese.format_percent(Decimal("0.125")) == "12,5%"
     assert english.format_percent(Decimal("0.15")) == "15%"
     assert portuguese.format_date(date(2026, 10, 15)) == "15 de out. de 2026"
+
+
+@pytest.mark.parametrize("locale", ["pt_BR", "en", "es"])
+@pytest.mark.parametrize(
+    "value", ["0", "0.5", "7", "999.996", "1234.5", "-98765.4321", "1234567.891", "-0.004"]
+)
+def test_formatting_matches_babel_with_its_patterns_parsed_once(locale: str, value: str) -> None:
+    translator, number = translator_for(locale), Decimal(value)
+
+    assert translator.format_number(number) == format_decimal(number, locale=locale)
+    for decimals, pattern in ((0, "#,##0"), (1, "#,##0.0"), (2, "#,##0.00")):
+        rounded = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        assert translator.format_number(number, decimals=decimals) == format_decimal(
+            rounded, format=pattern, locale=locale
+        )
+    cents = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    money = format_decimal(abs(cents), format="#,##0.00", locale=locale)
+    assert translator.format_money(number) == ("-R$ " if cents < 0 else "R$ ") + money
+    reais = number.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    whole = format_decimal(abs(reais), format="#,##0", locale=locale)
+    assert (
+        translator.format_money(number, centavos=False) == ("-R$ " if reais < 0 else "R$ ") + whole
+    )
+    assert translator.format_percent(number / 100, decimals=2) == format_percent(
+        number / 100, format="#,##0.##%", locale=locale
+    )
 
 
 def test_lists_are_joined_as_the_language_joins_them() -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from marketplace.bills import BillAmount, MonthlyKwh
 from marketplace.clock import FixedClock
 from marketplace.search import OfferSearchResult, search_offers
+from marketplace.supplier_accounts import set_accepting_leads
 from tests.marketplace.factories import add_offer, add_supplier, distributor_id
 
 BILL = BillAmount(Decimal("350.00"))
@@ -275,6 +276,7 @@ def test_query_count_does_not_grow_with_the_offers(
             search_offers(session, distributor_id=enel_ce, uf="CE", consumption=BILL, clock=clock)
         return len(statements)
 
+    selects_of_one_search()  # reads the reference data, once per process (reference_cache)
     with_one = selects_of_one_search()
     with sessions.begin() as session:
         for number in range(12):
@@ -283,3 +285,25 @@ def test_query_count_does_not_grow_with_the_offers(
     with_thirteen = selects_of_one_search()
 
     assert with_one == with_thirteen <= 4
+
+
+def test_a_pause_hides_the_supplier_from_the_rest_of_its_transaction(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with sessions.begin() as session:
+        supplier = add_supplier(session, "Sol do Ceará")
+        add_offer(session, supplier, "paused-later")
+        supplier_id = supplier.id
+
+    with sessions.begin() as session:
+        enel_ce = distributor_id(session, "ENEL CE")
+
+        def found() -> list[str]:
+            result = search_offers(
+                session, distributor_id=enel_ce, uf="CE", consumption=BILL, clock=clock
+            )
+            return codes(result)
+
+        assert found() == ["paused-later"]
+        set_accepting_leads(session, supplier_id, False)
+        assert found() == []
