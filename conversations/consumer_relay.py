@@ -27,6 +27,8 @@ from marketplace.lead_responses import CONSUMER, record_lead_message
 from marketplace.lead_views import LeadView, load_lead_view
 from marketplace.leads import LeadStatus
 from marketplace.models import Lead
+from marketplace.notifications import NotificationKind
+from marketplace.people import Person
 
 MAX_ANSWER = 1000
 
@@ -110,5 +112,14 @@ def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notif
         options: tuple[Option, ...] = (
             card_options(translator, lead.id) if lead.status == LeadStatus.NEW else ()
         )
-        notes.append(Notification(agent.channel, agent.chat_id, Reply(text, options=options)))
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                Reply(text, options=options),
+                kind=NotificationKind.RELAY,
+                person=Person.agent(agent.id),
+                data={"lead_id": str(lead.id)},
+            )
+        )
     return tuple(notes)

@@ -247,6 +247,10 @@ class ConversationEngine:
                 drafts.extend(_drafts(item, conversation, payloads))
                 lines.extend(_transcript(item, conversation.id, payloads, now))
         outbox_ids = iter(outbox.add_messages(session, drafts, now))
+        for item in work:
+            # After the replies: the notification service decides each one's deliveries.
+            for note in item.result.notifications if item.result is not None else ():
+                note.write(session, now)
         self.transcripts.append(session, lines)
 
         outcomes: list[Outcome] = []
@@ -294,7 +298,7 @@ def _drafts(
     item: _Work, conversation: StoredConversation, payloads: list[dict[str, Any]]
 ) -> list[outbox.OutboxDraft]:
     assert item.result is not None
-    replies = [
+    return [
         outbox.OutboxDraft(
             channel=item.event.channel,
             recipient=item.event.chat_id,
@@ -304,17 +308,6 @@ def _drafts(
         )
         for payload in payloads
     ]
-    notifications = [
-        outbox.OutboxDraft(
-            channel=note.channel,
-            recipient=note.recipient,
-            payload=note.reply.to_payload(),
-            inbound_message_id=item.inbound_id,
-            kind="notification",
-        )
-        for note in item.result.notifications
-    ]
-    return replies + notifications
 
 
 def _transcript(
@@ -350,8 +343,6 @@ def _outcome(
         return Outcome(recorded.conversation_id, replies, recorded.outbox_ids, duplicate=True)
     conversation = conversations[_chat_key(item.event)]
     ids = tuple(next(outbox_ids) for _ in item.result.replies)
-    for _ in item.result.notifications:
-        next(outbox_ids)
     return Outcome(conversation.id, tuple(item.result.replies), ids)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,6 +31,9 @@ from conversations.errors import FlowDefinitionError, UndeclaredTransition
 from conversations.events import InboundEvent, Option, Reply
 from conversations.i18n import Translator
 from marketplace.clock import Clock
+from marketplace.notifications import ChatTarget, Deliveries, NotificationKind, notify
+from marketplace.notifications import Notification as ServiceNotification
+from marketplace.people import Person
 
 END = "_end"
 """The target that ends a flow; after it, the next message starts the flow again."""
@@ -92,11 +96,30 @@ class StepContext(AskContext):
 
 @dataclass(frozen=True)
 class Notification:
-    """A message to someone other than the person writing (a supplier's agent, say)."""
+    """A message to someone other than the person writing (a supplier's agent, say).
+
+    It goes to the chat `channel`/`recipient` first; naming the `person` it is for lets the
+    notification service (marketplace.notifications) add their push and e-mail deliveries,
+    as `kind` allows.
+    """
 
     channel: str
     recipient: str
     reply: Reply
+    kind: NotificationKind = field(default=NotificationKind.RELAY, kw_only=True)
+    person: Person | None = field(default=None, kw_only=True)
+    data: Mapping[str, str] = field(default_factory=dict, kw_only=True)
+
+    def write(self, session: Session, now: datetime) -> Deliveries:
+        """Hand this notification to the notification service, in the caller's transaction."""
+        notification = ServiceNotification(
+            kind=self.kind,
+            text=self.reply.text,
+            chat_payload=self.reply.to_payload(),
+            chat=ChatTarget(self.channel, self.recipient),
+            data=self.data,
+        )
+        return notify(session, self.person, notification, now)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from conversations.i18n import DEFAULT_LOCALE, Translator, translator_for
 from marketplace.agents import AgentRecord, agents_of
 from marketplace.conversation_store import chat_locale
 from marketplace.lead_views import LeadView, load_lead_view
+from marketplace.notifications import NotificationKind
+from marketplace.people import Person
 
 ACCEPT, DECLINE, ASK = "accept:", "decline:", "ask:"
 
@@ -29,7 +31,12 @@ def card_notifications(session: Session, lead_id: int) -> tuple[Notification, ..
         return ()
     return tuple(
         Notification(
-            agent.channel, agent.chat_id, lead_card(agent_translator(session, agent), lead)
+            agent.channel,
+            agent.chat_id,
+            lead_card(agent_translator(session, agent), lead),
+            kind=NotificationKind.LEAD_CARD,
+            person=Person.agent(agent.id),
+            data={"lead_id": str(lead.id)},
         )
         for agent in agents_of(session, lead.supplier_id)
     )

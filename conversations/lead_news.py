@@ -18,6 +18,8 @@ from marketplace.clock import Clock
 from marketplace.conversation_store import ChatAddress, chat_of
 from marketplace.lead_alternatives import next_best_offer
 from marketplace.lead_views import LeadView
+from marketplace.notifications import NotificationKind
+from marketplace.people import Person
 
 NEXT_OFFER, ANSWER = "next:", "answer:"
 
@@ -108,4 +110,12 @@ def _to_consumer(session: Session, lead: LeadView, render: _Render) -> tuple[Not
     chat = consumer_chat(session, lead)
     if chat is None:
         return ()
-    return (Notification(chat.channel, chat.chat_id, render(translator_for(chat.locale))),)
+    note = Notification(
+        chat.channel,
+        chat.chat_id,
+        render(translator_for(chat.locale)),
+        kind=NotificationKind.LEAD_NEWS,
+        person=Person.consumer(lead.consumer_id),
+        data={"lead_id": str(lead.id)},
+    )
+    return (note,)

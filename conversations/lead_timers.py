@@ -17,11 +17,12 @@ from conversations.events import Reply
 from conversations.flow import Notification
 from conversations.lead_card import agent_translator
 from conversations.lead_news import missed_news
-from marketplace import outbox
 from marketplace.agents import agents_of
 from marketplace.clock import Clock
 from marketplace.lead_responses import miss_overdue_leads
 from marketplace.lead_views import load_lead_view
+from marketplace.notifications import NotificationKind
+from marketplace.people import Person
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +36,9 @@ def sweep_overdue_leads(
     with sessions.begin() as session:
         now = clock.now()
         missed = miss_overdue_leads(session, now, limit=limit)
-        notes: list[Notification] = []
         for lead_id in missed:
-            notes.extend(_news_of_miss(session, lead_id, clock))
-        drafts = [
-            outbox.OutboxDraft(
-                channel=note.channel,
-                recipient=note.recipient,
-                payload=note.reply.to_payload(),
-                kind="notification",
-            )
-            for note in notes
-        ]
-        outbox.add_messages(session, drafts, now)
+            for note in _news_of_miss(session, lead_id, clock):
+                note.write(session, now)
     return len(missed)
 
 
@@ -61,5 +52,14 @@ def _news_of_miss(session: Session, lead_id: int, clock: Clock) -> list[Notifica
         text = translator.gettext(
             "Lead #{number} passed its response time; the consumer was offered another."
         ).format(number=lead.id)
-        notes.append(Notification(agent.channel, agent.chat_id, Reply(text)))
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                Reply(text),
+                kind=NotificationKind.NOTICE,
+                person=Person.agent(agent.id),
+                data={"lead_id": str(lead.id)},
+            )
+        )
     return notes

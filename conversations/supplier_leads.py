@@ -29,6 +29,8 @@ from marketplace.lead_responses import (
 )
 from marketplace.lead_views import LeadView, load_lead_view, open_leads
 from marketplace.leads import LeadStatus
+from marketplace.notifications import NotificationKind
+from marketplace.people import Person
 
 BACK = "home"
 REASONS = ("area", "bill", "capacity")
@@ -242,7 +244,14 @@ def _tell_colleagues(
         translator = agent_translator(context.session, colleague)
         text = translator.gettext("Lead #{number} was accepted by a colleague.")
         notes.append(
-            Notification(colleague.channel, colleague.chat_id, Reply(text.format(number=lead.id)))
+            Notification(
+                colleague.channel,
+                colleague.chat_id,
+                Reply(text.format(number=lead.id)),
+                kind=NotificationKind.NOTICE,
+                person=Person.agent(colleague.id),
+                data={"lead_id": str(lead.id)},
+            )
         )
     return tuple(notes)
 

@@ -1,20 +1,23 @@
 """Consents a consumer gives in chat: the privacy terms, and sharing data with one supplier.
 
 LGPD asks that every use of personal data rest on a purpose the person agreed to; sharing
-with a supplier is its own purpose and names that supplier.
+with a supplier is its own purpose and names that supplier. Being written to by e-mail and
+receiving marketing are purposes of their own too, each given and withdrawn in chat.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Exists, exists, insert, literal, select
+from sqlalchemy import ColumnElement, Exists, exists, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.models import Consent
 
 PRIVACY_TERMS = "privacy_terms"
 SHARE_WITH_SUPPLIER = "share_with_supplier"
+EMAIL_CONTACT = "email_contact"  # we may write to the e-mail the consumer gave us
+MARKETING = "marketing"  # news and offers we push unasked: never without this
 
 
 class MissingConsent(PermissionError):
@@ -81,6 +84,42 @@ def _standing(consumer_id: int) -> ColumnElement[bool]:
     return (
         (Consent.consumer_id == consumer_id)
         & (Consent.purpose == PRIVACY_TERMS)
+        & Consent.supplier_id.is_(None)
+        & Consent.revoked_at.is_(None)
+    )
+
+
+def record_purpose_consent(
+    session: Session, consumer_id: int, purpose: str, now: datetime
+) -> None:
+    """Record a consent to a purpose without a supplier (e-mail contact, marketing), once."""
+    if has_purpose_consent(session, consumer_id, purpose):
+        return
+    session.execute(
+        insert(Consent).values(consumer_id=consumer_id, purpose=purpose, granted_at=now)
+    )
+
+
+def revoke_purpose_consent(
+    session: Session, consumer_id: int, purpose: str, now: datetime
+) -> bool:
+    """Withdraw a standing consent to a purpose without a supplier; whether one stood."""
+    result = session.connection().execute(
+        update(Consent).where(_standing_purpose(consumer_id, purpose)).values(revoked_at=now)
+    )
+    return result.rowcount > 0
+
+
+def has_purpose_consent(session: Session, consumer_id: int, purpose: str) -> bool:
+    """Whether the consumer's consent to this purpose (without a supplier) stands."""
+    statement = select(exists().where(_standing_purpose(consumer_id, purpose)))
+    return bool(session.execute(statement).scalar())
+
+
+def _standing_purpose(consumer_id: int, purpose: str) -> ColumnElement[bool]:
+    return (
+        (Consent.consumer_id == consumer_id)
+        & (Consent.purpose == purpose)
         & Consent.supplier_id.is_(None)
         & Consent.revoked_at.is_(None)
     )

@@ -1,7 +1,8 @@
 """Forgetting a consumer who declined the privacy terms: nothing personal stays behind.
 
 What goes: the consumer's name, contacts, state, distributor and bill; their consents and
-leads; the transcript of their conversations and the messages already written to them.
+leads; their app devices, app links and notification preferences; the transcript of their
+conversations and the messages already written to them.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, and the inbound message ids that stop a
 redelivered message from being answered twice.
@@ -15,7 +16,17 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, delete, select, update
 from sqlalchemy.orm import Session
 
-from marketplace.models import Consent, Consumer, Conversation, Lead, OutboxMessage
+from marketplace.models import (
+    AppAccount,
+    AppLinkCode,
+    Consent,
+    Consumer,
+    Conversation,
+    Device,
+    Lead,
+    NotificationPreference,
+    OutboxMessage,
+)
 from marketplace.models import TranscriptEntry as Transcript
 
 logger = logging.getLogger(__name__)
@@ -55,10 +66,20 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
         ),
     )
     _clear_personal_fields(session, consumer_id)
+    _forget_app(session, consumer_id)
 
     erasure = Erasure(leads, consents, lines, messages)
     logger.info("forgot consumer %s: %s", consumer_id, erasure)
     return erasure
+
+
+def _forget_app(session: Session, consumer_id: int) -> None:
+    # Devices, app links and preferences name the person; none may outlive the consent.
+    for model in (Device, AppAccount, AppLinkCode, NotificationPreference):
+        _delete(
+            session,
+            delete(model).where(model.person_kind == "consumer", model.person_id == consumer_id),
+        )
 
 
 def _conversations_of(session: Session, consumer_id: int) -> set[int]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.consumers import ChatKey, ensure_consumers
 from marketplace.models import ChannelIdentity, Consumer
+
+# WhatsApp lets a business write freely only this long after the person's last message.
+WHATSAPP_SERVICE_WINDOW = timedelta(hours=24)
 
 _consumers: Table = Consumer.__table__  # type: ignore[assignment]
 _identities: Table = ChannelIdentity.__table__  # type: ignore[assignment]

@@ -47,6 +47,7 @@ class LeadView:
     respond_by: datetime | None
     conversation_id: int | None
     contact: SharedContact | None
+    consumer_id: int = 0
 
 
 def load_lead_view(session: Session, lead_id: int) -> LeadView | None:
@@ -97,6 +98,7 @@ def _view(
         respond_by=lead.respond_by,
         conversation_id=lead.conversation_id,
         contact=_shared_contact(session, lead),
+        consumer_id=lead.consumer_id,
     )
 
 

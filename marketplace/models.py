@@ -203,6 +203,8 @@ class SupplierAgent(Base):
     channel: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(200))
+    # Where lead cards are also e-mailed; the agent gives it in chat (`/email`).
+    email: Mapped[str | None] = mapped_column(String(254))
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_invites.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp())
 
@@ -367,6 +369,67 @@ class LeadMessage(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_agents.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+# Notifications: devices, preferences, app accounts ------------------------------------
+
+
+class Device(Base):
+    """A phone or browser of one person that receives push notifications (an FCM token)."""
+
+    __tablename__ = "devices"
+    __table_args__ = (Index("ix_devices_person", "person_kind", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_kind: Mapped[str] = mapped_column(String(10))  # consumer | agent
+    person_id: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(4096))
+    # A hash of the token, unique: FCM tokens are long, and a unique index on them is not.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    platform: Mapped[str] = mapped_column(String(10))  # android | ios | web
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    last_seen_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class NotificationPreference(Base):
+    """Whether one person wants push and e-mail deliveries; no row means both on."""
+
+    __tablename__ = "notification_preferences"
+
+    person_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    push: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class AppAccount(Base):
+    """An identity provider's subject, linked once to a person by a code from their chat."""
+
+    __tablename__ = "app_accounts"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    person_kind: Mapped[str] = mapped_column(String(10))
+    person_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class AppLinkCode(Base):
+    """A one-time code a person gets in chat (`/app`) to link the app they signed in to."""
+
+    __tablename__ = "app_link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Only a hash is kept, as for supplier invites.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_kind: Mapped[str] = mapped_column(String(10))
+    person_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    expires_at: Mapped[datetime] = mapped_column(Timestamp())
+    used_at: Mapped[datetime | None] = mapped_column(Timestamp())
 
 
 # Conversations, inbound messages and the outbox ---------------------------------------

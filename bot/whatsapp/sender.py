@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,7 +35,7 @@ from marketplace.identities import Reach
 
 logger = logging.getLogger(__name__)
 
-SERVICE_WINDOW = timedelta(hours=24)
+SERVICE_WINDOW = identities.WHATSAPP_SERVICE_WINDOW
 THROUGHPUT_PAUSE = 2.0  # seconds without any call after Meta says the number is over rate
 PAIR_PAUSE = 6.0  # Meta allows about one message every 6 s to the same person
 CREDENTIALS_PAUSE = 300.0  # an operator has to fix the token; try again in a while

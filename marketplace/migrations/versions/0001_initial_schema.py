@@ -19,6 +19,45 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "app_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("issuer", sa.String(length=255), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("person_kind", sa.String(length=10), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_accounts")),
+        sa.UniqueConstraint("issuer", "subject", name=op.f("uq_app_accounts_issuer_subject")),
+    )
+    op.create_table(
+        "app_link_codes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("person_kind", sa.String(length=10), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_app_link_codes")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_app_link_codes_code_hash")),
+    )
+    op.create_table(
+        "devices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_kind", sa.String(length=10), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=4096), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("platform", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_devices")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_devices_token_hash")),
+    )
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.create_index("ix_devices_person", ["person_kind", "person_id"], unique=False)
+
+    op.create_table(
         "distributors",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("cnpj", sa.String(length=14), nullable=False),
@@ -46,6 +85,17 @@ def upgrade() -> None:
         sa.Column("rs_mwh", sa.Numeric(precision=10, scale=2), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_flag_rates")),
         sa.UniqueConstraint("act", "level", name=op.f("uq_flag_rates_act_level")),
+    )
+    op.create_table(
+        "notification_preferences",
+        sa.Column("person_kind", sa.String(length=10), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("push", sa.Boolean(), nullable=False),
+        sa.Column("email", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "person_kind", "person_id", name=op.f("pk_notification_preferences")
+        ),
     )
     op.create_table(
         "states",
@@ -289,6 +339,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("chat_id", sa.String(length=100), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("invite_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -496,6 +547,13 @@ def downgrade() -> None:
     op.drop_table("transcript_entries")
     op.drop_table("suppliers")
     op.drop_table("states")
+    op.drop_table("notification_preferences")
     op.drop_table("flag_rates")
     op.drop_table("flag_months")
     op.drop_table("distributors")
+    with op.batch_alter_table("devices", schema=None) as batch_op:
+        batch_op.drop_index("ix_devices_person")
+
+    op.drop_table("devices")
+    op.drop_table("app_link_codes")
+    op.drop_table("app_accounts")
