@@ -129,6 +129,7 @@ def run_serve(arguments: argparse.Namespace, settings: Settings) -> int:
     if not 0 < arguments.port < 65536:
         raise UsageError(f"--port must be between 1 and 65535, not {arguments.port}")
     _check_secret_key(settings)
+    _check_notifications(settings)
     open_runtime(settings).close()  # prepare an empty embedded database before workers start
     listeners = bind_listeners(arguments.host, arguments.port)
     try:
@@ -155,6 +156,17 @@ def _check_secret_key(settings: Settings) -> None:
         raise ConfigurationError(
             f"SECRET_KEY is unset and cannot be kept beside the database: {error.strerror}"
         ) from error
+
+
+def _check_notifications(settings: Settings) -> None:
+    # Said before the server starts, in plain words, rather than as a failed startup.
+    from bot.push_sender import FcmUnavailable, load_credentials
+
+    if settings.fcm_credentials:
+        try:
+            load_credentials(settings.fcm_credentials)
+        except FcmUnavailable as error:
+            raise ConfigurationError(str(error)) from error
 
 
 def _address_of(listener: socket.socket) -> str:

@@ -122,13 +122,23 @@ class PushSender:
             devices.delete_device(session, device_id)
 
 
-def _firebase_app(credentials_path: str) -> firebase_admin.App:
+def load_credentials(credentials_path: str) -> credentials.Certificate:
+    """The service account of `FCM_CREDENTIALS`.
+
+    Raises:
+        FcmUnavailable: the file is missing, is not a service account, or names no project.
+    """
     try:
         certificate = credentials.Certificate(credentials_path)
     except (OSError, ValueError) as error:
         raise FcmUnavailable(f"FCM_CREDENTIALS cannot be used: {error}") from error
     if not certificate.project_id:
         raise FcmUnavailable("FCM_CREDENTIALS names no project_id")
+    return certificate
+
+
+def _firebase_app(credentials_path: str) -> firebase_admin.App:
+    certificate = load_credentials(credentials_path)
     # Each sender has an app of its own: tests (and a restart in one process) make several.
     options = {"httpTimeout": TIMEOUT_SECONDS, "projectId": certificate.project_id}
     return firebase_admin.initialize_app(certificate, options, name=f"push-{next(_apps)}")

@@ -64,8 +64,22 @@ class Settings(BaseSettings):
     picpay_seller_token: str | None = None
     picpay_api_url: str = "https://appws.picpay.com/ecommerce/public"
 
-    fcm_credentials: str | None = None
-    smtp_url: str | None = None
+    fcm_credentials: str | None = Field(
+        default=None, description="Path to a Firebase service-account JSON; enables push."
+    )
+    fcm_api_url: str = "https://fcm.googleapis.com"
+    smtp_url: str | None = Field(
+        default=None, pattern=r"^(smtp|smtp\+starttls|smtps)://", description="Enables e-mail."
+    )
+    email_from: str | None = Field(
+        default=None, description="The From of e-mails; default noreply@ the PUBLIC_URL host."
+    )
+
+    identity_jwks_url: str | None = Field(
+        default=None, description="The identity provider's JWKS; enables the device route."
+    )
+    identity_issuer: str | None = None
+    identity_audience: str | None = None
 
     default_locale: str = Field(default="pt_BR", pattern=r"^(pt_BR|en|es)$")
     load_demo_catalog: bool = Field(
@@ -99,10 +113,29 @@ class Settings(BaseSettings):
     def _strip_api_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("public_url", "telegram_api_url", "whatsapp_api_url", "picpay_api_url")
+    @field_validator("fcm_credentials", "smtp_url", "email_from", "identity_jwks_url")
     @classmethod
-    def _absolute_http_url(cls, value: str) -> str:
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("fcm_api_url")
+    @classmethod
+    def _strip_fcm_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator(
+        "public_url",
+        "telegram_api_url",
+        "whatsapp_api_url",
+        "picpay_api_url",
+        "fcm_api_url",
+        "identity_jwks_url",
+    )
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
         # Links the bot sends and the APIs it calls are built by appending paths to these.
+        if value is None:
+            return None
         try:
             parts = urlsplit(value)
             port_ok = parts.port is None or parts.port > 0  # .port raises when malformed
@@ -133,6 +166,18 @@ class Settings(BaseSettings):
                 "a PostgreSQL URL must name its database: postgresql://USER@HOST:PORT/DATABASE"
             )
         return value
+
+    @property
+    def identity_configured(self) -> bool:
+        """Whether the device route can verify sign-ins: JWKS, issuer and audience all set."""
+        return bool(self.identity_jwks_url and self.identity_issuer and self.identity_audience)
+
+    def email_sender(self) -> str:
+        """The From address of the e-mails the product sends."""
+        if self.email_from:
+            return self.email_from
+        host = urlsplit(self.public_url).hostname or "localhost"
+        return f"Connect Energy <noreply@{host}>"
 
     @property
     def is_embedded(self) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.chat_tokens import ChatTokens
 from bot.flows import CONSUMER_FLOW, build_flows
 from bot.lead_timer import LeadTimer
+from bot.notification_senders import notification_senders
 from bot.runtime import Runtime, open_runtime
 from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
@@ -72,6 +73,9 @@ def create_app(
                     app.state.whatsapp = await channels.enter_async_context(
                         whatsapp_service(whatsapp_config, current, engine)
                     )
+                app.state.notification_senders = await channels.enter_async_context(
+                    notification_senders(current)
+                )
                 yield
         finally:
             if app.state.lead_timer is not None:

@@ -1,0 +1,60 @@
+"""The senders of push and e-mail deliveries, run by `serve` beside the chat channels.
+
+E-mail runs when `SMTP_URL` is set, push when `FCM_CREDENTIALS` is; each is a channel of
+one dispatcher loop over the outbox, with its retries, backoff and failed state. Rows of a
+channel that is off stay pending, to go out once it is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.dispatcher import ChannelSender, Dispatcher
+from bot.email_sender import EmailSender, InvalidSmtpUrl, SmtpServer
+from bot.errors import ConfigurationError
+from bot.push_sender import FcmUnavailable, PushSender
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+TASK_NAME = "notification-dispatcher"
+
+
+@asynccontextmanager
+async def notification_senders(runtime: Runtime) -> AsyncIterator[list[ChannelSender]]:
+    """Send push and e-mail rows for the life of the app; yields the senders running.
+
+    Raises:
+        ConfigurationError: `SMTP_URL` or `FCM_CREDENTIALS` is set but cannot be used.
+    """
+    settings = runtime.settings
+    senders: list[ChannelSender] = []
+    push: PushSender | None = None
+    try:
+        if settings.smtp_url:
+            server = SmtpServer.from_url(settings.smtp_url)
+            senders.append(EmailSender(server, settings.email_sender()))
+        if settings.fcm_credentials:
+            push = PushSender(runtime.sessions, settings.fcm_credentials, settings.fcm_api_url)
+            senders.append(push)
+    except (InvalidSmtpUrl, FcmUnavailable) as error:
+        raise ConfigurationError(str(error)) from error
+    if not senders:
+        yield senders
+        return
+
+    dispatcher = Dispatcher(runtime.sessions, senders, runtime.clock)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(dispatcher.run(stop), name=TASK_NAME)
+    logger.info("notification senders started: %s", ", ".join(s.channel for s in senders))
+    try:
+        yield senders
+    finally:
+        stop.set()
+        await loop
+        if push is not None:
+            push.close()
+        logger.info("notification senders stopped")
