@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conversations.account_flow import ACCOUNT
 from conversations.consumer_flow import CONSUMER
 from conversations.flow import Flow
 from conversations.supplier_flow import SUPPLIER
@@ -12,4 +13,4 @@ CONSUMER_FLOW = CONSUMER.name
 
 def build_flows() -> dict[str, Flow]:
     """Every flow the bot runs, by name; `CONSUMER_FLOW` must be among them to chat."""
-    return {CONSUMER.name: CONSUMER, SUPPLIER.name: SUPPLIER}
+    return {CONSUMER.name: CONSUMER, SUPPLIER.name: SUPPLIER, ACCOUNT.name: ACCOUNT}

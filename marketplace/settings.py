@@ -167,11 +167,6 @@ class Settings(BaseSettings):
             )
         return value
 
-    @property
-    def identity_configured(self) -> bool:
-        """Whether the device route can verify sign-ins: JWKS, issuer and audience all set."""
-        return bool(self.identity_jwks_url and self.identity_issuer and self.identity_audience)
-
     def email_sender(self) -> str:
         """The From address of the e-mails the product sends."""
         if self.email_from:

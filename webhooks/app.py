@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.app_devices import DeviceRegistry, IdentityVerifier
 from bot.chat_tokens import ChatTokens
 from bot.flows import CONSUMER_FLOW, build_flows
 from bot.lead_timer import LeadTimer
@@ -24,7 +25,7 @@ from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
-from webhooks import chat, telegram, whatsapp
+from webhooks import chat, devices, telegram, whatsapp
 from webhooks.body_limit import BodyLimit
 from webhooks.problems import ContainCrashes, invalid_request
 
@@ -55,6 +56,7 @@ def create_app(
         app.state.telegram = None
         app.state.whatsapp = None
         app.state.lead_timer = None
+        app.state.devices, app.state.identity = _device_route(current)
         try:
             # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
             tokens = ChatTokens(current.settings.resolved_secret_key())
@@ -93,6 +95,7 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
+    app.include_router(devices.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -106,3 +109,17 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "up"})
 
     return app
+
+
+def _device_route(runtime: Runtime) -> tuple[DeviceRegistry | None, IdentityVerifier | None]:
+    """The device route's services; both None (the route answers 404) without a provider."""
+    settings = runtime.settings
+    jwks, issuer, audience = (
+        settings.identity_jwks_url,
+        settings.identity_issuer,
+        settings.identity_audience,
+    )
+    if not (jwks and issuer and audience):
+        return None, None
+    verifier = IdentityVerifier(jwks, issuer=issuer, audience=audience)
+    return DeviceRegistry(runtime.sessions, runtime.clock), verifier

@@ -101,3 +101,10 @@ def _summary(problems: list[dict[str, str]]) -> str:
 def _endpoint_name(scope: Scope) -> str:
     endpoint = scope.get("endpoint")
     return getattr(endpoint, "__qualname__", "-") if endpoint is not None else "-"
+
+
+def problem(status: int, code: str, detail: str) -> JSONResponse:
+    """A refusal the client can act on: a short code and a sentence, never what was sent."""
+    return JSONResponse(
+        {"status": status, "problem": code, "detail": _encodable(detail)}, status_code=status
+    )
