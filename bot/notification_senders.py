@@ -56,5 +56,6 @@ async def notification_senders(runtime: Runtime) -> AsyncIterator[list[ChannelSe
         stop.set()
         await loop
         if push is not None:
-            push.close()
+            # firebase-admin closes its async client with asyncio.run: not from this loop.
+            await asyncio.to_thread(push.close)
         logger.info("notification senders stopped")

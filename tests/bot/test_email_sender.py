@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-from email import message_from_bytes
-from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 
@@ -19,26 +15,7 @@ from conversations.events import Reply
 from marketplace import outbox
 from marketplace.clock import FixedClock
 from marketplace.models import OutboxMessage
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        """Keep the message."""
-        assert isinstance(envelope.content, bytes)
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.fakes.smtp import Mailbox, free_port, start_smtp_server
 
 
 @pytest.fixture
@@ -54,9 +31,7 @@ def mailbox() -> Mailbox:
 
 
 def start_server(mailbox: Mailbox, port: int) -> Controller:
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller
+    return start_smtp_server(mailbox, port)
 
 
 def write_email(sessions: sessionmaker[DbSession], clock: FixedClock, text: str) -> int:
