@@ -1,0 +1,125 @@
+"""The senders `serve` runs for push and e-mail: what an event notifies arrives, once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import ConfigurationError
+from bot.notification_senders import notification_senders
+from bot.runtime import Runtime
+from marketplace import outbox
+from marketplace.clock import FixedClock
+from marketplace.consumers import ensure_consumers
+from marketplace.devices import Platform, register_device
+from marketplace.models import OutboxMessage
+from marketplace.notification_preferences import set_email_address
+from marketplace.notifications import ChatTarget, Notification, NotificationKind, notify
+from marketplace.people import Person
+from marketplace.settings import Settings
+from tests.fakes.fcm import FakeFcm
+from tests.fakes.smtp import Mailbox, free_port, start_smtp_server
+
+CHAT = ChatTarget("telegram", "4242")
+
+
+def receipt_for_maria(sessions: sessionmaker[Session], clock: FixedClock) -> list[int]:
+    with sessions.begin() as session:
+        key = (CHAT.channel, CHAT.chat_id)
+        maria = Person.consumer(ensure_consumers(session, {key: "pt_BR"}, clock.now())[key])
+        register_device(session, maria, "maria-token", Platform.IOS, clock.now())
+        set_email_address(session, maria, "maria@example.com", clock.now())
+        note = Notification(
+            kind=NotificationKind.RECEIPT, text="Pagamento confirmado\nR$ 140,00", chat=CHAT
+        )
+        deliveries = notify(session, maria, note, clock.now())
+    return [*deliveries.push, *([deliveries.email] if deliveries.email else [])]
+
+
+def statuses(sessions: sessionmaker[Session], ids: list[int]) -> list[tuple[str, int]]:
+    with sessions() as session:
+        return [
+            (row.status, row.attempts)
+            for row in (session.get_one(OutboxMessage, row_id) for row_id in ids)
+        ]
+
+
+async def wait_until(condition: object, seconds: float = 10.0) -> None:
+    assert callable(condition)
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def test_smtp_down_then_up_the_receipt_is_retried_and_arrives_once_beside_its_push(
+    settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    fcm, port, mailbox = FakeFcm().start(), free_port(), Mailbox()
+    configured = settings.model_copy(
+        update={
+            "smtp_url": f"smtp://127.0.0.1:{port}",
+            "fcm_credentials": str(fcm.write_credentials(tmp_path)),
+            "fcm_api_url": fcm.url,
+        }
+    )
+    push_id, email_id = receipt_for_maria(sessions, clock)
+
+    async def scenario() -> None:
+        async with notification_senders(Runtime(configured, engine, sessions, clock)) as running:
+            assert sorted(sender.channel for sender in running) == ["email", "push"]
+            await wait_until(lambda: statuses(sessions, [email_id])[0] == (outbox.PENDING, 1))
+            await wait_until(lambda: statuses(sessions, [push_id])[0][0] == outbox.SENT)
+            smtp = start_smtp_server(mailbox, port)  # the server comes up after the failure
+            try:
+                clock.advance(seconds=5)  # the first backoff
+                await wait_until(lambda: statuses(sessions, [email_id])[0][0] == outbox.SENT)
+                await asyncio.sleep(1.0)  # a few more passes: nothing goes out twice
+            finally:
+                smtp.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        fcm.stop()
+
+    assert statuses(sessions, [email_id]) == [(outbox.SENT, 2)]
+    [mail] = mailbox.messages
+    assert mail["Subject"].strip() == "Pagamento confirmado"
+    [push] = fcm.sent
+    assert (push.token, push.body) == ("maria-token", "Pagamento confirmado")
+
+
+def test_without_smtp_or_fcm_no_sender_runs_and_rows_wait(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = receipt_for_maria(sessions, clock)
+
+    async def scenario() -> list[str]:
+        async with notification_senders(Runtime(settings, engine, sessions, clock)) as running:
+            return [sender.channel for sender in running]
+
+    assert asyncio.run(scenario()) == []
+    assert statuses(sessions, ids) == [(outbox.PENDING, 0), (outbox.PENDING, 0)]
+
+
+def test_unusable_fcm_credentials_are_a_configuration_error(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    configured = settings.model_copy(update={"fcm_credentials": "/nonexistent/key.json"})
+
+    async def scenario() -> None:
+        async with notification_senders(Runtime(configured, engine, sessions, clock)):
+            pass
+
+    with pytest.raises(ConfigurationError, match="FCM_CREDENTIALS"):
+        asyncio.run(scenario())
