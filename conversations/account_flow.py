@@ -23,7 +23,12 @@ from conversations.flow import END, AskContext, Flow, Reask, Step, StepContext, 
 from conversations.parsing import normalize
 from conversations.supplier_data import agent_of_conversation
 from marketplace.app_accounts import LINK_CODE_LIFETIME, create_link_code
-from marketplace.consents import MARKETING, record_purpose_consent, revoke_purpose_consent
+from marketplace.consents import (
+    MARKETING,
+    has_privacy_consent,
+    record_purpose_consent,
+    revoke_purpose_consent,
+)
 from marketplace.notification_preferences import (
     email_address,
     preferences_of,
@@ -48,6 +53,11 @@ def enter_with_command(context: StepContext) -> Transition | Reask | None:
     handler = COMMANDS.get(command)
     if handler is None:
         return None
+    person = _person(context)
+    if person.kind is PersonKind.CONSUMER and not has_privacy_consent(context.session, person.id):
+        # An address, a device or an opt-in is personal data: not before the privacy terms.
+        refusal = context.gettext("Please accept the privacy terms first, then send this again.")
+        return Reask(refusal, show_options=False)
     return Reask(handler(context, rest.strip()), show_options=False)
 
 

@@ -57,7 +57,7 @@ def test_a_consumer_email_is_their_consent_and_off_withdraws_it(
     engine_with_accounts: ConversationEngine, sessions: sessionmaker[Session]
 ) -> None:
     person = Chat(engine_with_accounts, "c-2", channel="web", locale="en")
-    person.say("oi")
+    person.go_through("oi", "sim")
 
     person.say("/email maria@example.com")
     maria = consumer_of(sessions, person)
@@ -102,7 +102,7 @@ def test_marketing_is_an_opt_in_of_its_own(
     engine_with_accounts: ConversationEngine, sessions: sessionmaker[Session]
 ) -> None:
     person = Chat(engine_with_accounts, "c-5", channel="web", locale="pt_BR")
-    person.say("oi")
+    person.go_through("oi", "sim")
     maria = consumer_of(sessions, person)
 
     person.say("/novidades sim")
@@ -117,7 +117,7 @@ def test_the_app_code_links_an_identity_to_the_person_once(
     engine_with_accounts: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
     person = Chat(engine_with_accounts, "c-6", channel="web", locale="en")
-    person.say("oi")
+    person.go_through("oi", "sim")
 
     [answer, *_] = person.say("/app")
 
@@ -126,3 +126,19 @@ def test_the_app_code_links_an_identity_to_the_person_once(
     with sessions.begin() as session:
         linked = link_subject(session, "https://id.example/", "auth0|maria", code, clock.now())
     assert linked == consumer_of(sessions, person)
+
+
+def test_before_the_privacy_terms_a_consumer_gives_no_address(
+    engine_with_accounts: ConversationEngine, sessions: sessionmaker[Session]
+) -> None:
+    person = Chat(engine_with_accounts, "c-7", channel="web", locale="en")
+    asked = person.say("oi")
+
+    replies = person.say("/email maria@example.com")
+
+    assert replies[0].text == "Please accept the privacy terms first, then send this again."
+    assert replies[-1] == asked[-1]
+    with sessions() as session:
+        maria = consumer_of(sessions, person)
+        assert email_address(session, maria) is None
+        assert not has_purpose_consent(session, maria.id, EMAIL_CONTACT)
