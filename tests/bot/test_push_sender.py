@@ -164,3 +164,17 @@ def test_credentials_that_are_not_a_service_account_are_refused(
         PushSender(sessions, str(bogus), "http://127.0.0.1:9")
     with pytest.raises(FcmUnavailable):
         PushSender(sessions, str(tmp_path / "missing.json"), "http://127.0.0.1:9")
+
+
+def test_a_refused_message_fails_but_its_device_stays(
+    sessions: sessionmaker[Session], clock: FixedClock, sender: PushSender, fcm: FakeFcm
+) -> None:
+    row_id = push_to_maria(sessions, clock)
+    fcm.fail_next(400)
+
+    report = asyncio.run(Dispatcher(sessions, [sender], clock).run_once())
+
+    assert report.failed == 1
+    assert row(sessions, row_id).status == outbox.FAILED
+    with sessions() as session:
+        assert device_by_token(session, TOKEN) is not None

@@ -113,7 +113,8 @@ class FakeFcm:
         return path
 
     def fail_next(self, status: int, times: int = 1) -> None:
-        """Answer the next `times` sends with this HTTP status (500, 503 or 429)."""
+        """Answer the next `times` sends with this HTTP status (500, 503, 429, or 400 for a
+        message FCM refuses, not its token)."""
         with self._lock:
             self._failures.extend([status] * times)
 
@@ -152,8 +153,8 @@ class FakeFcm:
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
-            status = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL"}.get(failure, "UNAVAILABLE")
-            return _error(failure, status, "The service is currently unavailable.")
+            status = {400: "INVALID_ARGUMENT", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL"}
+            return _error(failure, status.get(failure, "UNAVAILABLE"), "Request failed.")
         problem = _message_problem(body)
         if problem is not None:
             return self._violation(400, problem)
