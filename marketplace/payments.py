@@ -359,6 +359,8 @@ class Payments:
         if found is None:
             raise UnknownPayment(reference_id)
         status = self.gateway.payment_status(reference_id)
+        if status.reference_id != reference_id:
+            raise ProviderMismatch(f"asked about {reference_id}, told about another")
         return self.apply_status(status, source="callback")
 
     def apply_status(self, status: PaymentStatus, *, source: str) -> Outcome:
