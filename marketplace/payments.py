@@ -330,6 +330,7 @@ class Payments:
                 logger.warning("payment %s: creation failed, will retry", row.reference_id)
                 return
             before, row.status = row.status, FAILED
+            row.buyer = None  # never retried now: the personal data has no use left here
             _record(
                 session,
                 row,

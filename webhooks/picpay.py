@@ -10,7 +10,7 @@ says, a status included, is ignored. We ask PicPay for the status and apply that
 | 401 | `x-seller-token` missing or wrong (always, in the sandbox without one) | ignored |
 | 404 | we never opened a payment with this reference, or PicPay knows none | ignored |
 | 413 | the body is over the app's limit (webhooks/body_limit.py) | ignored |
-| 503 | PicPay's status query failed, or the database is away; nothing was changed | calls again |
+| 503 | the status query, the database or the listener failed; nothing changed | calls again |
 
 PicPay tries a callback again when it does not get a 200 (21 more times), so a 503 here
 is the way to get one more look later; the periodic check (`bot/payment_checker.py`)
@@ -24,6 +24,7 @@ import hmac
 import json
 import logging
 import re
+import traceback
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -74,6 +75,16 @@ async def answer_callback(payments: Payments, body: bytes) -> JSONResponse:
         return problem(503, "Service Unavailable", "status unavailable; try again later")
     except OperationalError as error:
         logger.warning("PicPay callback: database unavailable (%s)", type(error.orig).__name__)
+        return problem(503, "Service Unavailable", "try again later")
+    except Exception as error:
+        # A listener (the contract side) that fails undoes the payment's change with its
+        # own; PicPay calling again is then the right outcome, never a 500. Only the type
+        # and stack are logged: a message might quote personal data.
+        logger.error(
+            "PicPay callback failed with %s; nothing changed\n%s",
+            type(error).__name__,
+            "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+        )
         return problem(503, "Service Unavailable", "try again later")
     return JSONResponse({"status": "ok", "outcome": outcome.value})
 

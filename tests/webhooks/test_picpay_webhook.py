@@ -209,3 +209,33 @@ def test_a_huge_body_is_refused_before_it_is_read(harness: PicPayHarness) -> Non
     )
 
     assert answer.status_code == 413
+
+
+def test_a_failing_listener_answers_503_and_changes_nothing(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with running_picpay() as picpay:
+        configured = settings.model_copy(
+            update={
+                "picpay_token": picpay.token,
+                "picpay_seller_token": picpay.seller_token,
+                "picpay_api_url": picpay.url,
+            }
+        )
+        app = create_app(
+            runtime=Runtime(configured, engine, sessions, clock),
+            payment_listener=ListenerInTheDatabase(fail_on="paid"),
+        )
+        with TestClient(app) as client:
+            payments: Payments = app.state.payments
+            payment = payments.create_at_provider(open_payment(payments).id)
+            picpay.set_status(payment.reference_id, "paid")
+
+            answer = client.post(
+                "/webhooks/picpay",
+                json={"referenceId": payment.reference_id},
+                headers={"x-seller-token": picpay.seller_token},
+            )
+
+            assert answer.status_code == 503
+            assert payments.view(payment.id).status == "created"
