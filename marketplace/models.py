@@ -525,7 +525,6 @@ class SandboxPayment(Base):
     value_brl: Mapped[Decimal] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20))
     authorization_id: Mapped[str | None] = mapped_column(String(100))
-    buyer_first_name: Mapped[str] = mapped_column(String(100))
     return_url: Mapped[str | None] = mapped_column(String(500))
     expires_at: Mapped[datetime] = mapped_column(Timestamp())
     created_at: Mapped[datetime] = mapped_column(Timestamp())

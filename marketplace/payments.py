@@ -17,14 +17,13 @@ says only which payment to ask about.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import Clock
@@ -474,27 +473,26 @@ class Payments:
         under a row lock that others skip, before anyone calls the provider about it.
         """
         asked = changed = created = failed = 0
-        for payment_id, status in self._claim_due(limit):
+        for payment_id, reference_id, status in self._claim_due(limit):
             try:
                 if status == CREATING:
                     self.create_at_provider(payment_id)
                     created += 1
                     continue
                 asked += 1
-                outcome = self.apply_status(
-                    self.gateway.payment_status(self._reference_of(payment_id)), source="check"
-                )
+                answer = self.gateway.payment_status(reference_id)
+                outcome = self.apply_status(answer, source="check")
                 changed += outcome is not Outcome.UNCHANGED
             except PicPayError as error:
                 failed += 1
-                logger.warning("payment check of %s failed: %s", payment_id, error)
+                logger.warning("payment check of %s failed: %s", reference_id, error)
         return CheckReport(asked=asked, changed=changed, created=created, failed=failed)
 
-    def _claim_due(self, limit: int) -> Iterator[tuple[int, str]]:
+    def _claim_due(self, limit: int) -> list[tuple[int, str, str]]:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             rows = session.execute(
-                select(Payment.id, Payment.status)
+                select(Payment.id, Payment.reference_id, Payment.status)
                 .where(
                     Payment.status.in_((CREATING, *PENDING)),
                     Payment.next_check_at <= now,
@@ -503,14 +501,13 @@ class Payments:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            for row in rows:
-                payment = session.get_one(Payment, row.id)
-                payment.next_check_at = now + self.config.check_after
-        yield from ((row.id, row.status) for row in rows)
-
-    def _reference_of(self, payment_id: int) -> str:
-        with transaction(self.sessions) as session:
-            return session.get_one(Payment, payment_id).reference_id
+            if rows:
+                session.execute(
+                    update(Payment)
+                    .where(Payment.id.in_([row.id for row in rows]))
+                    .values(next_check_at=now + self.config.check_after)
+                )
+        return [(row.id, row.reference_id, row.status) for row in rows]
 
     # Refunds ----------------------------------------------------------------------------
 

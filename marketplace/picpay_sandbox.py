@@ -42,7 +42,6 @@ class SandboxView:
     reference_id: str
     value: Decimal
     status: str
-    buyer_first_name: str
     return_url: str | None
     expires_at: datetime
 
@@ -70,7 +69,6 @@ class SandboxGateway:
                     reference_id=request.reference_id,
                     value_brl=request.value,
                     status="created",
-                    buyer_first_name=request.buyer.first_name[:100],
                     return_url=request.return_url,
                     expires_at=request.expires_at,
                     created_at=self.clock.now(),
@@ -141,7 +139,6 @@ class SandboxGateway:
                 reference_id=row.reference_id,
                 value=row.value_brl,
                 status=row.status,
-                buyer_first_name=row.buyer_first_name,
                 return_url=row.return_url,
                 expires_at=row.expires_at,
             )

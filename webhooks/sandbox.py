@@ -52,6 +52,9 @@ STATUS_TEXT = {
     "refunded": N_("refunded (simulated)"),
     "creating": N_("being created"),
     "analysis": N_("under analysis"),
+    "authorized": N_("under analysis"),
+    "failed": N_("could not be created"),
+    "chargeback": N_("charged back"),
 }
 NOT_FOUND = N_("There is no sandbox payment at this address.")
 STALE_FORM = N_("This form is no longer valid. Reload the page and try again.")

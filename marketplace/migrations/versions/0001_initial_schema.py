@@ -94,7 +94,6 @@ def upgrade() -> None:
         sa.Column("value_brl", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("authorization_id", sa.String(length=100), nullable=True),
-        sa.Column("buyer_first_name", sa.String(length=100), nullable=False),
         sa.Column("return_url", sa.String(length=500), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
