@@ -185,8 +185,7 @@ class PicPayClient:
             "POST", "/payments", content=body, headers={"content-type": "application/json"}
         )
         answer = _object(response)
-        qrcode = answer.get("qrcode") if isinstance(answer.get("qrcode"), dict) else {}
-        assert isinstance(qrcode, dict)
+        qrcode = _inner_object(answer, "qrcode")
         return CreatedPayment(
             reference_id=_text(answer, "referenceId"),
             payment_url=_text(answer, "paymentUrl"),
@@ -209,8 +208,7 @@ class PicPayClient:
                 time.sleep(pause)
                 pause *= 2
         answer = _object(response)
-        summary = answer.get("summary") if isinstance(answer.get("summary"), dict) else {}
-        assert isinstance(summary, dict)
+        summary = _inner_object(answer, "summary")
         return PaymentStatus(
             reference_id=_text(answer, "referenceId"),
             status=_text(answer, "status"),
@@ -306,6 +304,11 @@ def _object(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise PicPayProtocolError("PicPay answered JSON that is not an object")
     return answer
+
+
+def _inner_object(answer: dict[str, Any], name: str) -> dict[str, Any]:
+    inner = answer.get(name)
+    return inner if isinstance(inner, dict) else {}
 
 
 def _text(answer: dict[str, Any], name: str) -> str:

@@ -34,6 +34,7 @@ STATUS_PATH = re.compile(r"^/payments/([^/]+)/status$")
 CANCEL_PATH = re.compile(r"^/payments/([^/]+)/cancellations$")
 
 CallbackSink = Callable[[str, dict[str, str], bytes], int]
+GARBLED = -1  # a planned "failure": 200 with an HTML body
 
 
 @dataclass
@@ -91,6 +92,11 @@ class FakePicPay:
         """Answer the next `times` calls with this HTTP status."""
         with self._lock:
             self._failures.extend([status] * times)
+
+    def garble_next(self) -> None:
+        """Answer the next call 200 with a body that is not JSON (a proxy's error page)."""
+        with self._lock:
+            self._failures.append(GARBLED)
 
     def set_status(self, reference_id: str, status: str, *, paid: Decimal | None = None) -> None:
         """Move a payment to `status`, as a consumer paying (or PicPay) would.
@@ -282,6 +288,8 @@ def _handler_for(fake: FakePicPay) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             status, body = fake.handle(method, self.path, self.headers.get("x-picpay-token"), raw)
             data = json.dumps(body, default=_number).encode()
+            if status == GARBLED:
+                status, data = 200, b"<html><body>Bad gateway</body></html>"
             self.send_response(status)
             self.send_header("content-type", "application/json; charset=utf-8")
             self.send_header("content-length", str(len(data)))

@@ -22,6 +22,7 @@ from marketplace.picpay import (
     PaymentRequest,
     PaymentStatus,
     PicPayClient,
+    PicPayProtocolError,
     PicPayRejected,
     PicPayUnavailable,
 )
@@ -411,3 +412,37 @@ def payments_request(payments: Payments, payment_id: int) -> PaymentRequest:
     """The request `create_at_provider` would send for a payment (for in-flight tests)."""
     with payments.sessions() as session:
         return creation_request(session.get_one(Payment, payment_id), CONFIG)
+
+
+def test_an_answer_that_is_not_json_is_a_protocol_error(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    picpay.garble_next()
+
+    with pytest.raises(PicPayProtocolError):
+        payments.handle_callback(payment.reference_id)
+    assert payments.view(payment.id).status == "created"
+
+
+def test_a_garbled_creation_answer_is_retried(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    opened = open_payment(payments)
+    picpay.garble_next()
+
+    with pytest.raises(PicPayProtocolError):
+        payments.create_at_provider(opened.id)
+    assert payments.view(opened.id).status == "creating"
+
+
+def test_picpay_out_of_reach_is_unavailable(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with running_picpay() as gone:
+        url = gone.url  # nothing listens there once stopped
+    client = PicPayClient(url, "token", retry_pause=0)
+
+    with pytest.raises(PicPayUnavailable):
+        client.payment_status("ce-1")
