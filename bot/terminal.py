@@ -41,7 +41,7 @@ from conversations.engine import ConversationEngine
 from conversations.errors import ConversationError
 from conversations.events import InboundEvent, Reply
 from conversations.flow import Flow
-from conversations.i18n import translator_for
+from conversations.i18n import N_, translator_for
 from conversations.parsing import MAX_TEXT_LENGTH
 from marketplace.models import Conversation
 from marketplace.settings import Settings
@@ -106,14 +106,18 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
+IMAGE_NOT_SHOWN = N_("[image: {alt}. A terminal cannot show it; use the link above.]")
+
+
 class TerminalSender:
     """Prints bot messages: text then numbered options, or one JSON object per message."""
 
     channel = CHANNEL
 
-    def __init__(self, output: TextIO, *, as_json: bool) -> None:
+    def __init__(self, output: TextIO, *, as_json: bool, locale: str | None = None) -> None:
         self.output = output
         self.as_json = as_json
+        self.translator = translator_for(locale)
         self.closed = False
         # Under LC_ALL=C with UTF-8 mode off, stdout is ASCII and "Olá" cannot be written.
         self.encoding = codecs.lookup(getattr(output, "encoding", None) or "utf-8").name
@@ -141,9 +145,15 @@ class TerminalSender:
     def _format(self, reply: Reply) -> str:
         if self.as_json:
             options = [{"id": option.id, "label": option.label} for option in reply.options]
-            payload = {"text": reply.text, "options": options}
+            payload: dict[str, Any] = {"text": reply.text, "options": options}
+            if reply.image is not None:
+                payload["image"] = {"alt": reply.image.alt, "shown": False}
             return json.dumps(payload, ensure_ascii=not self.unicode) + "\n"
         lines = [self._writable(reply.text) + "\n"]
+        if reply.image is not None:
+            # A terminal prints text only; the link in the text is the way to pay here.
+            note = self.translator.gettext(IMAGE_NOT_SHOWN).format(alt=reply.image.alt)
+            lines.append(self._writable(note) + "\n")
         for number, option in enumerate(reply.options, start=1):
             label = self._writable(option.label)
             # Offer buttons carry their list number already ("1. Telhado ...").
@@ -184,7 +194,9 @@ class TerminalChat:
             0 at the end of `source`; 1 as soon as `output` is closed.
         """
         interactive = source.isatty()
-        sender = TerminalSender(output, as_json=self.as_json)
+        sender = TerminalSender(
+            output, as_json=self.as_json, locale=self.runtime.settings.default_locale
+        )
         dispatcher = Dispatcher(
             self.runtime.sessions, [sender], self.runtime.clock, recipient=self.user
         )

@@ -8,6 +8,7 @@ fetching them is their delivery.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat_tokens import ChatTokens
 from conversations.engine import ConversationEngine
 from conversations.errors import StorageUnavailable
-from conversations.events import InboundEvent, InboundKind
+from conversations.events import Image, InboundEvent, InboundKind
 from marketplace import outbox
 from marketplace.clock import Clock
 from marketplace.db import transaction
@@ -46,10 +47,14 @@ class WebMessage:
     id: int
     text: str
     options: tuple[dict[str, str], ...]
+    image: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON the page reads."""
-        return {"id": self.id, "text": self.text, "options": list(self.options)}
+        """The JSON the page reads; `image`, when there is one, has a `src` and an `alt`."""
+        shown: dict[str, Any] = {"id": self.id, "text": self.text, "options": list(self.options)}
+        if self.image is not None:
+            shown["image"] = self.image
+        return shown
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,10 @@ class WebChat:
             )
         return [
             WebMessage(
-                id=message.id, text=_text(message.payload), options=_options(message.payload)
+                id=message.id,
+                text=_text(message.payload),
+                options=_options(message.payload),
+                image=_image(message.payload),
             )
             for message in pulled
         ]
@@ -164,7 +172,15 @@ def _page_lines(token: str, lines: Sequence[TranscriptLine]) -> Iterator[dict[st
         if line.direction == "out":
             options = _options(line.body)
             labels.update((option["id"], option["label"]) for option in options)
-            yield {"from": "bot", "text": _text(line.body), "options": list(options)}
+            shown: dict[str, Any] = {
+                "from": "bot",
+                "text": _text(line.body),
+                "options": list(options),
+            }
+            image = _image(line.body)
+            if image is not None:
+                shown["image"] = image
+            yield shown
             continue
         message_id = str(line.body.get("message_id", ""))
         option_id = line.body.get("option_id")
@@ -184,6 +200,15 @@ def _options(payload: Mapping[str, Any]) -> tuple[dict[str, str], ...]:
         {"id": str(option["id"]), "label": str(option["label"])}
         for option in payload.get("options", [])
     )
+
+
+def _image(payload: Mapping[str, Any]) -> dict[str, str] | None:
+    # The page shows it as a data URI: no second request, nothing to serve or expire.
+    image = Image.from_payload(payload.get("image"))
+    if image is None:
+        return None
+    encoded = base64.b64encode(image.png).decode("ascii")
+    return {"src": f"data:image/png;base64,{encoded}", "alt": image.alt}
 
 
 def _message_id(token: str, client_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -47,12 +49,39 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture sent with a reply (a payment's QR code): PNG bytes, and words for it.
+
+    `alt` says what the picture shows, for screen readers and where it cannot be shown.
+    """
+
+    png: bytes
+    alt: str
+
+    def to_payload(self) -> dict[str, str]:
+        """The JSON form stored in the outbox."""
+        return {"png": base64.b64encode(self.png).decode("ascii"), "alt": self.alt}
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Image | None:
+        """The image of an outbox payload; None when absent or unreadable."""
+        if not isinstance(payload, dict):
+            return None
+        try:
+            png = base64.b64decode(str(payload.get("png", "")), validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        return cls(png=png, alt=str(payload.get("alt", ""))) if png else None
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message the bot sends back; channels decide how options look."""
+    """One message the bot sends back; channels decide how options and images look."""
 
     text: str
     options: tuple[Option, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    image: Image | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON form stored in the outbox."""
@@ -62,6 +91,8 @@ class Reply:
         }
         if self.extra:
             payload["extra"] = self.extra
+        if self.image is not None:
+            payload["image"] = self.image.to_payload()
         return payload
 
     @classmethod
@@ -71,4 +102,5 @@ class Reply:
             text=str(payload["text"]),
             options=tuple(Option(id=o["id"], label=o["label"]) for o in payload["options"]),
             extra=dict(payload.get("extra", {})),
+            image=Image.from_payload(payload.get("image")),
         )

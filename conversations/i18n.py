@@ -17,6 +17,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.lists import format_list as babel_format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -116,6 +117,12 @@ class Translator:
         if isinstance(value, datetime):
             value = value.astimezone(BRAZIL).date()
         return str(babel_format_date(value, format=style, locale=self._babel_locale))
+
+    def format_datetime(self, value: datetime, *, style: str = "short") -> str:
+        """An instant as the clock in America/Sao_Paulo shows it, date and time."""
+        return str(
+            babel_format_datetime(value, format=style, tzinfo=BRAZIL, locale=self._babel_locale)
+        )
 
 
 @cache

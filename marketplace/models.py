@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -512,4 +513,81 @@ class TranscriptEntry(Base):
     conversation_id: Mapped[int] = mapped_column(BigInteger)
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     body: Mapped[dict[str, Any]] = mapped_column(Document)
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+# Payments -----------------------------------------------------------------------------
+
+
+class Payment(Base):
+    """What one contract asks the consumer to pay through PicPay (or its sandbox).
+
+    The row is written before the provider is called, so every callback about it finds it.
+    `amount_brl` is what we asked for; `paid_brl` what the provider reports was paid.
+    """
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_contract", "contract_id"),
+        Index("ix_payments_due", "status", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # TODO: make this a ForeignKey to contracts.id once the contracts table is merged.
+    contract_id: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(20))  # picpay | sandbox
+    amount_brl: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))
+    payment_url: Mapped[str | None] = mapped_column(String(500))
+    qr_code_content: Mapped[str | None] = mapped_column(String(1000))
+    qr_code_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Who pays, as the provider needs it to retry a failed creation; cleared once created.
+    buyer: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    return_url: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[datetime] = mapped_column(Timestamp())
+    authorization_id: Mapped[str | None] = mapped_column(String(100))
+    paid_brl: Mapped[Decimal | None] = mapped_column(Money)
+    # Provider statuses in the order first seen, known or not: what PicPay ever told us.
+    provider_statuses: Mapped[list[str]] = mapped_column(Document, default=list)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    review_reason: Mapped[str | None] = mapped_column(String(200))
+    creation_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    # When the periodic check may next ask the provider (or retry a failed creation).
+    next_check_at: Mapped[datetime] = mapped_column(Timestamp())
+    refund_requested_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    cancellation_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class PaymentEvent(Base):
+    """One change or observation in a payment's life: the audit trail of its statuses."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (Index("ix_payment_events_payment", "payment_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))  # status | ignored | unknown | review ...
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    provider_status: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(20))  # callback | check | creation | refund
+    detail: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class SandboxPayment(Base):
+    """The built-in sandbox's side of a payment: what PicPay would hold, with no money."""
+
+    __tablename__ = "sandbox_payments"
+
+    reference_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value_brl: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))
+    authorization_id: Mapped[str | None] = mapped_column(String(100))
+    return_url: Mapped[str | None] = mapped_column(String(500))
+    expires_at: Mapped[datetime] = mapped_column(Timestamp())
     created_at: Mapped[datetime] = mapped_column(Timestamp())

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     picpay_token: str | None = None
     picpay_seller_token: str | None = None
     picpay_api_url: str = "https://appws.picpay.com/ecommerce/public"
+    payment_link_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="How long a payment link can be paid."
+    )
+    payment_check_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=24 * 60,
+        description="How long a payment may stay pending before we ask PicPay ourselves.",
+    )
 
     fcm_credentials: str | None = Field(
         default=None, description="Path to a Firebase service-account JSON; enables push."
@@ -91,7 +100,9 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("telegram_bot_token", "telegram_webhook_secret")
+    @field_validator(
+        "telegram_bot_token", "telegram_webhook_secret", "picpay_token", "picpay_seller_token"
+    )
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
@@ -173,6 +184,11 @@ class Settings(BaseSettings):
             return self.email_from
         host = urlsplit(self.public_url).hostname or "localhost"
         return f"Connect Energy <noreply@{host}>"
+
+    @property
+    def payments_sandboxed(self) -> bool:
+        """Whether payments go to the built-in sandbox (no `PICPAY_TOKEN`): no real money."""
+        return not self.picpay_token
 
     @property
     def is_embedded(self) -> bool:

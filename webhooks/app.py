@@ -18,14 +18,23 @@ from bot.chat_tokens import ChatTokens
 from bot.flows import CONSUMER_FLOW, build_flows
 from bot.lead_timer import LeadTimer
 from bot.notification_senders import notification_senders
+from bot.payment_checker import PaymentChecker
 from bot.runtime import Runtime, open_runtime
 from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
 from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
+from marketplace.payments import (
+    PaymentConfig,
+    PaymentListener,
+    Payments,
+    UnwiredPaymentListener,
+    gateway_for,
+)
+from marketplace.picpay import PicPayClient
 from marketplace.settings import Settings
-from webhooks import chat, devices, telegram, whatsapp
+from webhooks import chat, devices, picpay, sandbox, telegram, whatsapp
 from webhooks.body_limit import BodyLimit
 from webhooks.problems import ContainCrashes, invalid_request
 
@@ -38,8 +47,13 @@ def create_app(
     runtime: Runtime | None = None,
     flows: Mapping[str, Flow] | None = None,
     default_flow: str = CONSUMER_FLOW,
+    payment_listener: PaymentListener | None = None,
 ) -> FastAPI:
-    """Build the web app; tests pass a runtime (and flows), `serve` lets it open its own."""
+    """Build the web app; tests pass a runtime (and flows), `serve` lets it open its own.
+
+    `payment_listener` hears what happens to payments (paid, expired...) inside the
+    transaction that records it.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,6 +71,15 @@ def create_app(
         app.state.whatsapp = None
         app.state.lead_timer = None
         app.state.devices, app.state.identity = _device_route(current)
+        app.state.payment_checker = None
+        gateway = gateway_for(current.settings, current.sessions, current.clock)
+        app.state.payments = Payments(
+            current.sessions,
+            gateway,
+            current.clock,
+            payment_listener or UnwiredPaymentListener(),
+            PaymentConfig.from_settings(current.settings),
+        )
         try:
             # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
             tokens = ChatTokens(current.settings.resolved_secret_key())
@@ -68,6 +91,8 @@ def create_app(
                 await app.state.telegram.start()
             app.state.lead_timer = LeadTimer(current.sessions, current.clock)
             app.state.lead_timer.start()
+            app.state.payment_checker = PaymentChecker(app.state.payments)
+            app.state.payment_checker.start()
             async with AsyncExitStack() as channels:
                 # Each channel runs only when its settings are all there.
                 whatsapp_config = WhatsAppConfig.from_settings(current.settings)
@@ -80,6 +105,10 @@ def create_app(
                 )
                 yield
         finally:
+            if app.state.payment_checker is not None:
+                await app.state.payment_checker.stop()
+            if isinstance(gateway, PicPayClient):
+                gateway.close()
             if app.state.lead_timer is not None:
                 await app.state.lead_timer.stop()
             if app.state.telegram is not None:
@@ -96,6 +125,8 @@ def create_app(
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
     app.include_router(devices.router)
+    app.include_router(picpay.router)
+    app.include_router(sandbox.router)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 # Telegram counts a message's length in UTF-16 code units, after entities are parsed.
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_BUTTONS = 100
 SEPARATORS = ("\n\n", "\n", " ")
 SHORT_LABEL = 16  # labels this short sit two to a row, like a yes/no pair
@@ -29,23 +30,35 @@ EMPTY_TEXT = "…"
 
 @dataclass(frozen=True)
 class TelegramMessage:
-    """The content of one `sendMessage` call."""
+    """The content of one `sendMessage` call, or of one `sendPhoto` when `photo` is set.
+
+    A photo's `html` is its caption.
+    """
 
     html: str
     keyboard: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None
 
 
 def render_reply(reply: Reply) -> list[TelegramMessage]:
-    """The messages that carry `reply`: its text in parts, the keyboard on the last."""
+    """The messages that carry `reply`: its image first, its text in parts, the keyboard last.
+
+    The image goes first so the keyboard stays under the last words, where people answer.
+    """
     parts = split_text(reply.text)
     if not parts:
         parts = [EMPTY_TEXT]
     keyboard = inline_keyboard(reply.options)
     last = len(parts) - 1
-    return [
+    messages = [
         TelegramMessage(html.escape(part, quote=False), keyboard if index == last else None)
         for index, part in enumerate(parts)
     ]
+    if reply.image is not None:
+        caption = split_text(reply.image.alt, MAX_CAPTION)[:1] or [EMPTY_TEXT]
+        photo = TelegramMessage(html.escape(caption[0], quote=False), photo=reply.image.png)
+        messages.insert(0, photo)
+    return messages
 
 
 def inline_keyboard(options: Sequence[Option]) -> InlineKeyboardMarkup | None:

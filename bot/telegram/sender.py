@@ -20,7 +20,7 @@ import logging
 import warnings
 
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -106,12 +106,22 @@ class TelegramSender:
     ) -> None:
         await self.limiter.wait(message.recipient)
         try:
-            await self.bot.send_message(
-                chat_id=chat_id,
-                text=part.html,
-                parse_mode=ParseMode.HTML,
-                reply_markup=part.keyboard,
-            )
+            if part.photo is not None:
+                # Uploaded as multipart: the QR code exists nowhere Telegram could fetch it.
+                await self.bot.send_photo(
+                    chat_id=chat_id,
+                    photo=InputFile(part.photo, filename="qrcode.png"),
+                    caption=part.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=part.keyboard,
+                )
+            else:
+                await self.bot.send_message(
+                    chat_id=chat_id,
+                    text=part.html,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=part.keyboard,
+                )
         except RetryAfter as error:
             seconds = retry_seconds(error)
             logger.info("outbox %s: Telegram asks to wait %s s", message.outbox_id, seconds)

@@ -27,6 +27,7 @@ class WhatsAppClient:
     ) -> None:
         self.http = http
         self.path = f"/{version}/{phone_number_id}/messages"
+        self.media_path = f"/{version}/{phone_number_id}/media"
         self.headers = {"Authorization": f"Bearer {access_token}"}
 
     @classmethod
@@ -57,6 +58,30 @@ class WhatsAppClient:
                     response.status_code,
                 )
                 return wamid
+        raise _error_from(response, body)
+
+    async def upload_png(self, png: bytes) -> str:
+        """Upload a PNG image as media of our number; the media id to send it by.
+
+        Raises:
+            GraphApiError: Meta refused the upload.
+            WhatsAppUnavailable: no answer, or one that is not the Graph API's.
+        """
+        try:
+            response = await self.http.post(
+                self.media_path,
+                data={"messaging_product": "whatsapp", "type": "image/png"},
+                files={"file": ("qrcode.png", png, "image/png")},
+                headers=self.headers,
+            )
+        except httpx.HTTPError as error:
+            raise WhatsAppUnavailable(f"Graph API unreachable: {type(error).__name__}") from error
+
+        body = _json(response)
+        media_id = body.get("id") if body is not None else None
+        if response.is_success and isinstance(media_id, str) and media_id:
+            logger.info("uploaded a %s-byte image: HTTP %s", len(png), response.status_code)
+            return media_id
         raise _error_from(response, body)
 
 

@@ -49,10 +49,41 @@ class PageRequest:
     page: int
 
 
+MAX_CAPTION = 1024
+
+
+@dataclass(frozen=True)
+class ImageToUpload:
+    """An image message whose picture must be uploaded first (`/media`) to get its id."""
+
+    to: str
+    png: bytes
+    caption: str
+
+    def message(self, media_id: str) -> dict[str, Any]:
+        """The image message, once the upload gave `media_id`."""
+        image = {"id": media_id, "caption": self.caption}
+        return {**_envelope(self.to, "image"), "image": image}
+
+
 def render(
     reply: Reply, *, to: str, outbox_id: int, translator: Translator
+) -> list[dict[str, Any] | ImageToUpload]:
+    """What says `reply` to `to`, in the order it must go out: its image first, if any.
+
+    The image goes first so the buttons stay under the last words, where people answer.
+    """
+    bodies: list[dict[str, Any] | ImageToUpload] = []
+    if reply.image is not None:
+        caption = shorten(reply.image.alt, MAX_CAPTION) or ELLIPSIS
+        bodies.append(ImageToUpload(to=to, png=reply.image.png, caption=caption))
+    bodies.extend(_render_text(reply, to=to, outbox_id=outbox_id, translator=translator))
+    return bodies
+
+
+def _render_text(
+    reply: Reply, *, to: str, outbox_id: int, translator: Translator
 ) -> list[dict[str, Any]]:
-    """The Cloud API bodies that say `reply` to `to`, in the order they must go out."""
     if not reply.options:
         return [text_message(to, chunk) for chunk in split_text(reply.text)]
 

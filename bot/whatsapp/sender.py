@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,7 @@ from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.errors import GraphApiError, Remedy, WhatsAppUnavailable
 from bot.whatsapp.limiter import RateLimiter
 from bot.whatsapp.numbers import masked
-from bot.whatsapp.render import render, template_message
+from bot.whatsapp.render import ImageToUpload, render, template_message
 from conversations.i18n import DEFAULT_LOCALE, translator_for
 from marketplace import identities, outbox
 from marketplace.clock import Clock
@@ -112,7 +113,9 @@ class WhatsAppSender:
             translator=translator_for(reach.locale if reach else DEFAULT_LOCALE),
         )
 
-        async def post(body: dict[str, object], number: int) -> str:
+        async def post(body: dict[str, Any] | ImageToUpload, number: int) -> str:
+            if isinstance(body, ImageToUpload):
+                body = body.message(await self._upload(body.png))
             return await self._post(body)
 
         try:
@@ -152,7 +155,14 @@ class WhatsAppSender:
         logger.info("outbox %s held; template sent to %s", message.outbox_id, masked(address))
         return Delivery(provider_message_id=wamid, held=True)
 
-    async def _post(self, body: dict[str, object]) -> str:
+    async def _upload(self, png: bytes) -> str:
+        await self.limiter.acquire()
+        try:
+            return await self.client.upload_png(png)
+        except WhatsAppUnavailable as error:
+            raise RetryableSendError(str(error)) from error
+
+    async def _post(self, body: dict[str, Any]) -> str:
         await self.limiter.acquire()
         try:
             return await self.client.send(body)

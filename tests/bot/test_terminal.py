@@ -20,7 +20,7 @@ from bot import terminal
 from bot.cli import main
 from bot.dispatcher import OutgoingMessage
 from bot.runtime import open_runtime
-from conversations.events import Option, Reply
+from conversations.events import Image, Option, Reply
 from conversations.flow import Flow
 from conversations.parsing import MAX_TEXT_LENGTH
 from marketplace.models import InboundMessage, OutboxMessage
@@ -425,3 +425,20 @@ def test_chat_with_a_closed_standard_stream_says_so(
 
     assert status == 2
     assert "chat: standard input and output must be open" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("as_json", "printed"),
+    [
+        (False, "Pague: https://x.example/p\n[imagem: QR code. Um terminal não consegue"),
+        (True, '"image": {"alt": "QR code", "shown": false}'),
+    ],
+)
+def test_an_image_is_named_not_shown_in_the_terminal(as_json: bool, printed: str) -> None:
+    output = io.StringIO()
+    sender = terminal.TerminalSender(output, as_json=as_json, locale="pt_BR")
+    reply = Reply("Pague: https://x.example/p", image=Image(png=b"\x89PNG", alt="QR code"))
+
+    asyncio.run(sender.send(OutgoingMessage(1, "terminal", "ana", "reply", reply, attempt=1)))
+
+    assert printed in output.getvalue()

@@ -11,6 +11,7 @@ Meta would send about what it accepted.
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import itertools
 import json
 import threading
@@ -18,6 +19,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -64,6 +66,7 @@ class FakeGraphApi:
     requests: list[RecordedRequest] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     webhook_sink: Callable[[dict[str, Any]], Any] | None = None
+    media_ids: set[str] = field(default_factory=set)
     _failures: deque[_Failure] = field(default_factory=deque)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -106,7 +109,9 @@ class FakeGraphApi:
             return [
                 r.body
                 for r in self.requests
-                if r.answered == 200 and (to is None or r.body.get("to") == to)
+                if r.answered == 200
+                and r.path != "/media"
+                and (to is None or r.body.get("to") == to)
             ]
 
     def wamids(self, to: str | None = None) -> list[str]:
@@ -141,9 +146,16 @@ class FakeGraphApi:
         return self.webhook_sink(payload)
 
     def handle(
-        self, method: str, path: str, authorization: str | None, raw: bytes
+        self,
+        method: str,
+        path: str,
+        authorization: str | None,
+        raw: bytes,
+        content_type: str = "application/json",
     ) -> tuple[int, dict[str, Any]]:
         """Answer one request, as the Cloud API would."""
+        if path == f"/{self.version}/{self.phone_number_id}/media":
+            return self._upload(method, authorization, raw, content_type)
         try:
             body: Any = json.loads(raw or b"null")
         except ValueError:
@@ -151,6 +163,36 @@ class FakeGraphApi:
         with self._lock:
             status, answer, wamid = self._answer(method, path, authorization, body)
             self.requests.append(RecordedRequest(method, path, authorization, body, status, wamid))
+            self._lock.notify_all()
+        return status, answer
+
+    def uploads(self) -> list[dict[str, Any]]:
+        """What was uploaded as media, in order: its fields, and the file's type and size."""
+        with self._lock:
+            return [r.body for r in self.requests if r.path.endswith("/media")]
+
+    def _upload(
+        self, method: str, authorization: str | None, raw: bytes, content_type: str
+    ) -> tuple[int, dict[str, Any]]:
+        fields = _multipart_fields(raw, content_type)
+        with self._lock:
+            if authorization != f"Bearer {self.access_token}":
+                status, answer = _error(190)
+            else:
+                problems = _upload_problems(method, fields)
+                self.violations.extend(problems)
+                if problems:
+                    status, answer = _error(100, "; ".join(problems))
+                else:
+                    media_id = f"{next(self._ids) + 900000000}"
+                    self.media_ids.add(media_id)
+                    status, answer = 200, {"id": media_id}
+            recorded = {k: v for k, v in fields.items() if k != "file"}
+            if "file" in fields:
+                recorded["file"] = {"type": fields["file"][0], "size": len(fields["file"][1])}
+            self.requests.append(
+                RecordedRequest(method, "/media", authorization, recorded, status)
+            )
             self._lock.notify_all()
         return status, answer
 
@@ -162,6 +204,9 @@ class FakeGraphApi:
         if method != "POST" or path != f"/{self.version}/{self.phone_number_id}/messages":
             return (*_error(100, "Unknown path components"), None)
         problems = message_problems(body)
+        image_id = body["image"].get("id") if not problems and body["type"] == "image" else None
+        if image_id is not None and image_id not in self.media_ids:
+            problems = [f"image.id {image_id!r} was never uploaded"]
         if problems:
             self.violations.extend(problems)
             return (*_error(100, "; ".join(problems)), None)
@@ -202,6 +247,8 @@ def limit_problems(body: dict[str, Any]) -> list[str]:
         problems.append(f"to: not a WhatsApp id: {body['to']!r}")
     if body["type"] == "text":
         _check_text(problems, "text.body", body["text"].get("body", ""), 4096)
+    if body["type"] == "image":
+        _check_text(problems, "image.caption", body["image"].get("caption", "x"), 1024)
     if body["type"] == "interactive":
         interactive = body["interactive"]
         _check_text(
@@ -213,6 +260,51 @@ def limit_problems(body: dict[str, Any]) -> list[str]:
             _check_list(problems, interactive["action"])
         else:
             problems.append(f"interactive.type {interactive['type']!r} is not used by this bot")
+    return problems
+
+
+# WhatsApp's own limit for images sent by the Cloud API.
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+IMAGE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+
+
+def _multipart_fields(raw: bytes, content_type: str) -> dict[str, Any]:
+    """A multipart/form-data body's fields: text as str, files as (content type, bytes)."""
+    if not content_type.lower().startswith("multipart/form-data"):
+        return {}
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes), "a form field holds bytes, not a nested message"
+        if part.get_filename() is not None:
+            fields[str(name)] = (part.get_content_type(), payload)
+        else:
+            fields[str(name)] = payload.decode("utf-8")
+    return fields
+
+
+def _upload_problems(method: str, fields: dict[str, Any]) -> list[str]:
+    """Why Meta would refuse a media upload (the spec's `uploadImage`, and its limits)."""
+    if method != "POST":
+        return [f"media: {method} is not an upload"]
+    problems: list[str] = []
+    if fields.get("messaging_product") != "whatsapp":
+        problems.append("media: messaging_product must be whatsapp")
+    upload = fields.get("file")
+    if not isinstance(upload, tuple):
+        return [*problems, "media: a multipart/form-data body with a file is required"]
+    file_type, content = upload
+    magic = IMAGE_TYPES.get(file_type)
+    if magic is None or not content.startswith(magic):
+        problems.append(f"media: the file is not the {file_type} image it says it is")
+    if fields.get("type") not in (None, file_type):
+        problems.append("media: type does not match the file")
+    if not 0 < len(content) <= MAX_IMAGE_BYTES:
+        problems.append(f"media: {len(content)} bytes; images are at most 5 MB")
     return problems
 
 
@@ -281,7 +373,13 @@ def _handler_for(fake: FakeGraphApi) -> type[BaseHTTPRequestHandler]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
-            status, answer = fake.handle(method, self.path, self.headers.get("Authorization"), raw)
+            status, answer = fake.handle(
+                method,
+                self.path,
+                self.headers.get("Authorization"),
+                raw,
+                self.headers.get("Content-Type", "application/json"),
+            )
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -262,6 +263,7 @@ class FakeTelegram:
         return {
             "getMe": lambda _: self._bot_user(),
             "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
             "answerCallbackQuery": lambda _: True,
             "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
@@ -293,6 +295,40 @@ class FakeTelegram:
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
         return message
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        caption = str(params.get("caption", ""))
+        if str(params.get("parse_mode", "")).upper() == "HTML":
+            caption, _ = parse_html(caption)
+        number = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": number,
+            "from": self._bot_user(),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "photo": [
+                {
+                    "file_id": f"photo{number}",
+                    "file_unique_id": f"unique{number}",
+                    "width": 320,
+                    "height": 320,
+                    "file_size": params["photo"]["size"],
+                }
+            ],
+        }
+        if caption:
+            message["caption"] = caption
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def photos_to(self, chat_id: int) -> list[dict[str, Any]]:
+        """The parameters of each photo delivered to `chat_id`, in order."""
+        return [
+            call.params
+            for call in self.calls_to("sendPhoto")
+            if int(call.params["chat_id"]) == chat_id
+        ]
 
     def _set_webhook(self, params: dict[str, Any]) -> bool:
         with self._lock:
@@ -350,6 +386,17 @@ async def _parameters(request: Request) -> tuple[dict[str, Any], bool, list[str]
         return params, form, []
     if content_type == "multipart/form-data":
         async with request.form() as fields:
-            params.update({key: str(value) for key, value in fields.items()})
+            for key, value in fields.items():
+                if isinstance(value, UploadFile):
+                    params[key] = await _upload(value)
+                else:
+                    params[key] = str(value)
         return params, form, []
     return params, form, [f"unexpected content type {content_type!r}"]
+
+
+async def _upload(file: UploadFile) -> dict[str, Any]:
+    """An uploaded file as the fake records it: what a test may check, not the bytes."""
+    content = await file.read()
+    image = content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
+    return {"filename": file.filename, "size": len(content), "image": image}

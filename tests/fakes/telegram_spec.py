@@ -18,6 +18,8 @@ from typing import Any
 SPEC_FILE = Path(__file__).resolve().parent.parent / "specs" / "telegram-bot-api.json"
 
 MAX_MESSAGE_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # "The photo must be at most 10 MB in size"
 MAX_CALLBACK_ANSWER = 200
 MAX_CALLBACK_DATA_BYTES = 64
 BUTTON_DECORATIONS = {"text", "icon_custom_emoji_id", "style"}
@@ -218,11 +220,33 @@ def _button_problems(button: Mapping[str, Any], path: str) -> list[str]:
 def _limits(method: str, params: Mapping[str, Any]) -> list[str]:
     if method == "sendMessage":
         return message_text_problems(params["text"], params.get("parse_mode"))
+    if method == "sendPhoto":
+        return photo_problems(params)
     if method == "answerCallbackQuery":
         text = params.get("text", "")
         if len(text) > MAX_CALLBACK_ANSWER:
             return [f"answerCallbackQuery.text: {len(text)} characters, at most 200"]
     return []
+
+
+def photo_problems(params: Mapping[str, Any]) -> list[str]:
+    """Problems of a `sendPhoto` call: an uploaded image within limits, a short caption."""
+    problems: list[str] = []
+    photo = params["photo"]
+    if not isinstance(photo, dict) or "size" not in photo:
+        problems.append("sendPhoto.photo: this bot uploads its photos (multipart/form-data)")
+    elif not 0 < photo["size"] <= MAX_PHOTO_BYTES:
+        problems.append(f"sendPhoto.photo: {photo['size']} bytes, at most 10 MB")
+    elif not photo.get("image"):
+        problems.append("sendPhoto.photo: the upload is not a PNG or JPEG image")
+    caption = params.get("caption")
+    if caption is not None:
+        parse_mode = params.get("parse_mode")
+        plain, parse_problems = parse_html(caption) if parse_mode else (caption, [])
+        problems += [f"sendPhoto.caption: can't parse entities: {p}" for p in parse_problems]
+        if utf16_length(plain) > MAX_CAPTION:
+            problems.append(f"sendPhoto.caption: over {MAX_CAPTION} characters")
+    return problems
 
 
 def message_text_problems(text: str, parse_mode: str | None) -> list[str]:

@@ -64,6 +64,10 @@ document.addEventListener("DOMContentLoaded", function () {
         buttons: Array.from(li.querySelectorAll("button")).map(function (b) {
           return { label: b.textContent, disabled: b.disabled };
         }),
+        images: Array.from(li.querySelectorAll("img")).map(function (img) {
+          return { alt: img.alt, width: img.naturalWidth };
+        }),
+        links: Array.from(li.querySelectorAll("a")).map(function (a) { return a.href; }),
       };
     });
     const status = document.getElementById("status");

@@ -10,7 +10,11 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from marketplace.models import InboundMessage
+from conversations.events import Image, Reply
+from marketplace import outbox
+from marketplace.models import Conversation, InboundMessage, TranscriptEntry
+from marketplace.picpay_sandbox import qr_png
+from tests.conftest import TEST_NOW
 from tests.webhooks.browser import CHROMIUM, ChatPage
 
 pytestmark = pytest.mark.skipif(
@@ -163,3 +167,35 @@ def test_a_reload_sends_the_saved_queue_with_the_same_client_ids(
     ]
     assert json.loads(shown.storage["ce-chat-queue"]) == []
     assert _inbound_ids(sessions) == ["open", "q1", "q2"]
+
+
+def test_a_qr_code_shows_as_an_image_with_its_alt_and_the_link_can_be_tapped(
+    page: ChatPage, sessions: sessionmaker[Session]
+) -> None:
+    token, _ = _start_chat(page)
+    url = "http://127.0.0.1:8000/sandbox/picpay/ce-123"
+    reply = Reply(f"Pague aqui:\n{url}", image=Image(png=qr_png(url), alt="QR code para pagar"))
+    with sessions.begin() as session:  # as the engine writes a reply: outbox and transcript
+        conversation = session.scalars(
+            select(Conversation).where(Conversation.chat_id == token)
+        ).one()
+        outbox.add_messages(
+            session, [outbox.OutboxDraft("web", token, reply.to_payload())], TEST_NOW
+        )
+        session.add(
+            TranscriptEntry(
+                conversation_id=conversation.id,
+                direction="out",
+                body=reply.to_payload(),
+                created_at=TEST_NOW,
+            )
+        )
+
+    shown = page.open(f"localStorage.setItem('ce-chat-token', {json.dumps(token)});")
+
+    last = shown.items[-1]
+    assert last["text"] == "Pague aqui:\n"
+    assert last["links"] == [url]
+    [image] = last["images"]
+    assert image["alt"] == "QR code para pagar"
+    assert image["width"] > 100  # the PNG decoded in the browser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -10,9 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat_tokens import ChatTokens
-from bot.webchat import WebChat
-from conversations.events import InboundEvent
+from bot.webchat import WebChat, _page_lines
+from conversations.events import Image, InboundEvent, Reply
+from marketplace import outbox
 from marketplace.models import InboundMessage, OutboxMessage
+from marketplace.picpay_sandbox import qr_png
+from marketplace.transcripts import TranscriptLine
+from tests.conftest import TEST_NOW
 
 
 def open_chat(client: TestClient) -> dict[str, str]:
@@ -236,3 +241,35 @@ def test_the_history_of_a_chat_that_never_started_is_404(client: TestClient) -> 
     response = client.get("/chat/api/history", headers=open_chat(client))
 
     assert response.status_code == 404
+
+
+def test_an_image_reaches_the_page_as_a_png_with_its_alt(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    auth = open_chat(client)
+    greeting = send(client, auth, client_id="c1", text="oi")
+    token = auth["Authorization"].removeprefix("Bearer ")
+    png = qr_png("http://127.0.0.1:8000/sandbox/picpay/ce-1")
+    reply = Reply("Pague aqui", image=Image(png=png, alt="QR code para pagar R$ 10,00"))
+    with sessions.begin() as session:
+        outbox.add_messages(
+            session, [outbox.OutboxDraft("web", token, reply.to_payload())], TEST_NOW
+        )
+
+    after = greeting["messages"][-1]["id"]
+    pulled = client.get(f"/chat/api/messages?after={after}", headers=auth).json()
+
+    [message] = pulled["messages"]
+    assert message["image"]["alt"] == "QR code para pagar R$ 10,00"
+    assert message["image"]["src"].startswith("data:image/png;base64,")
+    assert base64.b64decode(message["image"]["src"].split(",", 1)[1]) == png
+
+
+def test_a_reloaded_page_shows_the_image_again() -> None:
+    reply = Reply("Pague aqui", image=Image(png=qr_png("x"), alt="QR code"))
+    line = TranscriptLine(1, "out", reply.to_payload(), TEST_NOW)
+
+    [shown] = _page_lines("token", [line])
+
+    assert shown["image"]["alt"] == "QR code"
+    assert shown["image"]["src"].startswith("data:image/png;base64,")

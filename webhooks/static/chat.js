@@ -84,10 +84,38 @@
     return value.replace(/R\$ (?=-?\d)/g, "R$\u00a0");
   }
 
-  function bubble(kind, body, options) {
+  // Links in the bot's words (a payment link) can be tapped; everything else stays text.
+  function withLinks(item, body) {
+    const parts = keepMoneyTogether(body).split(/(https?:\/\/[^\s]+)/);
+    parts.forEach(function (part, index) {
+      if (index % 2 === 0) {
+        if (part) item.appendChild(document.createTextNode(part));
+        return;
+      }
+      const link = document.createElement("a");
+      link.href = part;
+      link.textContent = part;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      item.appendChild(link);
+    });
+  }
+
+  function bubble(kind, body, options, image) {
     const item = document.createElement("li");
     item.className = "msg " + kind;
-    item.textContent = keepMoneyTogether(body);
+    if (kind === "bot") {
+      withLinks(item, body);
+    } else {
+      item.textContent = keepMoneyTogether(body);
+    }
+    if (image && /^data:image\/png;base64,/.test(image.src)) {
+      const picture = document.createElement("img");
+      picture.src = image.src;
+      picture.alt = image.alt;
+      picture.className = "picture";
+      item.appendChild(picture);
+    }
     if (options && options.length) {
       const group = document.createElement("div");
       group.className = "options";
@@ -130,7 +158,7 @@
     messages.forEach(function (message) {
       if (message.id <= lastSeen) return;
       lastSeen = message.id;
-      place(bubble("bot", message.text, message.options));
+      place(bubble("bot", message.text, message.options, message.image));
     });
     localStorage.setItem(KEYS.last, String(lastSeen));
   }
@@ -242,7 +270,7 @@
         const mine = {};
         data.lines.forEach(function (line) {
           if (line.from === "me") mine[line.client_id] = true;
-          place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options));
+          place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options, line.image));
         });
         lastSeen = data.last;
         localStorage.setItem(KEYS.last, String(lastSeen));

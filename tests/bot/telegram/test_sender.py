@@ -13,11 +13,12 @@ from telegram import Bot
 from bot.dispatcher import Dispatcher, DispatchReport, OutgoingMessage, RetryableSendError
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.sender import TelegramSender
-from conversations.events import Option, Reply
+from conversations.events import Image, Option, Reply
 from marketplace import outbox
 from marketplace.clock import FixedClock
 from marketplace.consumers import ensure_consumers, mark_unreachable, touch_identities
 from marketplace.models import ChannelIdentity, OutboxMessage
+from marketplace.picpay_sandbox import qr_png
 from tests.fakes.telegram_api import (
     BLOCKED,
     NOT_MODIFIED,
@@ -314,3 +315,43 @@ def test_one_chat_gets_a_short_burst_then_one_message_a_second(
 def _unreachable(sessions: sessionmaker[Session]) -> bool:
     with sessions() as session:
         return bool(session.scalars(select(ChannelIdentity.unreachable)).one())
+
+
+def test_an_image_goes_out_as_an_uploaded_photo_before_the_text(
+    rig: SenderRig, fake_telegram: FakeTelegram
+) -> None:
+    qr = qr_png("https://app.picpay.com/checkout/abc")
+    reply = Reply(
+        "Para pagar R$ 149,90: https://app.picpay.com/checkout/abc",
+        options=(Option("paid", "Já paguei"),),
+        image=Image(png=qr, alt="QR code para pagar R$ 149,90 com o PicPay"),
+    )
+    [row] = rig.write(reply)
+
+    rig.dispatch()
+
+    [photo] = fake_telegram.photos_to(CHAT)
+    assert photo["photo"] == {"filename": "qrcode.png", "size": len(qr), "image": True}
+    assert photo["caption"] == "QR code para pagar R$ 149,90 com o PicPay"
+    assert "reply_markup" not in photo
+    [message] = fake_telegram.messages_to(CHAT)
+    assert message["text"].endswith("https://app.picpay.com/checkout/abc")
+    assert message["reply_markup"]["inline_keyboard"] == [
+        [{"text": "Já paguei", "callback_data": "paid"}]
+    ]
+    assert [call.method for call in fake_telegram.calls] == ["sendPhoto", "sendMessage"]
+    assert rig.row(row).status == outbox.SENT
+
+
+def test_a_photo_sent_before_a_failure_is_not_sent_again(
+    rig: SenderRig, fake_telegram: FakeTelegram, clock: FixedClock
+) -> None:
+    fake_telegram.fail_next(SERVER_ERROR, method="sendMessage")
+    rig.write(Reply("O link", image=Image(png=qr_png("x"), alt="QR")))
+
+    rig.dispatch()
+    clock.advance(minutes=5)
+    rig.dispatch()
+
+    assert len(fake_telegram.photos_to(CHAT)) == 1
+    assert len(fake_telegram.messages_to(CHAT)) == 1

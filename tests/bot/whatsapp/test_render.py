@@ -10,14 +10,16 @@ import pytest
 from bot.whatsapp.render import (
     ELLIPSIS,
     PAGE_KEY,
+    ImageToUpload,
     page_bounds,
     page_request,
     render,
     shorten,
     split_text,
 )
-from conversations.events import Option, Reply
+from conversations.events import Image, Option, Reply
 from conversations.i18n import translator_for
+from marketplace.picpay_sandbox import qr_png
 from tests.fakes.graph_api import message_problems
 
 TO = "5511987654321"
@@ -26,9 +28,11 @@ PT = translator_for("pt_BR")
 
 def rendered(reply: Reply, outbox_id: int = 7) -> list[dict[str, Any]]:
     """Render, and hold every body to Meta's schema and limits."""
-    bodies = render(reply, to=TO, outbox_id=outbox_id, translator=PT)
-    for body in bodies:
+    bodies = []
+    for body in render(reply, to=TO, outbox_id=outbox_id, translator=PT):
+        assert isinstance(body, dict), "an image reply is tested on its own"
         assert message_problems(body) == [], body
+        bodies.append(body)
     return bodies
 
 
@@ -236,3 +240,17 @@ def test_shortening_never_cuts_a_word_without_a_mark() -> None:
             assert label.startswith(kept)
             whole_words = label[len(kept) : len(kept) + 1] in (" ", ",")
             assert whole_words or len(kept) == limit - 1
+
+
+def test_an_image_goes_first_to_be_uploaded_and_its_message_fits_the_schema() -> None:
+    png = qr_png("https://app.picpay.com/checkout/abc")
+    reply = Reply("Pague aqui", options=options(2), image=Image(png=png, alt="QR code"))
+
+    first, *rest = render(reply, to=TO, outbox_id=7, translator=PT)
+
+    assert isinstance(first, ImageToUpload)
+    assert (first.png, first.caption) == (png, "QR code")
+    message = first.message("900000001")
+    assert message_problems(message) == []
+    assert message["image"] == {"id": "900000001", "caption": "QR code"}
+    assert [body["type"] for body in rest if isinstance(body, dict)] == ["interactive"]

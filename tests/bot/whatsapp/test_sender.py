@@ -15,10 +15,11 @@ from bot.dispatcher import Dispatcher, DispatchReport
 from bot.whatsapp.client import WhatsAppClient
 from bot.whatsapp.limiter import RateLimiter
 from bot.whatsapp.sender import Templates, WhatsAppSender
-from conversations.events import Option, Reply
+from conversations.events import Image, Option, Reply
 from marketplace import identities, outbox
 from marketplace.clock import FixedClock
 from marketplace.models import ChannelIdentity, OutboxMessage
+from marketplace.picpay_sandbox import qr_png
 from tests.fakes.graph_api import FakeGraphApi, running_graph_api
 
 ANA_CHAT, ANA_WA_ID = "5511987654321", "551187654321"  # she registered before the ninth digit
@@ -302,3 +303,39 @@ def test_the_limiter_spaces_calls_at_the_configured_rate(paced: PacedTime) -> No
     asyncio.run(burst())
 
     assert paced.now == pytest.approx(2.0)  # 161 calls: the first at once, 160 at 1/80 s
+
+
+def test_an_image_is_uploaded_then_sent_by_its_media_id(kit: Kit) -> None:
+    kit.wrote(ANA_CHAT, ANA_WA_ID)
+    png = qr_png("https://app.picpay.com/checkout/abc")
+    reply = Reply("Pague: https://app.picpay.com/checkout/abc", image=Image(png, "QR code"))
+    [row_id] = kit.queue(ANA_CHAT, reply)
+
+    report = kit.dispatch()
+
+    [upload] = kit.graph.uploads()
+    assert upload == {
+        "messaging_product": "whatsapp",
+        "type": "image/png",
+        "file": {"type": "image/png", "size": len(png)},
+    }
+    image, text = kit.graph.accepted()
+    assert image["type"] == "image"
+    assert image["image"]["caption"] == "QR code"
+    assert image["image"]["id"] in kit.graph.media_ids
+    assert text["text"]["body"].startswith("Pague:")
+    assert report.sent == 1
+    assert kit.row(row_id).status == "sent"
+
+
+def test_an_image_already_sent_is_not_uploaded_again_on_retry(kit: Kit) -> None:
+    kit.wrote(ANA_CHAT, ANA_WA_ID)
+    kit.graph.fail_next(131000, skip=1)  # the image goes out, the text fails
+    kit.queue(ANA_CHAT, Reply("Pague aqui", image=Image(qr_png("x"), "QR code")))
+
+    kit.dispatch()
+    kit.clock.advance(minutes=5)
+    kit.dispatch()
+
+    assert len(kit.graph.uploads()) == 1
+    assert [body["type"] for body in kit.graph.accepted()] == ["image", "text"]

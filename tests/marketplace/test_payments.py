@@ -1,0 +1,448 @@
+"""Payments against the fake PicPay: creation, statuses applied once and forward, refunds."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from marketplace.clock import FixedClock
+from marketplace.models import Payment
+from marketplace.payments import (
+    NotRefundable,
+    Outcome,
+    Payments,
+    UnknownPayment,
+    creation_request,
+)
+from marketplace.picpay import (
+    PaymentRequest,
+    PaymentStatus,
+    PicPayClient,
+    PicPayProtocolError,
+    PicPayRejected,
+    PicPayUnavailable,
+)
+from tests.fakes.picpay import FakePicPay, running_picpay
+from tests.marketplace.payment_support import (
+    CONFIG,
+    ListenerInTheDatabase,
+    event_count,
+    heard,
+    make_payments,
+    open_payment,
+)
+
+
+@pytest.fixture
+def picpay() -> Iterator[FakePicPay]:
+    """The fake PicPay; the test fails if we sent it anything PicPay would refuse."""
+    with running_picpay() as fake:
+        yield fake
+        assert fake.violations == [], "requests to PicPay broke its documented rules"
+
+
+@pytest.fixture
+def client(picpay: FakePicPay) -> Iterator[PicPayClient]:
+    """Our PicPay client, pointed at the fake, not pausing between retries."""
+    client = PicPayClient(picpay.url, picpay.token, retry_pause=0)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def payments(sessions: sessionmaker[Session], client: PicPayClient, clock: FixedClock) -> Payments:
+    """The payments module talking to the fake PicPay."""
+    return make_payments(sessions, client, clock)
+
+
+def test_the_payment_row_exists_before_picpay_is_asked(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    opened = open_payment(payments, Decimal("149.9"))
+
+    assert opened.status == "creating"
+    assert picpay.payments == {}
+
+    created = payments.create_at_provider(opened.id)
+
+    sent = picpay.only_payment()
+    assert sent.reference_id == opened.reference_id
+    assert sent.value == Decimal("149.90")
+    assert sent.callback_url == "http://127.0.0.1:8000/webhooks/picpay"
+    assert sent.body["buyer"]["document"] == "529.982.247-25"
+    assert sent.body["expiresAt"] == "2026-10-16T12:00:00-03:00"  # 24 h, shown in Brasília
+    assert created.status == "created"
+    assert created.payment_url == f"https://app.picpay.com/checkout/{opened.reference_id}"
+    assert created.qr_code_png is not None
+    assert created.qr_code_png.startswith(b"\x89PNG")
+    assert heard(payments.sessions, opened.id) == ["ready"]
+
+
+def test_amounts_reach_picpay_as_exact_numbers_with_two_decimals(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    for amount in (Decimal("0.1"), Decimal("1234.5"), Decimal("99999.99")):
+        payments.create_at_provider(open_payment(payments, amount).id)
+
+    assert sorted(p.value for p in picpay.payments.values()) == [
+        Decimal("0.10"),
+        Decimal("1234.50"),
+        Decimal("99999.99"),
+    ]
+
+
+def test_an_amount_that_is_not_whole_centavos_is_refused(payments: Payments) -> None:
+    with pytest.raises(ValueError, match="centavos"):
+        open_payment(payments, Decimal("10.005"))
+
+
+def test_a_failed_creation_is_recorded_and_retried_by_the_check(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    opened = open_payment(payments)
+    picpay.fail_next(503)
+
+    with pytest.raises(PicPayUnavailable):
+        payments.create_at_provider(opened.id)
+    failed = payments.view(opened.id)
+    assert failed.status == "creating"
+    assert failed.last_error == "PicPay answered 503"
+
+    clock.advance(minutes=11)
+    report = payments.check_due()
+
+    assert report.created == 1
+    assert payments.view(opened.id).status == "created"
+    assert heard(payments.sessions, opened.id) == ["ready"]
+
+
+def test_a_creation_picpay_refuses_fails_for_good(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    opened = open_payment(payments)
+    picpay.fail_next(422)
+
+    with pytest.raises(PicPayRejected):
+        payments.create_at_provider(opened.id)
+
+    assert payments.view(opened.id).status == "failed"
+    assert heard(payments.sessions, opened.id) == ["failed"]
+    clock.advance(hours=2)
+    assert payments.check_due().created == 0
+
+
+def test_a_paid_status_is_applied_once(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+
+    first = payments.handle_callback(payment.reference_id)
+    events = event_count(payments.sessions, payment.id)
+    repeats = [payments.handle_callback(payment.reference_id) for _ in range(5)]
+
+    assert first is Outcome.CHANGED
+    assert repeats == [Outcome.UNCHANGED] * 5
+    assert event_count(payments.sessions, payment.id) == events
+    paid = payments.view(payment.id)
+    assert paid.status == "paid"
+    assert paid.paid == Decimal("149.90")
+    assert paid.authorization_id is not None
+    assert heard(payments.sessions, payment.id) == ["ready", "paid"]
+
+
+@pytest.mark.parametrize("late", ["created", "expired", "analysis"])
+def test_a_late_status_after_paid_changes_nothing(
+    payments: Payments, picpay: FakePicPay, late: str
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+
+    picpay.set_status(payment.reference_id, late)
+    outcome = payments.handle_callback(payment.reference_id)
+
+    assert outcome is Outcome.UNCHANGED
+    assert payments.view(payment.id).status == "paid"
+    assert heard(payments.sessions, payment.id) == ["ready", "paid"]
+
+
+def test_completed_after_paid_is_not_a_second_payment(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+
+    picpay.set_status(payment.reference_id, "completed")
+
+    assert payments.handle_callback(payment.reference_id) is Outcome.CHANGED
+    assert payments.view(payment.id).status == "completed"
+    assert heard(payments.sessions, payment.id) == ["ready", "paid"]
+
+
+def test_expired_then_chargeback_reach_the_listener(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    expiring = payments.create_at_provider(open_payment(payments).id)
+    charged = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(expiring.reference_id, "expired")
+    picpay.set_status(charged.reference_id, "paid")
+    payments.handle_callback(charged.reference_id)
+    picpay.set_status(charged.reference_id, "chargeback")
+
+    payments.handle_callback(expiring.reference_id)
+    payments.handle_callback(charged.reference_id)
+
+    assert heard(payments.sessions, expiring.id) == ["ready", "expired"]
+    assert heard(payments.sessions, charged.id) == ["ready", "paid", "chargeback"]
+
+
+def test_an_unknown_status_is_recorded_not_fatal(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "on_hold_for_reasons")
+
+    assert payments.handle_callback(payment.reference_id) is Outcome.UNKNOWN_STATUS
+    assert payments.handle_callback(payment.reference_id) is Outcome.UNCHANGED
+
+    with payments.sessions() as session:
+        row = session.get_one(Payment, payment.id)
+        assert row.status == "created"
+        assert row.provider_statuses == ["on_hold_for_reasons"]
+
+
+def test_a_payment_of_another_amount_is_held_for_review_not_paid(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments, Decimal("149.90")).id)
+    picpay.set_status(payment.reference_id, "paid", paid=Decimal("1.49"))
+
+    assert payments.handle_callback(payment.reference_id) is Outcome.REVIEW
+    assert payments.handle_callback(payment.reference_id) is Outcome.UNCHANGED
+
+    held = payments.view(payment.id)
+    assert held.status == "created"
+    assert held.needs_review
+    assert held.paid == Decimal("1.49")
+    assert heard(payments.sessions, payment.id) == ["ready"]
+
+
+def test_a_listener_failure_leaves_the_payment_unchanged(
+    sessions: sessionmaker[Session],
+    client: PicPayClient,
+    clock: FixedClock,
+    picpay: FakePicPay,
+) -> None:
+    payments = make_payments(sessions, client, clock, ListenerInTheDatabase(fail_on="paid"))
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+
+    with pytest.raises(RuntimeError):
+        payments.handle_callback(payment.reference_id)
+
+    assert payments.view(payment.id).status == "created"
+
+
+def test_a_callback_for_a_reference_we_never_opened_is_unknown(payments: Payments) -> None:
+    with pytest.raises(UnknownPayment):
+        payments.handle_callback("ce-forged")
+
+
+def test_a_callback_while_creation_is_in_flight_keeps_the_link(
+    payments: Payments, picpay: FakePicPay, client: PicPayClient
+) -> None:
+    opened = open_payment(payments)
+    created = client.create_payment(  # PicPay has it; our side has not heard back yet
+        payments_request(payments, opened.id)
+    )
+
+    assert payments.handle_callback(opened.reference_id) is Outcome.CHANGED
+    assert payments.view(opened.id).status == "created"
+
+    payments._note_created(opened.id, created)
+    recorded = payments.view(opened.id)
+    assert recorded.payment_url == created.payment_url
+    assert heard(payments.sessions, opened.id) == ["ready"]
+
+
+def test_two_callbacks_at_once_apply_once(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    outcomes: list[Outcome] = []
+    start = threading.Barrier(4)
+
+    def call_back() -> None:
+        start.wait()
+        outcomes.append(payments.handle_callback(payment.reference_id))
+
+    threads = [threading.Thread(target=call_back) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == sorted([Outcome.CHANGED] + [Outcome.UNCHANGED] * 3)
+    assert heard(payments.sessions, payment.id) == ["ready", "paid"]
+
+
+def test_the_check_finds_a_payment_whose_callback_never_came(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+
+    assert payments.check_due().asked == 0  # not yet past the delay
+    clock.advance(minutes=10)
+    report = payments.check_due()
+
+    assert (report.asked, report.changed) == (1, 1)
+    assert payments.view(payment.id).status == "paid"
+    assert heard(payments.sessions, payment.id) == ["ready", "paid"]
+    assert payments.check_due().asked == 0  # settled: no longer checked
+
+
+def test_a_claimed_payment_is_not_checked_by_another_process(
+    payments: Payments, clock: FixedClock
+) -> None:
+    payments.create_at_provider(open_payment(payments).id)
+    clock.advance(minutes=10)
+
+    first = list(payments._claim_due(10))
+    second = list(payments._claim_due(10))
+
+    assert len(first) == 1
+    assert second == []
+
+
+def test_status_reads_are_retried_through_a_passing_outage(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    picpay.fail_next(502, times=2)
+
+    assert payments.handle_callback(payment.reference_id) is Outcome.CHANGED
+
+
+def test_an_outage_longer_than_the_retries_changes_nothing(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    picpay.fail_next(503, times=3)
+
+    with pytest.raises(PicPayUnavailable):
+        payments.handle_callback(payment.reference_id)
+    assert payments.view(payment.id).status == "created"
+
+
+def test_a_paid_payment_is_refunded_in_full_once(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+
+    refunded = payments.refund(payment.id)
+    again = payments.refund(payment.id)
+
+    assert refunded.status == again.status == "refunded"
+    cancellations = [r for r in picpay.requests if r[1].endswith("/cancellations")]
+    assert len(cancellations) == 1
+    assert heard(payments.sessions, payment.id) == ["ready", "paid", "refunded"]
+
+
+def test_an_unpaid_payment_is_cancelled_instead(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+
+    assert payments.refund(payment.id).status == "expired"
+    assert picpay.only_payment().status == "expired"
+
+
+def test_a_refund_that_fails_can_be_asked_again(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    picpay.fail_next(503)
+
+    with pytest.raises(PicPayUnavailable):
+        payments.refund(payment.id)
+
+    assert payments.refund(payment.id).status == "refunded"
+
+
+def test_an_expired_payment_cannot_be_refunded(payments: Payments, picpay: FakePicPay) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "expired")
+    payments.handle_callback(payment.reference_id)
+
+    with pytest.raises(NotRefundable):
+        payments.refund(payment.id)
+
+
+def test_our_token_is_checked(
+    sessions: sessionmaker[Session], picpay: FakePicPay, clock: FixedClock
+) -> None:
+    wrong = PicPayClient(picpay.url, "not-our-token", retry_pause=0)
+    payments = Payments(sessions, wrong, clock, ListenerInTheDatabase(), CONFIG)
+    opened = open_payment(payments)
+
+    with pytest.raises(PicPayRejected) as refused:
+        payments.create_at_provider(opened.id)
+    assert refused.value.status_code == 401
+
+
+def test_a_status_answer_parses_money_as_decimal(
+    client: PicPayClient, payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments, Decimal("0.30")).id)
+    picpay.set_status(payment.reference_id, "paid")
+
+    status = client.payment_status(payment.reference_id)
+
+    assert status == PaymentStatus(
+        reference_id=payment.reference_id,
+        status="paid",
+        authorization_id=status.authorization_id,
+        paid=Decimal("0.30"),
+    )
+
+
+def payments_request(payments: Payments, payment_id: int) -> PaymentRequest:
+    """The request `create_at_provider` would send for a payment (for in-flight tests)."""
+    with payments.sessions() as session:
+        return creation_request(session.get_one(Payment, payment_id), CONFIG)
+
+
+def test_an_answer_that_is_not_json_is_a_protocol_error(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    picpay.garble_next()
+
+    with pytest.raises(PicPayProtocolError):
+        payments.handle_callback(payment.reference_id)
+    assert payments.view(payment.id).status == "created"
+
+
+def test_a_garbled_creation_answer_is_retried(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    opened = open_payment(payments)
+    picpay.garble_next()
+
+    with pytest.raises(PicPayProtocolError):
+        payments.create_at_provider(opened.id)
+    assert payments.view(opened.id).status == "creating"
+
+
+def test_picpay_out_of_reach_is_unavailable(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    with running_picpay() as gone:
+        url = gone.url  # nothing listens there once stopped
+    client = PicPayClient(url, "token", retry_pause=0)
+
+    with pytest.raises(PicPayUnavailable):
+        client.payment_status("ce-1")
