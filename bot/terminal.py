@@ -175,6 +175,7 @@ class TerminalChat:
             clock=runtime.clock,
             default_flow=CONSUMER_FLOW,
             default_locale=runtime.settings.default_locale,
+            contract_links=runtime.contract_links(),
         )
 
     def run(self, source: TextIO, output: TextIO) -> int:

@@ -70,6 +70,8 @@ class ContractTokens:
         if ttl <= timedelta(0):
             raise ValueError("a signing link must live for some time")
         self._key = derive_key(secret_key)
+        self.csrf_key = derive_key(secret_key, "contract-csrf")
+        """The key the signing form's CSRF token is made with (webhooks/contracts.py)."""
         self.ttl = ttl
 
     def issue(self, contract_id: int, now: datetime) -> str:
@@ -133,6 +135,7 @@ def _well_formed(claims: dict[str, Any]) -> bool:
     )
     return (
         isinstance(subject, str)
+        and subject.isascii()
         and subject.isdigit()
         and len(subject) < 19
         and isinstance(token_id, str)

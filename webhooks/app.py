@@ -23,7 +23,7 @@ from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.settings import Settings
-from webhooks import chat, telegram, whatsapp
+from webhooks import chat, contracts, telegram, whatsapp
 from webhooks.body_limit import BodyLimit
 from webhooks.problems import ContainCrashes, invalid_request
 
@@ -43,14 +43,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         current = runtime or open_runtime(settings)
+        # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
+        links = current.contract_links()
         engine = ConversationEngine(
             current.sessions,
             flows if flows is not None else build_flows(),
             clock=current.clock,
             default_flow=default_flow,
             default_locale=current.settings.default_locale,
+            contract_links=links,
         )
         app.state.runtime = current
+        app.state.contract_links = links
         app.state.telegram = None
         app.state.whatsapp = None
         app.state.lead_timer = None
@@ -87,6 +91,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
+    app.include_router(contracts.router)
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
 
