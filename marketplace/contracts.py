@@ -411,18 +411,19 @@ def withdraw(session: Session, contract_id: int, now: datetime) -> Withdrawal:
     if now >= deadline:
         raise WithdrawalRefused(contract_id, WithdrawalProblem.TOO_LATE, deadline)
 
-    was = session.scalar(
+    # Read before the update, which refreshes `contract` in the session.
+    paid, refund = contract.status == ContractStatus.ACTIVE, contract.amount_due_brl
+    withdrawn = session.scalar(
         update(Contract)
         .where(Contract.id == contract_id, Contract.status == contract.status)
         .values(status=ContractStatus.WITHDRAWN, withdrawn_at=now)
-        .returning(Contract.status)
+        .returning(Contract.id)
     )
-    if was is None:
+    if withdrawn is None:
         raise WithdrawalRefused(contract_id, WithdrawalProblem.ALREADY_WITHDRAWN)
-    paid = contract.status == ContractStatus.ACTIVE
     logger.info("contract %s withdrawn (paid: %s)", contract_id, paid)
-    refund = contract.amount_due_brl if paid else Decimal("0.00")
-    return Withdrawal(contract_id, contract.supplier_id, contract.consumer_id, paid, refund)
+    refunded = refund if paid else Decimal("0.00")
+    return Withdrawal(contract_id, contract.supplier_id, contract.consumer_id, paid, refunded)
 
 
 def amount_due(quote: OfferQuote) -> tuple[Decimal, AmountBasis]:
