@@ -84,10 +84,31 @@
     return value.replace(/R\$ (?=-?\d)/g, "R$\u00a0");
   }
 
+  // The bot's links (a contract to sign) open on tap; the text is never parsed as HTML.
+  function linked(body) {
+    const text = document.createElement("span");
+    body.split(/(https?:\/\/[^\s<>"]+)/).forEach(function (part, index) {
+      if (index % 2 === 1) {
+        const link = document.createElement("a");
+        link.href = part;
+        link.rel = "noopener noreferrer";
+        link.textContent = part;
+        text.appendChild(link);
+      } else if (part) {
+        text.appendChild(document.createTextNode(keepMoneyTogether(part)));
+      }
+    });
+    return text;
+  }
+
   function bubble(kind, body, options) {
     const item = document.createElement("li");
     item.className = "msg " + kind;
-    item.textContent = keepMoneyTogether(body);
+    if (kind === "bot" && /https?:\/\//.test(body)) {
+      item.appendChild(linked(body));
+    } else {
+      item.textContent = keepMoneyTogether(body);
+    }
     if (options && options.length) {
       const group = document.createElement("div");
       group.className = "options";
