@@ -85,6 +85,7 @@ def create_app(
             if owned:
                 current.close()
 
+    contracts.hide_signing_links_in_access_log()
     app = FastAPI(title="Connect Energy", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit)
     app.add_middleware(ContainCrashes)  # added last: outermost, so it also guards the others

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,30 @@ REFUSALS = {
 }
 
 router = APIRouter()
+_SIGNING_PATH = re.compile(r"/contracts/[^\s?#]+")
+
+
+class HideSigningLinks(logging.Filter):
+    """Blanks the token out of `/contracts/{token}` in access log lines.
+
+    A signing link is a bearer credential until it is used: whoever reads the log could sign.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's arguments; never drops a line."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _SIGNING_PATH.sub("/contracts/…", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def hide_signing_links_in_access_log() -> None:
+    """Install `HideSigningLinks` on uvicorn's access logger, once."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, HideSigningLinks) for existing in access.filters):
+        access.addFilter(HideSigningLinks())
 
 
 @router.api_route("/contracts/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import jwt
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime
 from marketplace.clock import FixedClock
 from marketplace.contract_tokens import AUDIENCE, derive_key
 from marketplace.contracts import ContractStatus
-from marketplace.models import Contract, ContractSignature, UsedToken
+from marketplace.models import Contract, ContractSignature, Conversation, UsedToken
 from tests.support.contracts import VALID_CPF, only_contract
+from webhooks.contracts import HideSigningLinks
 
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
@@ -245,3 +247,33 @@ def test_nonsense_bodies_are_refused_without_a_500(
     ]
 
     assert [answer.status_code for answer in answers] == [403, 403, 403]
+
+
+def test_access_log_lines_do_not_carry_signing_tokens() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/contracts/eyJhbGciOi.eyJzdWIi.sig?x=1", "1.1", 200),
+        None,
+    )
+
+    HideSigningLinks().filter(record)
+
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /contracts/…?x=1 HTTP/1.1" 200'
+
+
+def test_the_page_speaks_the_chat_language_around_the_portuguese_contract(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        session.execute(update(Conversation).values(locale="es"))
+
+    page = contract_client.get(f"/contracts/{contract_token}")
+
+    assert '<html lang="es">' in page.text
+    assert "Firmar el contrato" in page.text
+    assert "El contrato está en portugués" in page.text
+    assert 'lang="pt-BR"' in page.text  # the contract itself
