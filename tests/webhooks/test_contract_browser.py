@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from marketplace.clock import FixedClock
 from marketplace.contracts import ContractStatus
 from marketplace.models import ContractSignature, UsedToken
-from tests.support.contracts import VALID_CPF, only_contract
+from tests.support.contracts import DIRECT_PATH, VALID_CPF, only_contract
 
 CHROMIUM = Path("/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -175,3 +175,35 @@ def test_a_link_preview_fetch_consumes_nothing(
     page.goto(url)
     fill_and_sign(page, name="Maria da Silva", cpf=VALID_CPF)
     assert page.get_by_role("heading", name="Contrato assinado").is_visible()
+
+
+def test_from_greeting_in_the_web_chat_to_a_signed_contract_and_its_copy(
+    browser: BrowserContext, page: Page, contract_server: str, sessions: sessionmaker[Session]
+) -> None:
+    page.goto(f"{contract_server}/chat")
+    page.locator("#log li.bot").first.wait_for()
+    for text in DIRECT_PATH:
+        replies = page.locator("#log li.bot").count()
+        page.locator("#text").fill(text)
+        page.locator("#text").press("Enter")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#log li.bot').length > n"
+            " && !document.querySelector('#log li.pending')",
+            arg=replies,
+        )
+
+    link = page.locator('#log a[href*="/contracts/"]').last
+    assert link.get_attribute("target") == "_blank"  # the chat stays open
+    href = link.get_attribute("href") or ""
+    # The link is built on PUBLIC_URL (the default port); the test server has its own.
+    assert href.startswith("http://127.0.0.1:8000/contracts/")
+    signing = browser.new_page()
+    signing.goto(contract_server + href.removeprefix("http://127.0.0.1:8000"))
+    fill_and_sign(signing, name="Maria da Silva", cpf=VALID_CPF)
+    assert signing.get_by_role("heading", name="Contrato assinado").is_visible()
+
+    page.bring_to_front()
+    page.get_by_text("Assinado! Seu contrato").wait_for(timeout=15_000)
+    assert page.get_by_role("button", name="Desistir").count() >= 1
+    page.get_by_text("ASSINATURA ELETRÔNICA").wait_for()
+    assert only_contract(sessions).status == ContractStatus.SIGNED

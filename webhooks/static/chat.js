@@ -91,6 +91,8 @@
       if (index % 2 === 1) {
         const link = document.createElement("a");
         link.href = part;
+        // A new tab, so the chat stays open and shows the news the link leads to.
+        link.target = "_blank";
         link.rel = "noopener noreferrer";
         link.textContent = part;
         text.appendChild(link);
