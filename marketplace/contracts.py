@@ -13,7 +13,7 @@ payment confirmed as the consumer withdraws, change a contract once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -225,7 +225,7 @@ def create_contract(session: Session, lead_id: int, clock: Clock) -> ContractRec
     logger.info("contract %s made for lead %s", contract_id, lead_id)
     made = load_contract(session, contract_id)
     assert made is not None
-    return ContractRecord(**{**made.__dict__, "created": True})
+    return replace(made, created=True)
 
 
 def accept_for_direct_signing(session: Session, lead_id: int, now: datetime) -> bool:
@@ -273,7 +273,8 @@ def consumer_contracts(
         .where(Contract.consumer_id == consumer_id, Contract.status.in_(statuses))
         .order_by(Contract.id.desc())
     )
-    return [record for record in map(lambda id_: load_contract(session, id_), ids) if record]
+    records = (load_contract(session, contract_id) for contract_id in ids.all())
+    return [record for record in records if record is not None]
 
 
 def withdrawable_contract(

@@ -355,9 +355,7 @@ async def _form_fields(request: Request) -> dict[str, str] | None:
         return None
     fields: dict[str, str] = {}
     for name, value in pairs:
-        if not value.isprintable() and value.strip():
-            return None
-        fields.setdefault(name, value)
+        fields.setdefault(name, value)  # the first of a repeated field, as browsers send one
     return fields
 
 

@@ -277,3 +277,16 @@ def test_the_page_speaks_the_chat_language_around_the_portuguese_contract(
     assert "Firmar el contrato" in page.text
     assert "El contrato está en portugués" in page.text
     assert 'lang="pt-BR"' in page.text  # the contract itself
+
+
+def test_control_characters_in_a_field_are_a_field_error(
+    contract_client: TestClient, contract_token: str
+) -> None:
+    page = contract_client.get(f"/contracts/{contract_token}")
+
+    again = contract_client.post(
+        f"/contracts/{contract_token}", data=filled(page, full_name="Maria\x00 da\u202e Silva")
+    )
+
+    assert again.status_code == 422
+    assert "Digite seu nome completo em letras" in again.text
