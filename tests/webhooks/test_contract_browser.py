@@ -207,3 +207,7 @@ def test_from_greeting_in_the_web_chat_to_a_signed_contract_and_its_copy(
     assert page.get_by_role("button", name="Desistir").count() >= 1
     page.get_by_text("ASSINATURA ELETRÔNICA").wait_for()
     assert only_contract(sessions).status == ContractStatus.SIGNED
+
+    page.reload()  # the news came from the signing page, not this chat's transcript
+    page.get_by_text("Assinado! Seu contrato").wait_for()
+    page.get_by_text("ASSINATURA ELETRÔNICA").wait_for()
