@@ -32,9 +32,17 @@ from marketplace.contracts import (
     sign_contract,
     withdraw,
 )
+from marketplace.erasure import forget_consumer
 from marketplace.lead_responses import accept_lead
 from marketplace.leads import LeadContact, LeadRequest, create_lead
-from marketplace.models import ContractSignature, ContractVersion, Offer, SupplierAgent
+from marketplace.models import (
+    Contract,
+    ContractSignature,
+    ContractVersion,
+    Conversation,
+    Offer,
+    SupplierAgent,
+)
 from tests.marketplace.factories import distributor_id
 from tests.support.consumers import new_consumer, offer_id
 
@@ -344,3 +352,38 @@ def test_withdrawal_after_the_7th_day_or_before_signing_is_refused(
     assert late.value.problem is WithdrawalProblem.TOO_LATE
     assert late.value.deadline is not None
     assert early.value.problem is WithdrawalProblem.NOT_SIGNED
+
+
+@pytest.mark.usefixtures("demo_catalog")
+def test_forgetting_the_consumer_keeps_a_signed_contract_and_its_evidence(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    contract = contract_of(sessions, clock)
+    sign(sessions, request_for(contract, clock))
+
+    with sessions.begin() as session:
+        conversation_id = new_conversation(session, contract.consumer_id, clock)
+        forget_consumer(session, contract.consumer_id, conversation_id=conversation_id)
+
+    with sessions() as session:
+        kept = session.get(Contract, contract.id)
+        assert kept is not None
+        assert kept.lead_id is None
+        assert kept.status == ContractStatus.SIGNED
+        assert session.scalar(select(func.count()).select_from(ContractSignature)) == 1
+
+
+def new_conversation(session: Session, consumer_id: int, clock: FixedClock) -> int:
+    conversation = Conversation(
+        channel="test",
+        chat_id=f"chat-of-{consumer_id}",
+        consumer_id=consumer_id,
+        flow="consumer",
+        state="consent",
+        data={},
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    session.add(conversation)
+    session.flush()
+    return conversation.id
