@@ -58,23 +58,18 @@ SECURITY_HEADERS = {
     ),
 }
 
+# A link that is not ours and a link to no contract read the same: neither says which.
+NOT_FOUND = (
+    404,
+    N_("Link not found"),
+    N_(
+        "This link is not valid. Check that it was copied whole, or use the link in your "
+        "conversation."
+    ),
+)
 REFUSALS = {
-    LinkProblem.NOT_OURS: (
-        404,
-        N_("Link not found"),
-        N_(
-            "This link is not valid. Check that it was copied whole, or use the link in your "
-            "conversation."
-        ),
-    ),
-    LinkProblem.UNKNOWN: (
-        404,
-        N_("Link not found"),
-        N_(
-            "This link is not valid. Check that it was copied whole, or use the link in your "
-            "conversation."
-        ),
-    ),
+    LinkProblem.NOT_OURS: NOT_FOUND,
+    LinkProblem.UNKNOWN: NOT_FOUND,
     LinkProblem.EXPIRED: (
         410,
         N_("This link has expired"),
