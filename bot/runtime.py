@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import ConfigurationError, DatabaseNotReady
 from marketplace.clock import Clock, SystemClock
+from marketplace.contract_tokens import ContractLinks, ContractTokens
 from marketplace.db import UnusableDatabaseUrl, make_engine, make_session_factory
 from marketplace.schema import (
     UnknownSchemaVersion,
@@ -30,6 +32,18 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock = field(default_factory=SystemClock)
+
+    def contract_links(self) -> ContractLinks:
+        """What mints signing links: `PUBLIC_URL` and a key derived from the secret.
+
+        Raises:
+            MissingSecretKey: outside the embedded default, when `SECRET_KEY` is unset.
+        """
+        tokens = ContractTokens(
+            self.settings.resolved_secret_key(),
+            ttl=timedelta(hours=self.settings.contract_link_hours),
+        )
+        return ContractLinks(self.settings.public_url, tokens)
 
     def close(self) -> None:
         """Release the database connections."""

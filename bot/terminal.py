@@ -43,8 +43,9 @@ from conversations.events import InboundEvent, Reply
 from conversations.flow import Flow
 from conversations.i18n import N_, translator_for
 from conversations.parsing import MAX_TEXT_LENGTH
+from marketplace.contract_tokens import ContractLinks
 from marketplace.models import Conversation
-from marketplace.settings import Settings
+from marketplace.settings import MissingSecretKey, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ class TerminalChat:
             clock=runtime.clock,
             default_flow=CONSUMER_FLOW,
             default_locale=runtime.settings.default_locale,
+            contract_links=_contract_links(runtime),
         )
 
     def run(self, source: TextIO, output: TextIO) -> int:
@@ -306,3 +308,13 @@ def _skip_rest_of_line(stream: BinaryIO) -> None:
     while chunk := stream.readline(64 * 1024):
         if chunk.endswith(b"\n"):
             return
+
+
+def _contract_links(runtime: Runtime) -> ContractLinks | None:
+    # `serve` needs SECRET_KEY; a terminal chat on a server database without one still
+    # works, but cannot mint signing links, so contracts wait for the web app to send them.
+    try:
+        return runtime.contract_links()
+    except MissingSecretKey:
+        logger.info("SECRET_KEY is not set: this chat sends no contract signing links")
+        return None

@@ -141,8 +141,13 @@ class WebChat:
             if conversation_id is None:
                 raise UnknownChat(token)
             lines = self.engine.transcripts.history(session, conversation_id, limit=HISTORY_LINES)
+            notes = outbox.notifications_to(session, CHANNEL, token, limit=HISTORY_LINES)
             last = outbox.pull_all(session, CHANNEL, token, now=self.clock.now())
-        return WebHistory(lines=tuple(_page_lines(token, lines)), last=last)
+        # News from elsewhere (a signed contract, a supplier's answer) is not in this chat's
+        # transcript; it takes its place by time, after the lines of the same instant.
+        heard = [TranscriptLine(conversation_id, "out", body, at) for at, body in notes]
+        merged = sorted([*lines, *heard], key=lambda line: line.created_at)[-HISTORY_LINES:]
+        return WebHistory(lines=tuple(_page_lines(token, merged)), last=last)
 
     def exists(self, token: str) -> bool:
         """Whether a conversation was started with this token."""

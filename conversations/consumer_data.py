@@ -31,6 +31,7 @@ class ConsumerState(StrEnum):
     CONTACT = "contact"
     DONE = "done"
     ANSWER = "answer"  # answering a supplier's question about a lead
+    WITHDRAW = "withdraw"  # confirming the withdrawal from a signed contract
 
 
 # Keys of the conversation data.

@@ -8,7 +8,8 @@ go, and its help. The steps live in one module per stage:
 - consumer_bill: the monthly bill in R$ or kWh, checked against the estimator;
 - consumer_offers: the ranked offers, five a page;
 - consumer_fact_sheet: one offer in full, and "How did you calculate?" (consumer_explanation);
-- consumer_lead: consent to share with that supplier, name, contact, and the lead.
+- consumer_lead: consent to share with that supplier, name, contact, and the lead;
+- consumer_contract: a new signing link, and withdrawal (`/arrependimento`) from any state.
 
 State names and the keys of the conversation data are in consumer_data.
 """
@@ -17,6 +18,12 @@ from __future__ import annotations
 
 from conversations.consumer_bill import ask_bill, handle_bill, help_bill
 from conversations.consumer_consent import ask_consent, handle_consent, help_consent
+from conversations.consumer_contract import (
+    act_withdraw,
+    ask_withdraw,
+    enter_contract_command,
+    handle_withdraw,
+)
 from conversations.consumer_data import ConsumerState as S
 from conversations.consumer_fact_sheet import ask_offer, handle_offer, help_offer
 from conversations.consumer_lead import (
@@ -47,6 +54,7 @@ from conversations.consumer_location import (
 )
 from conversations.consumer_offers import ask_offers, handle_offers, help_offers
 from conversations.consumer_relay import act_answer, act_next_offer, ask_answer, handle_answer
+from conversations.contract_news import WITHDRAW
 from conversations.flow import END, Flow, Step
 from conversations.lead_news import ANSWER, NEXT_OFFER
 
@@ -114,6 +122,9 @@ CONSUMER = Flow(
         S.DONE: Step(ask=ask_done, handle=handle_done, goes_to=(S.OFFERS,), help=help_done),
         # Reached by the "Answer" button of a supplier's question, from any state; back there.
         S.ANSWER: Step(ask=ask_answer, handle=handle_answer, goes_to=tuple(S)),
+        # Reached by `/arrependimento` or the signed copy's button, from any state; back there.
+        S.WITHDRAW: Step(ask=ask_withdraw, handle=handle_withdraw, goes_to=(*S, END)),
     },
-    actions={ANSWER: act_answer, NEXT_OFFER: act_next_offer},
+    entry=enter_contract_command,
+    actions={ANSWER: act_answer, NEXT_OFFER: act_next_offer, WITHDRAW: act_withdraw},
 )

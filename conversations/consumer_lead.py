@@ -32,12 +32,14 @@ from conversations.contacts import (
     read_contact,
     read_person_name,
 )
+from conversations.contract_news import direct_signing_news, link_reply
 from conversations.events import InboundEvent, InboundKind, Option, Reply
 from conversations.flow import AskContext, Reask, StepContext, Transition
 from conversations.lead_card import card_notifications
 from conversations.parsing import parse_yes_no
 from conversations.runner import RESTART_OPTION_ID
 from marketplace.bills import BillAmount, Consumption
+from marketplace.contracts import NotContractable, accept_for_direct_signing, create_contract
 from marketplace.leads import (
     LeadContact,
     LeadRequest,
@@ -152,6 +154,10 @@ def handle_contact(context: StepContext) -> Transition | Reask:
         "waitlist": not quote.terms.available_now,
         "existing": not lead.created,
     }
+    if lead.created and lead.status == LeadStatus.NEW:
+        direct = _sign_directly(context, lead.id)
+        if direct is not None:
+            return direct
     # The supplier's agents get the card in this same transaction: a lead nobody hears of
     # cannot exist, and a rolled-back lead sends no card.
     cards = card_notifications(context.session, lead.id) if lead.created else ()
@@ -161,6 +167,32 @@ def handle_contact(context: StepContext) -> Transition | Reask:
         forget=(CONTACT_NAME, SHARED_PHONE),
         forget_history=True,
         notify=cards if lead.status == LeadStatus.NEW else (),
+    )
+
+
+def _sign_directly(context: StepContext, lead_id: int) -> Transition | None:
+    """For an offer signed directly: accept for the supplier, make the contract, send its link.
+
+    None when the offer waits for the supplier's acceptance (the usual lead card).
+    """
+    now = context.clock.now()
+    if context.contract_links is None or not accept_for_direct_signing(
+        context.session, lead_id, now
+    ):
+        return None
+    try:
+        contract = create_contract(context.session, lead_id, context.clock)
+    except NotContractable:
+        return None
+    link = link_reply(context.translator, contract, context.contract_links, now)
+    done = {"supplier": contract.supplier_name, "direct": True}
+    return Transition(
+        ConsumerState.DONE,
+        replies=(link,),
+        data={LEAD: done},
+        forget=(CONTACT_NAME, SHARED_PHONE),
+        forget_history=True,
+        notify=direct_signing_news(context.session, contract),
     )
 
 
@@ -177,7 +209,12 @@ def ask_done(context: AskContext) -> Reply:
     _ = context.gettext
     lead: dict[str, Any] = context.data.get(LEAD, {})
     supplier, hours = lead.get("supplier", ""), int(lead.get("hours", 24))
-    if lead.get("waitlist"):
+    if lead.get("direct"):
+        first = _(
+            "{supplier} takes this offer without a prior call: sign the contract at the link "
+            'above. If the link stops working, type "contrato" for a new one.'
+        ).format(supplier=supplier)
+    elif lead.get("waitlist"):
         first = _(
             "Done! You are on the {supplier} waitlist; they will tell you when the free market "
             "opens to homes."

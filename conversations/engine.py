@@ -27,6 +27,7 @@ from conversations.runner import ConversationState, FlowRunner, TurnResult, Turn
 from marketplace import conversation_store, outbox
 from marketplace.clock import Clock
 from marketplace.consumers import ensure_consumers, touch_identities
+from marketplace.contract_tokens import ContractLinks
 from marketplace.conversation_store import ChatKey, MessageKey, NewConversation, StoredConversation
 from marketplace.transcripts import SqlTranscriptStore, TranscriptLine, TranscriptStore
 
@@ -72,6 +73,7 @@ class ConversationEngine:
         clock: the time every row is stamped with.
         default_locale: the language of a chat whose event names none (or an odd one).
         transcripts: where transcript lines go; the SQL table by default.
+        contract_links: mints the signing links contracts are sent with.
         offer_help_after: offer help on every N-th wrong answer in a row.
     """
 
@@ -85,8 +87,10 @@ class ConversationEngine:
         default_locale: str = DEFAULT_LOCALE,
         transcripts: TranscriptStore | None = None,
         offer_help_after: int = 3,
+        contract_links: ContractLinks | None = None,
     ) -> None:
         self.sessions = sessions
+        self.contract_links = contract_links
         self.clock = clock
         self.default_locale = default_locale
         self.transcripts: TranscriptStore = transcripts or SqlTranscriptStore()
@@ -210,6 +214,7 @@ class ConversationEngine:
             consumer_id=conversation.consumer_id,
             conversation_id=conversation.id,
             user_name=event.user_name,
+            contract_links=self.contract_links,
         )
         flow_name, state_name = state.flow, state.state
         try:

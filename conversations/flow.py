@@ -31,6 +31,7 @@ from conversations.errors import FlowDefinitionError, UndeclaredTransition
 from conversations.events import InboundEvent, Option, Reply
 from conversations.i18n import Translator
 from marketplace.clock import Clock
+from marketplace.contract_tokens import ContractLinks
 from marketplace.notifications import ChatTarget, Deliveries, NotificationKind, notify
 from marketplace.notifications import Notification as ServiceNotification
 from marketplace.people import Person
@@ -58,6 +59,8 @@ class AskContext:
     conversation_id: int
     user_name: str | None = field(default=None, kw_only=True)
     """The name on the person's profile (Telegram, WhatsApp), when the channel gave one."""
+    contract_links: ContractLinks | None = field(default=None, kw_only=True)
+    """Mints signing links for contracts; None where the process has no secret key."""
 
     def gettext(self, message: str) -> str:
         """`message` in the conversation's language."""

@@ -36,6 +36,7 @@ from conversations.parsing import (
     parse_command,
 )
 from marketplace.clock import Clock
+from marketplace.contract_tokens import ContractLinks
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class _ContextFields(TypedDict):
     consumer_id: int
     conversation_id: int
     user_name: str | None
+    contract_links: ContractLinks | None
 
 
 @dataclass
@@ -107,6 +109,7 @@ class TurnScope:
     consumer_id: int
     conversation_id: int
     user_name: str | None = None
+    contract_links: ContractLinks | None = None
 
 
 @dataclass
@@ -490,6 +493,7 @@ class FlowRunner:
             "consumer_id": scope.consumer_id,
             "conversation_id": scope.conversation_id,
             "user_name": scope.user_name,
+            "contract_links": scope.contract_links,
         }
 
 

@@ -8,6 +8,7 @@ wins and the other is told who was faster.
 
 from __future__ import annotations
 
+from conversations.contract_news import link_news
 from conversations.events import Option, Reply
 from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
 from conversations.lead_card import (
@@ -21,6 +22,7 @@ from conversations.lead_card import (
 from conversations.lead_news import accepted_news, declined_news, question_news
 from conversations.supplier_data import LEAD_ID, SupplierState, current_agent
 from marketplace.agents import AgentRecord, agents_of
+from marketplace.contracts import NotContractable, create_contract
 from marketplace.lead_responses import (
     SUPPLIER,
     accept_lead,
@@ -60,7 +62,11 @@ def act_accept(context: StepContext) -> Transition | Reask:
     done = _("You accepted lead #{number}. {shared}").format(
         number=lead.id, shared=shared_line(context.translator, lead)
     )
-    notify = accepted_news(context.session, lead) + _tell_colleagues(context, agent, lead)
+    notify = (
+        accepted_news(context.session, lead)
+        + contract_notifications(context, lead.id)
+        + _tell_colleagues(context, agent, lead)
+    )
     return Transition(SupplierState.HOME, replies=(Reply(done),), notify=notify)
 
 
@@ -218,6 +224,18 @@ def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, Lead
         unknown = context.gettext("That lead is not one of your company's.")
         return Transition(SupplierState.HOME, replies=(Reply(unknown),))
     return agent, lead
+
+
+def contract_notifications(context: StepContext, lead_id: int) -> tuple[Notification, ...]:
+    """The accepted lead's contract, made now, as its signing link in the consumer's chat.
+
+    A waitlist offer (free market) makes no contract, and neither does one withdrawn since.
+    """
+    try:
+        contract = create_contract(context.session, lead_id, context.clock)
+    except NotContractable:
+        return ()
+    return link_news(context.session, contract, context.contract_links, context.clock.now())
 
 
 def _already_answered(context: StepContext, lead_id: int) -> Transition:

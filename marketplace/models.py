@@ -516,6 +516,89 @@ class TranscriptEntry(Base):
     created_at: Mapped[datetime] = mapped_column(Timestamp())
 
 
+# Contracts ----------------------------------------------------------------------------
+
+
+class Contract(Base):
+    """What a consumer signs for one lead: the terms as text, its status and the amount due.
+
+    Statuses: awaiting_signature → signed → active (once paid), or withdrawn (within the
+    7 days of CDC art. 49). `text` and `text_sha256` are the current version's.
+    """
+
+    __tablename__ = "contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A signed contract outlives its lead (a consumer forgotten under LGPD keeps the contracts
+    # the law obliges us to keep), so the lead may go.
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), unique=True
+    )
+    consumer_id: Mapped[int] = mapped_column(ForeignKey("consumers.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    amount_due_brl: Mapped[Decimal] = mapped_column(Money)
+    amount_basis: Mapped[str] = mapped_column(String(30))  # first_month | deposit | none
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+    signed_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    activated_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Timestamp())
+
+
+class ContractVersion(Base):
+    """Every text a contract ever had, so the one a signature points at is always there."""
+
+    __tablename__ = "contract_versions"
+    __table_args__ = (UniqueConstraint("contract_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
+class ContractSignature(Base):
+    """The evidence of a signature, written in the transaction that marks the contract signed."""
+
+    __tablename__ = "contract_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document_sha256: Mapped[str] = mapped_column(String(64))  # of the text shown and signed
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_cpf: Mapped[str] = mapped_column(String(11))
+    signed_at: Mapped[datetime] = mapped_column(Timestamp())
+    ip_address: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    channel_user: Mapped[str | None] = mapped_column(String(100))
+    token_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The signed copy: the text shown plus the signature block, and its own hash.
+    signed_text: Mapped[str] = mapped_column(Text)
+    signed_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class UsedToken(Base):
+    """A one-time link's id (JWT `jti`), recorded in the transaction that used it."""
+
+    __tablename__ = "used_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(30))
+    used_at: Mapped[datetime] = mapped_column(Timestamp())
+
+
 # Payments -----------------------------------------------------------------------------
 
 
@@ -534,7 +617,7 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference_id: Mapped[str] = mapped_column(String(64), unique=True)
-    # TODO: make this a ForeignKey to contracts.id once the contracts table is merged.
+    # TODO: make this a ForeignKey to contracts.id once the payment tests create contracts.
     contract_id: Mapped[int] = mapped_column(Integer)
     provider: Mapped[str] = mapped_column(String(20))  # picpay | sandbox
     amount_brl: Mapped[Decimal] = mapped_column(Money)

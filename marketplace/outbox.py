@@ -325,6 +325,27 @@ def pull_messages(
     ]
 
 
+def notifications_to(
+    session: Session, channel: str, recipient: str, *, limit: int
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """The newest notifications written for one recipient (time and payload), oldest first.
+
+    Notifications are not in the recipient's transcript (another conversation caused
+    them), so a pulling client that rebuilds its view from the transcript reads them here.
+    """
+    rows = session.execute(
+        select(_outbox.c.created_at, _outbox.c.payload)
+        .where(
+            _outbox.c.channel == channel,
+            _outbox.c.recipient == recipient,
+            _outbox.c.kind == "notification",
+        )
+        .order_by(_outbox.c.id.desc())
+        .limit(limit)
+    ).all()
+    return [(row.created_at, row.payload) for row in reversed(rows)]
+
+
 def pull_all(session: Session, channel: str, recipient: str, *, now: datetime) -> int:
     """Mark every message of one recipient delivered; returns the newest one's id, 0 if none.
 

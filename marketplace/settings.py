@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     identity_issuer: str | None = None
     identity_audience: str | None = None
 
+    contract_link_hours: int = Field(
+        default=72, ge=1, le=720, description="How long a contract's signing link works."
+    )
+
     default_locale: str = Field(default="pt_BR", pattern=r"^(pt_BR|en|es)$")
     load_demo_catalog: bool = Field(
         default=True, description="Load the demo catalog into an empty embedded database."

@@ -34,7 +34,7 @@ from marketplace.payments import (
 )
 from marketplace.picpay import PicPayClient
 from marketplace.settings import Settings
-from webhooks import chat, devices, picpay, sandbox, telegram, whatsapp
+from webhooks import chat, contracts, devices, picpay, sandbox, telegram, whatsapp
 from webhooks.body_limit import BodyLimit
 from webhooks.problems import ContainCrashes, invalid_request
 
@@ -59,14 +59,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         current = runtime or open_runtime(settings)
+        # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
+        links = current.contract_links()
         engine = ConversationEngine(
             current.sessions,
             flows if flows is not None else build_flows(),
             clock=current.clock,
             default_flow=default_flow,
             default_locale=current.settings.default_locale,
+            contract_links=links,
         )
         app.state.runtime = current
+        app.state.contract_links = links
         app.state.telegram = None
         app.state.whatsapp = None
         app.state.lead_timer = None
@@ -116,12 +120,14 @@ def create_app(
             if owned:
                 current.close()
 
+    contracts.hide_signing_links_in_access_log()
     app = FastAPI(title="Connect Energy", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit)
     app.add_middleware(ContainCrashes)  # added last: outermost, so it also guards the others
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(chat.router)
+    app.include_router(contracts.router)
     app.include_router(telegram.router)
     app.include_router(whatsapp.router)
     app.include_router(devices.router)

@@ -17,9 +17,13 @@ from conversations.flow import Flow
 from conversations.supplier_flow import SUPPLIER
 from marketplace.catalog import load_demo_catalog
 from marketplace.clock import FixedClock
+from marketplace.contract_tokens import ContractLinks, ContractTokens
 from marketplace.db import Base
 from marketplace.models import Conversation
 from tests.conversations.sample_flow import SAMPLE_FLOW
+
+PUBLIC_URL = "http://127.0.0.1:8000"
+CONTRACT_SECRET = "test-secret-key-not-for-production"
 
 _message_numbers = itertools.count(1)
 
@@ -143,4 +147,5 @@ def market_engine(
         {CONSUMER.name: CONSUMER, SUPPLIER.name: SUPPLIER},
         clock=clock,
         default_flow=CONSUMER.name,
+        contract_links=ContractLinks(PUBLIC_URL, ContractTokens(CONTRACT_SECRET)),
     )

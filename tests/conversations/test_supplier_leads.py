@@ -80,9 +80,13 @@ def test_two_agents_racing_to_accept_one_wins_the_other_is_told(
     lead = only_lead(sessions)
     assert lead.status == "accepted"
     told = notifications_to(sessions, CONSUMER_CHAT)
-    assert [reply.text for reply in told] == [
-        f"Good news: {SOLAR_SUPPLIER} accepted your request and will contact you."
-    ]
+    assert (
+        told[0].text == f"Good news: {SOLAR_SUPPLIER} accepted your request and will contact you."
+    )
+    # One contract, one signing link, however many agents tapped.
+    assert len(told) == 2
+    assert told[1].text.startswith(f"Your contract with {SOLAR_SUPPLIER} for ")
+    assert "http://127.0.0.1:8000/contracts/" in told[1].text
 
 
 def test_decline_with_a_reason_offers_the_consumer_the_next_best_offer(

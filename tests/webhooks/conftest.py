@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import uvicorn
@@ -14,13 +15,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.flows import CONSUMER_FLOW, build_flows
 from bot.runtime import Runtime
+from conversations.engine import ConversationEngine
 from conversations.flow import Flow
+from marketplace.catalog import load_demo_catalog
 from marketplace.clock import FixedClock
 from marketplace.settings import Settings
+from tests.conversations.conftest import Chat
 from tests.conversations.sample_flow import SAMPLE_FLOW
 from tests.fakes.graph_api import FakeGraphApi, running_graph_api
 from tests.fakes.whatsapp_webhooks import BUSINESS_NUMBER_ID
+from tests.support.contracts import DIRECT_PATH, link_in
 from tests.support.menu_flow import MENU_FLOW
 from tests.webhooks.whatsapp_harness import (
     APP_SECRET,
@@ -117,10 +123,17 @@ def live_app(
 @pytest.fixture
 def live_server(live_app: FastAPI) -> Iterator[str]:
     """The app served by uvicorn on a free port of 127.0.0.1; yields its base URL."""
+    with serving(live_app) as url:
+        yield url
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve the app with uvicorn on a free port of 127.0.0.1 while in the block."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(live_app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [listener]}, name="live-server", daemon=True
     )
@@ -129,9 +142,54 @@ def live_server(live_app: FastAPI) -> Iterator[str]:
     while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.started, "the live server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
 
-    yield f"http://127.0.0.1:{port}"
 
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+@pytest.fixture
+def market_runtime(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
+) -> Runtime:
+    """A runtime over the demo catalog, for the contract pages."""
+    with sessions.begin() as session:
+        load_demo_catalog(session, clock=clock)
+    return Runtime(settings, engine, sessions, clock)
+
+
+@pytest.fixture
+def contract_chat(market_runtime: Runtime) -> Chat:
+    """A consumer in Portuguese, on the web chat, talking to the real flows."""
+    engine = ConversationEngine(
+        market_runtime.sessions,
+        build_flows(),
+        clock=market_runtime.clock,
+        default_flow=CONSUMER_FLOW,
+        contract_links=market_runtime.contract_links(),
+    )
+    return Chat(engine, "web-consumer-1", channel="web", locale="pt_BR")
+
+
+@pytest.fixture
+def contract_token(contract_chat: Chat) -> str:
+    """The token of the signing link the consumer got for a directly signed offer."""
+    _link, token = link_in(contract_chat.go_through(*DIRECT_PATH))
+    return token
+
+
+@pytest.fixture
+def contract_client(market_runtime: Runtime) -> Iterator[TestClient]:
+    """A client of the app with the real flows."""
+    app = create_app(runtime=market_runtime)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def contract_server(market_runtime: Runtime) -> Iterator[str]:
+    """The app with the real flows, served by uvicorn on a free port; its base URL."""
+    with serving(create_app(runtime=market_runtime)) as url:
+        yield url

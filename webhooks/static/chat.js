@@ -86,7 +86,7 @@
 
   // Links in the bot's words (a payment link) can be tapped; everything else stays text.
   function withLinks(item, body) {
-    const parts = keepMoneyTogether(body).split(/(https?:\/\/[^\s]+)/);
+    const parts = keepMoneyTogether(body).split(/(https?:\/\/[^\s<>"]+)/);
     parts.forEach(function (part, index) {
       if (index % 2 === 0) {
         if (part) item.appendChild(document.createTextNode(part));

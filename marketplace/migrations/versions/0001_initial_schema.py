@@ -189,6 +189,13 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "used_tokens",
+        sa.Column("jti", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=30), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("jti", name=op.f("pk_used_tokens")),
+    )
+    op.create_table(
         "cep_ranges",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("uf", sa.String(length=2), nullable=False),
@@ -515,6 +522,48 @@ def upgrade() -> None:
         batch_op.create_index("ix_leads_due", ["status", "respond_by"], unique=False)
 
     op.create_table(
+        "contracts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lead_id", sa.Integer(), nullable=True),
+        sa.Column("consumer_id", sa.Integer(), nullable=False),
+        sa.Column("supplier_id", sa.Integer(), nullable=False),
+        sa.Column("offer_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("text_sha256", sa.String(length=64), nullable=False),
+        sa.Column("amount_due_brl", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("amount_basis", sa.String(length=30), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("activated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["consumer_id"], ["consumers.id"], name=op.f("fk_contracts_consumer_id_consumers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_contracts_conversation_id_conversations"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["lead_id"], ["leads.id"], name=op.f("fk_contracts_lead_id_leads"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"], ["offers.id"], name=op.f("fk_contracts_offer_id_offers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["supplier_id"], ["suppliers.id"], name=op.f("fk_contracts_supplier_id_suppliers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contracts")),
+        sa.UniqueConstraint("lead_id", name=op.f("uq_contracts_lead_id")),
+    )
+    op.create_table(
         "lead_messages",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=False),
@@ -586,8 +635,54 @@ def upgrade() -> None:
             "ix_outbox_provider", ["channel", "provider_message_id"], unique=False
         )
 
+    op.create_table(
+        "contract_signatures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("document_sha256", sa.String(length=64), nullable=False),
+        sa.Column("signer_name", sa.String(length=200), nullable=False),
+        sa.Column("signer_cpf", sa.String(length=11), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ip_address", sa.String(length=45), nullable=False),
+        sa.Column("user_agent", sa.String(length=500), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=True),
+        sa.Column("channel_user", sa.String(length=100), nullable=True),
+        sa.Column("token_id", sa.String(length=64), nullable=False),
+        sa.Column("signed_text", sa.Text(), nullable=False),
+        sa.Column("signed_sha256", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_contract_signatures_contract_id_contracts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_signatures")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_contract_signatures_contract_id")),
+        sa.UniqueConstraint("token_id", name=op.f("uq_contract_signatures_token_id")),
+    )
+    op.create_table(
+        "contract_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("text_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"],
+            ["contracts.id"],
+            name=op.f("fk_contract_versions_contract_id_contracts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_versions")),
+        sa.UniqueConstraint(
+            "contract_id", "version", name=op.f("uq_contract_versions_contract_id_version")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("contract_versions")
+    op.drop_table("contract_signatures")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_provider")
         batch_op.drop_index("ix_outbox_pending")
@@ -598,6 +693,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_lead_messages_lead")
 
     op.drop_table("lead_messages")
+    op.drop_table("contracts")
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.drop_index("ix_leads_due")
 
@@ -619,6 +715,7 @@ def downgrade() -> None:
     op.drop_table("distributor_states")
     op.drop_table("consumers")
     op.drop_table("cep_ranges")
+    op.drop_table("used_tokens")
     with op.batch_alter_table("transcript_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_transcript_conversation")
 
