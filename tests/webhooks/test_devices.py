@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -151,6 +153,13 @@ def forged_tokens(provider: FakeIdentityProvider) -> dict[str, str | None]:
         "wrong issuer": provider.token(iss="https://evil.test/"),
         "expired": provider.token(lifetime=-120),
         "no subject": provider.token(sub=None),
+        # An EC signature naming the provider's RSA key: the key cannot check that algorithm.
+        "other key type": jwt.encode(
+            {"iss": provider.issuer, "aud": provider.audience, "sub": "auth0|maria", "exp": 2**40},
+            ec.generate_private_key(ec.SECP256R1()),
+            algorithm="ES256",
+            headers={"kid": provider.key_id},
+        ),
     }
 
 
@@ -165,6 +174,7 @@ def forged_tokens(provider: FakeIdentityProvider) -> dict[str, str | None]:
         "wrong issuer",
         "expired",
         "no subject",
+        "other key type",
     ],
 )
 def test_a_token_that_is_not_a_valid_sign_in_gets_401(
