@@ -19,7 +19,12 @@ from conversations.lead_card import (
     shared_line,
 )
 from conversations.lead_news import accepted_news, declined_news, question_news
-from conversations.supplier_data import LEAD_ID, SupplierState, current_agent
+from conversations.supplier_data import (
+    LEAD_ID,
+    SupplierState,
+    agent_for_supplier,
+    current_agent,
+)
 from marketplace.agents import AgentRecord, agents_of
 from marketplace.lead_responses import (
     SUPPLIER,
@@ -150,9 +155,9 @@ def ask_decline_reason(context: AskContext) -> Reply:
 
 def handle_decline_reason(context: StepContext) -> Transition | Reask:
     """Decline with the reason given and tell the consumer, with the next-best offer."""
-    agent = current_agent(context)
     lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
-    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+    agent = agent_for_supplier(context, lead.supplier_id) if lead else None
+    if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
     reason = _reason_label(context, context.option.id) if context.option else context.text
     won = decline_lead(
@@ -183,9 +188,9 @@ def ask_question(context: AskContext) -> Reply:
 
 def handle_question(context: StepContext) -> Transition | Reask:
     """Keep the question in the lead's transcript and relay it to the consumer."""
-    agent = current_agent(context)
     lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
-    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+    agent = agent_for_supplier(context, lead.supplier_id) if lead else None
+    if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
     question = context.text[:MAX_QUESTION]
     record_lead_message(
@@ -210,11 +215,11 @@ def handle_question(context: StepContext) -> Transition | Reask:
 
 def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, LeadView] | Transition:
     """The agent and the lead a button names, or a transition home saying what is wrong."""
-    agent = current_agent(context)
     option_id = context.option.id if context.option else ""
     number = option_id.removeprefix(prefix)
     lead = load_lead_view(context.session, int(number)) if number.isdigit() else None
-    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+    agent = agent_for_supplier(context, lead.supplier_id) if lead else None
+    if agent is None or lead is None:
         unknown = context.gettext("That lead is not one of your company's.")
         return Transition(SupplierState.HOME, replies=(Reply(unknown),))
     return agent, lead

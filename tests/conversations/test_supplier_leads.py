@@ -186,3 +186,29 @@ def test_leads_offers_and_pause_commands(
         supplier = session.scalars(select(Supplier).where(Supplier.name == SOLAR_SUPPLIER)).one()
         assert supplier.accepting_leads is False
         assert session.scalar(select(Lead.status)) == "new"
+
+
+def test_an_agent_of_two_suppliers_answers_the_card_of_the_first(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    both = Chat(market_engine, "7003", channel="telegram", locale="en")
+    both.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    both.say(invite_code(sessions, clock, "Sol Nascente Energia (demo)"))
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    [card] = notifications_to(sessions, both.chat_id)
+
+    asked = both.tap(f"ask:{lead_id}")
+    both.say("Is the roof yours?")
+    accepted = both.tap(f"accept:{lead_id}")
+
+    assert card.text.startswith(f"New lead #{lead_id}: ")
+    assert asked[0].text.startswith(f"Type your question for the consumer of lead #{lead_id}")
+    assert accepted[0].text.startswith(f"You accepted lead #{lead_id}.")
+    assert only_lead(sessions).status == "accepted"
+    with sessions() as session:
+        assert [line.body for line in lead_transcript(session, lead_id)] == ["Is the roof yours?"]
