@@ -19,7 +19,14 @@ from conversations.consumer_data import (
     ConsumerState,
 )
 from conversations.events import Option, Reply
-from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
+from conversations.flow import (
+    AskContext,
+    Notification,
+    Reask,
+    StepContext,
+    Transition,
+    too_long_to_relay,
+)
 from conversations.lead_card import agent_translator, card_options
 from conversations.lead_news import ANSWER, NEXT_OFFER
 from marketplace.agents import agents_of
@@ -78,7 +85,9 @@ def handle_answer(context: StepContext) -> Transition | Reask:
     back = context.data.get(RETURN_TO) or ConsumerState.OFFERS
     if lead is None:
         return Transition(back, forget=(ANSWER_LEAD, RETURN_TO))
-    answer = context.text[:MAX_ANSWER]
+    if len(context.text) > MAX_ANSWER:
+        return too_long_to_relay(context, MAX_ANSWER)
+    answer = context.text
     record_lead_message(
         context.session, lead.id, sender=CONSUMER, body=answer, now=context.clock.now()
     )

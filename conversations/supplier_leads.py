@@ -9,7 +9,14 @@ wins and the other is told who was faster.
 from __future__ import annotations
 
 from conversations.events import Option, Reply
-from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
+from conversations.flow import (
+    AskContext,
+    Notification,
+    Reask,
+    StepContext,
+    Transition,
+    too_long_to_relay,
+)
 from conversations.lead_card import (
     ACCEPT,
     ASK,
@@ -192,7 +199,9 @@ def handle_question(context: StepContext) -> Transition | Reask:
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
-    question = context.text[:MAX_QUESTION]
+    if len(context.text) > MAX_QUESTION:
+        return too_long_to_relay(context, MAX_QUESTION)
+    question = context.text
     record_lead_message(
         context.session,
         lead.id,

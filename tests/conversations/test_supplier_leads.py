@@ -212,3 +212,29 @@ def test_an_agent_of_two_suppliers_answers_the_card_of_the_first(
     assert only_lead(sessions).status == "accepted"
     with sessions() as session:
         assert [line.body for line in lead_transcript(session, lead_id)] == ["Is the roof yours?"]
+
+
+def test_a_question_or_answer_too_long_to_relay_is_asked_again_not_cut(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+
+    too_long = first.say("Is the roof yours? " + "x" * 1200)
+    first.say("Is the roof yours?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    answer_too_long = consumer.say("Yes. " + "y" * 1200)
+    consumer.say("Yes.")
+
+    limit = "Could you say it in fewer than 1,000 characters?"
+    assert too_long[0].text.endswith(limit)
+    assert answer_too_long[0].text.endswith(limit)
+    with sessions() as session:
+        transcript = lead_transcript(session, lead_id)
+    assert [(line.sender, line.body) for line in transcript] == [
+        ("supplier", "Is the roof yours?"),
+        ("consumer", "Yes."),
+    ]
