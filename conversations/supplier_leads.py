@@ -41,6 +41,7 @@ from marketplace.lead_responses import (
 )
 from marketplace.lead_views import LeadView, load_lead_view, open_leads
 from marketplace.leads import LeadStatus
+from marketplace.models import Lead
 from marketplace.notifications import NotificationKind
 from marketplace.people import Person
 
@@ -66,7 +67,7 @@ def act_accept(context: StepContext) -> Transition | Reask:
         now=context.clock.now(),
     )
     if not won:
-        return _already_answered(context, lead.id)
+        return _already_answered(context, lead.id, agent)
 
     _ = context.gettext
     done = _("You accepted lead #{number}. {shared}").format(
@@ -81,9 +82,9 @@ def act_decline(context: StepContext) -> Transition | Reask:
     found = _lead_of_agent(context, DECLINE)
     if isinstance(found, Transition):
         return found
-    _agent, lead = found
+    agent, lead = found
     if lead.status != LeadStatus.NEW:
-        return _already_answered(context, lead.id)
+        return _already_answered(context, lead.id, agent)
     return Transition(SupplierState.DECLINE_REASON, data={LEAD_ID: lead.id})
 
 
@@ -176,7 +177,7 @@ def handle_decline_reason(context: StepContext) -> Transition | Reask:
         now=context.clock.now(),
     )
     if not won:
-        return _already_answered(context, lead.id)
+        return _already_answered(context, lead.id, agent)
     done = context.gettext("You declined lead #{number}; the consumer was told.").format(
         number=lead.id
     )
@@ -234,10 +235,20 @@ def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, Lead
     return agent, lead
 
 
-def _already_answered(context: StepContext, lead_id: int) -> Transition:
+def _already_answered(
+    context: StepContext, lead_id: int, agent: AgentRecord | None = None
+) -> Transition:
     lead = load_lead_view(context.session, lead_id)
     _ = context.gettext
-    if lead is not None and lead.status == LeadStatus.ACCEPTED:
+    row = context.session.get(Lead, lead_id)
+    if agent is not None and row is not None and row.agent_id == agent.id:
+        # A double tap, or the same button tapped again later: it was this agent.
+        said = (
+            _("You already accepted lead #{number}.")
+            if row.status == LeadStatus.ACCEPTED
+            else _("Lead #{number} was already answered.")
+        )
+    elif lead is not None and lead.status == LeadStatus.ACCEPTED:
         said = _("Lead #{number} was already accepted by a colleague.")
     elif lead is not None and lead.status == LeadStatus.MISSED:
         said = _("Lead #{number} passed its response time; the consumer was offered another.")

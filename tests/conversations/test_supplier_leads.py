@@ -238,3 +238,17 @@ def test_a_question_or_answer_too_long_to_relay_is_asked_again_not_cut(
         ("supplier", "Is the roof yours?"),
         ("consumer", "Yes."),
     ]
+
+
+def test_an_agent_tapping_accept_twice_is_not_told_a_colleague_was_faster(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"accept:{lead_id}")
+    again = first.tap(f"accept:{lead_id}")
+
+    assert again[0].text == f"You already accepted lead #{lead_id}."
+    assert len(notifications_to(sessions, CONSUMER_CHAT)) == 1
