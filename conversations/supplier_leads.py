@@ -167,6 +167,8 @@ def handle_decline_reason(context: StepContext) -> Transition | Reask:
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    if _typed_command(context):
+        return _not_a_command(context)
     reason = _reason_label(context, context.option.id) if context.option else context.text
     won = decline_lead(
         context.session,
@@ -200,6 +202,8 @@ def handle_question(context: StepContext) -> Transition | Reask:
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    if _typed_command(context):
+        return _not_a_command(context)
     if len(context.text) > MAX_QUESTION:
         return too_long_to_relay(context, MAX_QUESTION)
     question = context.text
@@ -233,6 +237,21 @@ def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, Lead
         unknown = context.gettext("That lead is not one of your company's.")
         return Transition(SupplierState.HOME, replies=(Reply(unknown),))
     return agent, lead
+
+
+def _typed_command(context: StepContext) -> bool:
+    """A slash command ("/leads") typed where words for the consumer were asked for."""
+    return context.option is None and context.text.startswith("/")
+
+
+def _not_a_command(context: StepContext) -> Reask:
+    return Reask(
+        context.gettext(
+            "That looks like a command, and this goes to the consumer. Type it in words, or "
+            'send "back" to leave it.'
+        ),
+        show_options=False,
+    )
 
 
 def _already_answered(

@@ -252,3 +252,24 @@ def test_an_agent_tapping_accept_twice_is_not_told_a_colleague_was_faster(
 
     assert again[0].text == f"You already accepted lead #{lead_id}."
     assert len(notifications_to(sessions, CONSUMER_CHAT)) == 1
+
+
+def test_a_command_typed_as_a_decline_reason_or_question_is_not_sent_to_the_consumer(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"decline:{lead_id}")
+    reason = first.say("/leads")
+    left = first.say("back")
+    first.tap(f"ask:{lead_id}")
+    question = first.say("/ofertas")
+
+    assert reason[0].text.startswith("That looks like a command")
+    assert question[0].text.startswith("That looks like a command")
+    assert first.state(sessions).state == "question"
+    assert left[-1].options  # back on the agent's home, with its buttons
+    assert only_lead(sessions).status == "new"
+    assert notifications_to(sessions, CONSUMER_CHAT) == []
