@@ -241,3 +241,16 @@ def test_without_an_identity_provider_the_route_is_off(client: TestClient) -> No
     answer = client.post("/devices", json={"token": FCM_TOKEN, "platform": "ios"})
 
     assert (answer.status_code, answer.json()["problem"]) == (404, "not-configured")
+
+
+def test_tokens_naming_unknown_keys_do_not_make_us_fetch_the_jwks_each_time(
+    app_client: TestClient, provider: FakeIdentityProvider
+) -> None:
+    stranger = FakeIdentityProvider()  # its own key id, unknown to our provider
+    register(app_client, provider.token())  # the keys are fetched once and cached
+    fetched = provider.fetches
+
+    answers = [register(app_client, stranger.token(subject=f"u{n}")) for n in range(5)]
+
+    assert {answer.status_code for answer in answers} == {401}
+    assert provider.fetches - fetched <= 1  # one refresh in case the provider rotated keys
