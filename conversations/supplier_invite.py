@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from conversations.events import Reply
 from conversations.flow import Reask, StepContext, Transition
+from conversations.parsing import clean_text
 from conversations.supplier_data import AGENT_ID, SupplierState
 from marketplace.invites import (
     InviteProblem,
@@ -18,6 +19,7 @@ from marketplace.invites import (
 )
 
 START_COMMAND = "/start"
+MAX_AGENT_NAME = 200  # supplier_agents.name
 MAX_INVITE_MESSAGE = 60  # "/start@SomeLongBotName CE-XXXXXXXXXXXX" fits; a paragraph does not
 
 
@@ -33,7 +35,7 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
             code,
             channel=event.channel,
             chat_id=event.chat_id,
-            name=context.user_name,
+            name=_profile_name(context.user_name),
             now=context.clock.now(),
         )
     except InviteRejected as rejected:
@@ -42,6 +44,14 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
         "Welcome! You now answer for {supplier} here: new leads arrive in this chat."
     ).format(supplier=agent.supplier_name)
     return Transition(SupplierState.HOME, replies=(Reply(welcome),), data={AGENT_ID: agent.id})
+
+
+def _profile_name(user_name: str | None) -> str | None:
+    """The chat profile's name as it may be stored: control characters gone, at most
+    `MAX_AGENT_NAME` characters (a WhatsApp profile name may hold 256 of anything)."""
+    cleaned = clean_text(user_name or "", limit=MAX_AGENT_NAME)
+    name = " ".join(cleaned.text.split())
+    return name or None
 
 
 def _code_in(text: str) -> str | None:
