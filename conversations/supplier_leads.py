@@ -34,6 +34,7 @@ from conversations.supplier_data import (
 )
 from marketplace.agents import AgentRecord, agents_of
 from marketplace.lead_responses import (
+    MAX_REASON,
     SUPPLIER,
     accept_lead,
     decline_lead,
@@ -169,6 +170,8 @@ def handle_decline_reason(context: StepContext) -> Transition | Reask:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
     if _typed_command(context):
         return _not_a_command(context)
+    if context.option is None and len(context.text) > MAX_REASON:
+        return too_long_to_relay(context, MAX_REASON)
     reason = _reason_label(context, context.option.id) if context.option else context.text
     won = decline_lead(
         context.session,

@@ -273,3 +273,21 @@ def test_a_command_typed_as_a_decline_reason_or_question_is_not_sent_to_the_cons
     assert left[-1].options  # back on the agent's home, with its buttons
     assert only_lead(sessions).status == "new"
     assert notifications_to(sessions, CONSUMER_CHAT) == []
+
+
+def test_a_decline_reason_too_long_to_keep_is_asked_again_not_cut(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"decline:{lead_id}")
+
+    too_long = first.say("Our roofs team is busy. " + "z" * 300)
+    first.say("Our roofs team is busy.")
+
+    assert too_long[0].text.endswith("Could you say it in fewer than 200 characters?")
+    lead = only_lead(sessions)
+    assert (lead.status, lead.decline_reason) == ("declined", "Our roofs team is busy.")
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "z" * 10 not in news.text
