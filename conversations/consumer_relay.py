@@ -30,6 +30,7 @@ from conversations.flow import (
 from conversations.lead_card import agent_translator, card_options
 from conversations.lead_news import ANSWER, NEXT_OFFER
 from marketplace.agents import agents_of
+from marketplace.lead_alternatives import offered_for_lead
 from marketplace.lead_responses import CONSUMER, record_lead_message
 from marketplace.lead_views import LeadView, load_lead_view
 from marketplace.leads import LeadStatus
@@ -55,6 +56,9 @@ def act_next_offer(context: StepContext) -> Transition | Reask:
     lead = context.session.get(Lead, int(lead_part)) if lead_part.isdigit() else None
     if lead is None or lead.consumer_id != context.consumer_id or not offer_part.isdigit():
         return Reask(context.gettext("That request is not yours."), show_options=False)
+    if not offered_for_lead(context.session, lead.id, int(offer_part), context.clock):
+        gone = context.gettext("This offer is no longer available.")
+        return Reask(gone, show_options=False)
     unit, amount = (
         ("brl", lead.bill_brl) if lead.bill_brl is not None else ("kwh", lead.monthly_kwh)
     )

@@ -13,7 +13,7 @@ from conversations.engine import ConversationEngine
 from conversations.events import Reply
 from marketplace.clock import FixedClock
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Supplier
+from marketplace.models import Lead, Offer, Supplier
 from tests.conversations.conftest import Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
@@ -291,3 +291,20 @@ def test_a_decline_reason_too_long_to_keep_is_asked_again_not_cut(
     assert (lead.status, lead.decline_reason) == ("declined", "Our roofs team is busy.")
     [news] = notifications_to(sessions, CONSUMER_CHAT)
     assert "z" * 10 not in news.text
+
+
+def test_a_forged_next_offer_button_cannot_open_an_offer_outside_the_consumers_area(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    with sessions() as session:
+        elsewhere = session.scalars(
+            select(Offer.id).where(Offer.title == "Assinatura solar em Pernambuco e Paraíba")
+        ).one()
+
+    replies = consumer.tap(f"next:{lead_id}:{elsewhere}")  # the consumer is in Ceará
+
+    assert replies[0].text == "This offer is no longer available."
+    assert consumer.state(sessions).data["values"].get("offer_id") != elsewhere
