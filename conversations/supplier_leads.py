@@ -26,6 +26,7 @@ from conversations.lead_card import (
     shared_line,
 )
 from conversations.lead_news import accepted_news, declined_news, question_news
+from conversations.parsing import parse_record_id
 from conversations.supplier_data import (
     LEAD_ID,
     SupplierState,
@@ -233,8 +234,8 @@ def handle_question(context: StepContext) -> Transition | Reask:
 def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, LeadView] | Transition:
     """The agent and the lead a button names, or a transition home saying what is wrong."""
     option_id = context.option.id if context.option else ""
-    number = option_id.removeprefix(prefix)
-    lead = load_lead_view(context.session, int(number)) if number.isdigit() else None
+    number = parse_record_id(option_id.removeprefix(prefix))
+    lead = load_lead_view(context.session, number) if number is not None else None
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         unknown = context.gettext("That lead is not one of your company's.")

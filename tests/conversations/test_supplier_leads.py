@@ -308,3 +308,20 @@ def test_a_forged_next_offer_button_cannot_open_an_offer_outside_the_consumers_a
 
     assert replies[0].text == "This offer is no longer available."
     assert consumer.state(sessions).data["values"].get("offer_id") != elsewhere
+
+
+@pytest.mark.parametrize("number", ["9" * 30, "\u0661"])  # past BIGINT; an Arabic-Indic 1
+def test_forged_buttons_with_odd_lead_numbers_get_an_answer_not_a_failure(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session], number: str
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+
+    accepted = first.tap(f"accept:{number}")
+    asked = first.tap(f"ask:{number}")
+    answered = consumer.tap(f"answer:{number}")
+    opened = consumer.tap(f"next:{number}:1")
+
+    assert accepted[0].text == asked[0].text == "That lead is not one of your company's."
+    assert answered[0].text == opened[0].text == "That request is not yours."
+    assert only_lead(sessions).status == "new"
