@@ -25,7 +25,13 @@ from conversations.lead_card import (
     lead_card,
     shared_line,
 )
-from conversations.lead_news import accepted_news, declined_news, question_news
+from conversations.lead_news import (
+    DECLINE_REASONS,
+    accepted_news,
+    declined_news,
+    question_news,
+    reason_label,
+)
 from conversations.parsing import parse_record_id
 from conversations.supplier_data import (
     LEAD_ID,
@@ -48,7 +54,6 @@ from marketplace.notifications import NotificationKind
 from marketplace.people import Person
 
 BACK = "home"
-REASONS = ("area", "bill", "capacity")
 MAX_QUESTION = 1000
 
 
@@ -154,7 +159,9 @@ def handle_lead(context: StepContext) -> Transition | Reask:
 def ask_decline_reason(context: AskContext) -> Reply:
     """Ask why, with the usual reasons as buttons."""
     _ = context.gettext
-    options = tuple(Option(reason, _reason_label(context, reason)) for reason in REASONS)
+    options = tuple(
+        Option(reason, reason_label(context.translator, reason)) for reason in DECLINE_REASONS
+    )
     return Reply(
         _("Why are you declining lead #{number}? Tap a reason or type your own.").format(
             number=context.data[LEAD_ID]
@@ -173,13 +180,13 @@ def handle_decline_reason(context: StepContext) -> Transition | Reask:
         return _not_a_command(context)
     if context.option is None and len(context.text) > MAX_REASON:
         return too_long_to_relay(context, MAX_REASON)
-    reason = _reason_label(context, context.option.id) if context.option else context.text
+    reason = context.option.id if context.option else context.text
     won = decline_lead(
         context.session,
         lead.id,
         supplier_id=agent.supplier_id,
         agent_id=agent.id,
-        reason=reason,
+        reason=reason_label(context.translator, reason),
         now=context.clock.now(),
     )
     if not won:
@@ -302,13 +309,3 @@ def _tell_colleagues(
             )
         )
     return tuple(notes)
-
-
-def _reason_label(context: AskContext, reason: str) -> str:
-    _ = context.gettext
-    labels = {
-        "area": _("We do not serve this area"),
-        "bill": _("The bill is too low for this offer"),
-        "capacity": _("No capacity right now"),
-    }
-    return labels.get(reason, reason)

@@ -325,3 +325,19 @@ def test_forged_buttons_with_odd_lead_numbers_get_an_answer_not_a_failure(
     assert accepted[0].text == asked[0].text == "That lead is not one of your company's."
     assert answered[0].text == opened[0].text == "That request is not yours."
     assert only_lead(sessions).status == "new"
+
+
+def test_a_reason_tapped_by_a_spanish_agent_reaches_the_consumer_in_their_language(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    agent = Chat(market_engine, "7004", channel="telegram", locale="es")
+    agent.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    consumer = Chat(market_engine, CONSUMER_CHAT, channel="web", locale="en")
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    agent.tap(f"decline:{lead_id}")
+    agent.tap("area")
+
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "Their reason: We do not serve this area\n" in news.text
