@@ -12,6 +12,7 @@ from marketplace.agents import (
     agent_by_id,
     agent_in_chat,
     agent_of_supplier_in_chat,
+    agents_in_chat,
 )
 from marketplace.models import Conversation
 
@@ -56,3 +57,12 @@ def agent_for_supplier(context: AskContext, supplier_id: int) -> AgentRecord | N
     return agent_of_supplier_in_chat(
         context.session, supplier_id, conversation.channel, conversation.chat_id
     )
+
+
+def suppliers_of_chat(context: AskContext) -> list[int]:
+    """The suppliers this conversation's chat answers for, in the order it joined them."""
+    conversation = context.session.get(Conversation, context.conversation_id)
+    if conversation is None:
+        return []
+    agents = agents_in_chat(context.session, conversation.channel, conversation.chat_id)
+    return [agent.supplier_id for agent in agents]

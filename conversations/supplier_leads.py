@@ -37,7 +37,7 @@ from conversations.supplier_data import (
     LEAD_ID,
     SupplierState,
     agent_for_supplier,
-    current_agent,
+    suppliers_of_chat,
 )
 from marketplace.agents import AgentRecord, agents_of
 from marketplace.lead_responses import (
@@ -112,8 +112,15 @@ def act_ask(context: StepContext) -> Transition | Reask:
 def ask_leads(context: AskContext) -> Reply:
     """The open leads, oldest first, to pick one."""
     _ = context.gettext
-    agent = current_agent(context)
-    leads = open_leads(context.session, agent.supplier_id) if agent else []
+    # A chat that joined several suppliers answers the leads of each.
+    leads = sorted(
+        (
+            lead
+            for supplier_id in suppliers_of_chat(context)
+            for lead in open_leads(context.session, supplier_id)
+        ),
+        key=lambda lead: (lead.created_at, lead.id),
+    )
     back = Option(BACK, _("Back"))
     if not leads:
         return Reply(_("No open leads right now."), options=(back,))

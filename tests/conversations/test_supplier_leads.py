@@ -341,3 +341,23 @@ def test_a_reason_tapped_by_a_spanish_agent_reaches_the_consumer_in_their_langua
 
     [news] = notifications_to(sessions, CONSUMER_CHAT)
     assert "Their reason: We do not serve this area\n" in news.text
+
+
+def test_an_agent_of_two_suppliers_lists_the_open_leads_of_both(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    both = Chat(market_engine, "7005", channel="whatsapp", locale="en")
+    both.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    both.say(invite_code(sessions, clock, "Sol Nascente Energia (demo)"))
+    leave_lead(consumer)  # a lead for the first supplier
+    lead_id = only_lead(sessions).id
+
+    listed = both.say("/leads")
+    card = both.tap(f"lead:{lead_id}")
+
+    assert option_ids(listed[0])[0] == f"lead:{lead_id}"
+    assert card[0].text.startswith(f"New lead #{lead_id}")
