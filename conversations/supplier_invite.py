@@ -25,6 +25,9 @@ MAX_INVITE_MESSAGE = 60  # "/start@SomeLongBotName CE-XXXXXXXXXXXX" fits; a para
 
 def enter_with_invite(context: StepContext) -> Transition | Reask | None:
     """Make the sender an agent when the message is an invite code; None when it is not."""
+    # TODO: a chat that left a lead as a consumer and then redeems a code loses its consumer
+    # side: news of that lead still arrives here, but its "Answer" and "See this offer"
+    # buttons are consumer-flow actions, which the supplier flow answers as stale buttons.
     code = _code_in(context.text)
     if code is None:
         return None
