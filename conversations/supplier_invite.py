@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from conversations.events import Reply
 from conversations.flow import Reask, StepContext, Transition
+from conversations.parsing import clean_text
 from conversations.supplier_data import AGENT_ID, SupplierState
 from marketplace.invites import (
     InviteProblem,
@@ -18,11 +19,15 @@ from marketplace.invites import (
 )
 
 START_COMMAND = "/start"
+MAX_AGENT_NAME = 200  # supplier_agents.name
 MAX_INVITE_MESSAGE = 60  # "/start@SomeLongBotName CE-XXXXXXXXXXXX" fits; a paragraph does not
 
 
 def enter_with_invite(context: StepContext) -> Transition | Reask | None:
     """Make the sender an agent when the message is an invite code; None when it is not."""
+    # TODO: a chat that left a lead as a consumer and then redeems a code loses its consumer
+    # side: news of that lead still arrives here, but its "Answer" and "See this offer"
+    # buttons are consumer-flow actions, which the supplier flow answers as stale buttons.
     code = _code_in(context.text)
     if code is None:
         return None
@@ -33,7 +38,7 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
             code,
             channel=event.channel,
             chat_id=event.chat_id,
-            name=context.user_name,
+            name=_profile_name(context.user_name),
             now=context.clock.now(),
         )
     except InviteRejected as rejected:
@@ -42,6 +47,14 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
         "Welcome! You now answer for {supplier} here: new leads arrive in this chat."
     ).format(supplier=agent.supplier_name)
     return Transition(SupplierState.HOME, replies=(Reply(welcome),), data={AGENT_ID: agent.id})
+
+
+def _profile_name(user_name: str | None) -> str | None:
+    """The chat profile's name as it may be stored: control characters gone, at most
+    `MAX_AGENT_NAME` characters (a WhatsApp profile name may hold 256 of anything)."""
+    cleaned = clean_text(user_name or "", limit=MAX_AGENT_NAME)
+    name = " ".join(cleaned.text.split())
+    return name or None
 
 
 def _code_in(text: str) -> str | None:

@@ -95,3 +95,20 @@ def test_only_a_hash_of_the_code_is_stored(
         stored = session.scalars(select(SupplierInvite.code_hash)).one()
     assert code not in stored
     assert len(stored) == 64
+
+
+def test_a_long_or_garbled_profile_name_does_not_stop_the_code(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # WhatsApp profile names may be up to 256 characters, and hold anything.
+    code = invite_code(sessions, clock, SOLAR_SUPPLIER)
+    agent = Chat(market_engine, "5585988887777", channel="whatsapp", locale="en")
+
+    replies = list(agent.send(agent.event(code, user_name="Ana\x00 " + "ã" * 250)).replies)
+
+    assert replies[0].text.startswith(f"Welcome! You now answer for {SOLAR_SUPPLIER}")
+    [linked] = agents(sessions)
+    assert linked.name is not None
+    assert linked.name.startswith("Ana ã")
+    assert "\x00" not in linked.name
+    assert len(linked.name) <= 200
