@@ -2,7 +2,9 @@
 
 On Telegram the deep link `t.me/<bot>?start=<code>` arrives as `/start <code>`; elsewhere
 the agent types or pastes the code. A code that looks right but is unknown, spent or
-expired gets an answer that says so, and the conversation stays where it was.
+expired gets an answer that says so, and the conversation stays where it was. A chat where
+the person already asked a supplier for something, as a consumer, keeps that role: the code
+is refused there (and stays unspent), since lead news and contracts need consumer answers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from marketplace.invites import (
     read_invite_code,
     redeem_invite,
 )
+from marketplace.leads import has_requests
 
 START_COMMAND = "/start"
 MAX_AGENT_NAME = 200  # supplier_agents.name
@@ -25,12 +28,19 @@ MAX_INVITE_MESSAGE = 60  # "/start@SomeLongBotName CE-XXXXXXXXXXXX" fits; a para
 
 def enter_with_invite(context: StepContext) -> Transition | Reask | None:
     """Make the sender an agent when the message is an invite code; None when it is not."""
-    # TODO: a chat that left a lead as a consumer and then redeems a code loses its consumer
-    # side: news of that lead still arrives here, but its "Answer" and "See this offer"
-    # buttons are consumer-flow actions, which the supplier flow answers as stale buttons.
     code = _code_in(context.text)
     if code is None:
         return None
+    if has_requests(context.session, context.consumer_id):
+        # This chat's lead news and contract carry consumer buttons (answer, withdraw), which
+        # an agent's chat could not answer; so one chat is either a consumer's or an agent's.
+        return Reask(
+            context.gettext(
+                "This chat holds your own requests as a consumer, so it cannot also answer "
+                "for a supplier. Open the invite from another account or number, or from the "
+                "web chat; the code still works."
+            )
+        )
     event = context.event
     try:
         agent = redeem_invite(
