@@ -365,7 +365,8 @@ def _csrf_value(links: ContractLinks, claims: ContractClaims, nonce: str) -> str
 def _csrf_ok(links: ContractLinks, claims: ContractClaims, nonce: str, sent: str) -> bool:
     if not _nonce_shape_ok(nonce) or not sent:
         return False
-    return hmac.compare_digest(_csrf_value(links, claims, nonce), sent)
+    # As bytes: compare_digest refuses str with letters beyond ASCII (a TypeError, a 500).
+    return hmac.compare_digest(_csrf_value(links, claims, nonce).encode(), sent.encode())
 
 
 def _nonce_shape_ok(nonce: str | None) -> bool:

@@ -146,6 +146,18 @@ def test_a_form_without_its_csrf_token_is_refused(
     assert count(sessions, UsedToken) == 0
 
 
+def test_a_csrf_token_with_letters_beyond_ascii_is_refused_not_a_500(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    form = filled(contract_client.get(f"/contracts/{contract_token}"))
+    form["csrf"] = "é" * 64  # percent-encoded on the wire: the body itself is ASCII
+
+    refused = contract_client.post(f"/contracts/{contract_token}", data=form)
+
+    assert refused.status_code == 403
+    assert only_contract(sessions).status == ContractStatus.AWAITING_SIGNATURE
+
+
 def test_a_reused_link_gets_a_clear_page_and_no_contract_data(
     contract_client: TestClient, contract_token: str
 ) -> None:
