@@ -224,3 +224,22 @@ def test_withdraw_button_of_an_older_contract_withdraws_that_one(
     with sessions() as session:
         statuses = dict(session.execute(select(Contract.id, Contract.status)).tuples().all())
     assert statuses == {older.id: ContractStatus.WITHDRAWN, newer.id: ContractStatus.SIGNED}
+
+
+def test_once_signed_or_withdrawn_the_chat_stops_asking_to_sign_at_the_link(
+    consumer: Chat, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _link, token = link_in(consumer.go_through(*DIRECT_PATH))
+    sign_by_link(sessions, clock, token)
+    number = only_contract(sessions).id
+
+    after_signing = consumer.say("contrato")  # no contract awaits; the question again
+    consumer.say("/arrependimento")
+    after_withdrawing = consumer.say("yes")
+
+    assert "sign the contract at the link" not in after_signing[-1].text
+    assert after_signing[-1].text.startswith(f"Your contract #{number} with {SUPPLIER} is signed.")
+    assert "sign the contract at the link" not in after_withdrawing[-1].text
+    assert after_withdrawing[-1].text.startswith(
+        f"You withdrew from contract #{number} with {SUPPLIER}."
+    )
