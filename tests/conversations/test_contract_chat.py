@@ -243,3 +243,18 @@ def test_once_signed_or_withdrawn_the_chat_stops_asking_to_sign_at_the_link(
     assert after_withdrawing[-1].text.startswith(
         f"You withdrew from contract #{number} with {SUPPLIER}."
     )
+
+
+def test_a_second_withdrawal_is_answered_in_correct_portuguese(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    maria = Chat(market_engine, "consumer-pt", channel="web", locale="pt_BR")
+    _link, token = link_in(maria.go_through(*DIRECT_PATH))
+    sign_by_link(sessions, clock, token)
+    maria.say("/arrependimento")
+    maria.say("sim")
+
+    again = maria.say("/arrependimento")
+
+    number = only_contract(sessions).id
+    assert again[0].text == f"Você já desistiu do contrato nº {number}."
