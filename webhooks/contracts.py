@@ -140,6 +140,8 @@ async def sign_contract(token: str, request: Request) -> Response:
         claims = check_link(links.tokens, token, runtime.clock)
     except LinkRefused as refused:
         return _refusal(request, refused.problem)
+    if len(await request.body()) > MAX_FORM_BYTES:  # more than any browser's form sends
+        return _too_long(request)
     fields = await _form_fields(request)
     nonce = request.cookies.get(CSRF_COOKIE, "")
     if fields is None or not _csrf_ok(links, claims, nonce, fields.get("csrf", "")):
@@ -283,6 +285,19 @@ def _csrf_refusal(request: Request) -> Response:
         ),
     }
     return _render(request, "contracts/refused.html", context, status_code=403)
+
+
+def _too_long(request: Request) -> Response:
+    translator = _request_translator(request)
+    _ = translator.gettext
+    context = _base(translator) | {
+        "heading": _("The form is too long"),
+        "explanation": _(
+            "Nothing was signed. Open the link from your conversation again, type your full "
+            "name and CPF, and sign."
+        ),
+    }
+    return _render(request, "contracts/refused.html", context, status_code=413)
 
 
 def _render(

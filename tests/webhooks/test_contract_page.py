@@ -185,6 +185,21 @@ def test_a_consumer_who_declines_the_privacy_terms_leaves_no_contract_to_open_or
     assert count(sessions, ContractSignature) == 0
 
 
+def test_a_form_too_long_to_read_says_so_rather_than_blaming_the_csrf_check(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    page = contract_client.get(f"/contracts/{contract_token}")
+
+    huge = contract_client.post(
+        f"/contracts/{contract_token}", data=filled(page, full_name="Maria " + "a" * 10_000)
+    )
+
+    assert huge.status_code == 413
+    assert "O formulário é longo demais" in huge.text
+    assert "CONTRATADA" not in huge.text
+    assert only_contract(sessions).status == ContractStatus.AWAITING_SIGNATURE
+
+
 def test_a_reused_link_gets_a_clear_page_and_no_contract_data(
     contract_client: TestClient, contract_token: str
 ) -> None:
