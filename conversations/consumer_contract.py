@@ -109,8 +109,10 @@ def handle_withdraw(context: StepContext) -> Transition | Reask:
 
 def _start_withdrawal(context: StepContext, contract_id: int | None) -> Transition | Reask:
     now = context.clock.now()
-    contract = withdrawable_contract(context.session, context.consumer_id, now)
-    if contract is None or (contract_id is not None and contract.id != contract_id):
+    contract = withdrawable_contract(
+        context.session, context.consumer_id, now, contract_id=contract_id
+    )
+    if contract is None:
         return Reask(_no_withdrawal(context, contract_id))
     data = {**context.data, WITHDRAW_CONTRACT: contract.id}
     if context.state in set(ConsumerState) and context.state != ConsumerState.WITHDRAW:

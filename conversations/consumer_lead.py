@@ -39,7 +39,13 @@ from conversations.lead_card import card_notifications
 from conversations.parsing import parse_yes_no
 from conversations.runner import RESTART_OPTION_ID
 from marketplace.bills import BillAmount, Consumption
-from marketplace.contracts import NotContractable, accept_for_direct_signing, create_contract
+from marketplace.contracts import (
+    ContractStatus,
+    NotContractable,
+    accept_for_direct_signing,
+    create_contract,
+    load_contract,
+)
 from marketplace.leads import (
     LeadContact,
     LeadRequest,
@@ -185,7 +191,7 @@ def _sign_directly(context: StepContext, lead_id: int) -> Transition | None:
     except NotContractable:
         return None
     link = link_reply(context.translator, contract, context.contract_links, now)
-    done = {"supplier": contract.supplier_name, "direct": True}
+    done = {"supplier": contract.supplier_name, "direct": True, "contract": contract.id}
     return Transition(
         ConsumerState.DONE,
         replies=(link,),
@@ -204,16 +210,32 @@ def help_contact(context: AskContext) -> str:
     ).format(phone=EXAMPLE_PHONE)
 
 
+def _direct_signing_news(context: AskContext, lead: dict[str, Any], supplier: str) -> str:
+    """Where the directly signed contract stands: to sign at the link, signed, or withdrawn."""
+    _ = context.gettext
+    number = lead.get("contract")
+    contract = load_contract(context.session, number) if isinstance(number, int) else None
+    if contract is not None and contract.status in (ContractStatus.SIGNED, ContractStatus.ACTIVE):
+        return _("Your contract #{number} with {supplier} is signed.").format(
+            number=contract.id, supplier=supplier
+        )
+    if contract is not None and contract.status == ContractStatus.WITHDRAWN:
+        return _("You withdrew from contract #{number} with {supplier}.").format(
+            number=contract.id, supplier=supplier
+        )
+    return _(
+        "{supplier} takes this offer without a prior call: sign the contract at the link "
+        'above. If the link stops working, type "contrato" for a new one.'
+    ).format(supplier=supplier)
+
+
 def ask_done(context: AskContext) -> Reply:
     """Confirm the request and say what happens next."""
     _ = context.gettext
     lead: dict[str, Any] = context.data.get(LEAD, {})
     supplier, hours = lead.get("supplier", ""), int(lead.get("hours", 24))
     if lead.get("direct"):
-        first = _(
-            "{supplier} takes this offer without a prior call: sign the contract at the link "
-            'above. If the link stops working, type "contrato" for a new one.'
-        ).format(supplier=supplier)
+        first = _direct_signing_news(context, lead, supplier)
     elif lead.get("waitlist"):
         first = _(
             "Done! You are on the {supplier} waitlist; they will tell you when the free market "

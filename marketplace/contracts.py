@@ -278,12 +278,15 @@ def consumer_contracts(
 
 
 def withdrawable_contract(
-    session: Session, consumer_id: int, now: datetime
+    session: Session, consumer_id: int, now: datetime, *, contract_id: int | None = None
 ) -> ContractRecord | None:
-    """The consumer's newest signed or active contract still within its withdrawal period."""
+    """The consumer's newest signed or active contract still within its withdrawal period;
+    with `contract_id`, that contract of the consumer's only (a copy's button names it)."""
     for contract in consumer_contracts(
         session, consumer_id, statuses=(ContractStatus.SIGNED, ContractStatus.ACTIVE)
     ):
+        if contract_id is not None and contract.id != contract_id:
+            continue
         deadline = contract.withdrawal_deadline
         if deadline is not None and now < deadline:
             return contract

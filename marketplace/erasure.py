@@ -1,11 +1,12 @@
 """Forgetting a consumer who declined the privacy terms: nothing personal stays behind.
 
 What goes: the consumer's name, contacts, state, distributor and bill; their consents and
-leads; their app devices, app links and notification preferences; the transcript of their
-conversations and the messages already written to them.
+leads; their contracts not signed yet (whose text carries the bill's estimate, and whose
+link could otherwise still be signed); their app devices, app links and notification
+preferences; the transcript of their conversations and the messages already written to them.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
-recognise the chat), the conversation row, and the inbound message ids that stop a
-redelivered message from being answered twice.
+recognise the chat), the conversation row, the inbound message ids that stop a
+redelivered message from being answered twice, and signed contracts with their evidence.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 from sqlalchemy import Delete, delete, select, update
 from sqlalchemy.orm import Session
 
+from marketplace.contracts import ContractStatus
 from marketplace.models import (
     AppAccount,
     AppLinkCode,
     Consent,
     Consumer,
+    Contract,
+    ContractVersion,
     Conversation,
     Device,
     Lead,
@@ -40,6 +44,7 @@ class Erasure:
     """How many rows forgetting a consumer removed, for the log."""
 
     leads: int
+    unsigned_contracts: int
     consents: int
     transcript_lines: int
     messages: int
@@ -54,6 +59,17 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     """
     conversations = _conversations_of(session, consumer_id) | {conversation_id}
 
+    # Locked first: a signature racing this waits, or was first and its contract stays.
+    unsigned = session.scalars(
+        select(Contract.id)
+        .where(
+            Contract.consumer_id == consumer_id,
+            Contract.status == ContractStatus.AWAITING_SIGNATURE,
+        )
+        .with_for_update()
+    ).all()
+    _delete(session, delete(ContractVersion).where(ContractVersion.contract_id.in_(unsigned)))
+    contracts = _delete(session, delete(Contract).where(Contract.id.in_(unsigned)))
     leads = _delete(session, delete(Lead).where(Lead.consumer_id == consumer_id))
     consents = _delete(session, delete(Consent).where(Consent.consumer_id == consumer_id))
     lines = _delete(
@@ -68,7 +84,7 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     _clear_personal_fields(session, consumer_id)
     _forget_app(session, consumer_id)
 
-    erasure = Erasure(leads, consents, lines, messages)
+    erasure = Erasure(leads, contracts, consents, lines, messages)
     logger.info("forgot consumer %s: %s", consumer_id, erasure)
     return erasure
 

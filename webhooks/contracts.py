@@ -140,6 +140,8 @@ async def sign_contract(token: str, request: Request) -> Response:
         claims = check_link(links.tokens, token, runtime.clock)
     except LinkRefused as refused:
         return _refusal(request, refused.problem)
+    if len(await request.body()) > MAX_FORM_BYTES:  # more than any browser's form sends
+        return _too_long(request)
     fields = await _form_fields(request)
     nonce = request.cookies.get(CSRF_COOKIE, "")
     if fields is None or not _csrf_ok(links, claims, nonce, fields.get("csrf", "")):
@@ -285,6 +287,19 @@ def _csrf_refusal(request: Request) -> Response:
     return _render(request, "contracts/refused.html", context, status_code=403)
 
 
+def _too_long(request: Request) -> Response:
+    translator = _request_translator(request)
+    _ = translator.gettext
+    context = _base(translator) | {
+        "heading": _("The form is too long"),
+        "explanation": _(
+            "Nothing was signed. Open the link from your conversation again, type your full "
+            "name and CPF, and sign."
+        ),
+    }
+    return _render(request, "contracts/refused.html", context, status_code=413)
+
+
 def _render(
     request: Request, template: str, context: dict[str, Any], *, status_code: int
 ) -> Response:
@@ -365,7 +380,8 @@ def _csrf_value(links: ContractLinks, claims: ContractClaims, nonce: str) -> str
 def _csrf_ok(links: ContractLinks, claims: ContractClaims, nonce: str, sent: str) -> bool:
     if not _nonce_shape_ok(nonce) or not sent:
         return False
-    return hmac.compare_digest(_csrf_value(links, claims, nonce), sent)
+    # As bytes: compare_digest refuses str with letters beyond ASCII (a TypeError, a 500).
+    return hmac.compare_digest(_csrf_value(links, claims, nonce).encode(), sent.encode())
 
 
 def _nonce_shape_ok(nonce: str | None) -> bool:

@@ -101,8 +101,14 @@ async def sandbox_action(request: Request, reference_id: str, action: str) -> Re
         return _message_page(request, _, NOT_FOUND, status_code=404)
 
     page = f"{SANDBOX_PATH}/{reference_id}"
-    if changed:
-        # What PicPay would post to our callback URL, through the same handler.
+    if changed or await _recorded_status(request.app.state.payments, reference_id) in (
+        "created",
+        "analysis",
+        "authorized",
+    ):
+        # What PicPay would post to our callback URL, through the same handler. A press that
+        # changed nothing may have found the payment past its time, which expired it: PicPay
+        # calls back then too. (A repeat is harmless: applying a status is idempotent.)
         callback = json.dumps({"referenceId": reference_id}).encode()
         answer = await answer_callback(request.app.state.payments, callback)
         if answer.status_code != 200:

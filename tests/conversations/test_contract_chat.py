@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.contract_signing import Evidence, SignerIdentity, check_link, sign
 from conversations.engine import ConversationEngine
 from marketplace.clock import FixedClock
 from marketplace.contract_tokens import ContractTokens
-from marketplace.contracts import ContractStatus, mark_paid
+from marketplace.contracts import ContractStatus, create_contract, mark_paid
 from marketplace.models import Contract, Lead
 from tests.conversations.conftest import CONTRACT_SECRET, Chat
 from tests.conversations.supplier_support import invite_code, notifications_to
@@ -44,7 +44,9 @@ def sign_by_link(
     tokens = ContractTokens(CONTRACT_SECRET)
     claims = check_link(tokens, token, clock)
     with sessions() as session:
-        digest = session.scalars(select(Contract.text_sha256)).one()
+        digest = session.scalars(
+            select(Contract.text_sha256).where(Contract.id == claims.contract_id)
+        ).one()
     sign(
         sessions,
         claims,
@@ -193,3 +195,66 @@ def test_last_day_of_the_period_still_counts(
 
     assert only_contract(sessions).status == ContractStatus.WITHDRAWN
     assert clock.now() - deadline > timedelta(days=7)
+
+
+def test_withdraw_button_of_an_older_contract_withdraws_that_one(
+    consumer: Chat, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _link, token = link_in(consumer.go_through(*DIRECT_PATH))
+    sign_by_link(sessions, clock, token)
+    older = only_contract(sessions)
+    clock.advance(hours=1)
+    # A second contract, for the solar offer its supplier accepted, signed an hour later.
+    consumer.go_through("/restart", *DIRECT_PATH[1:4], "1", *DIRECT_PATH[5:])
+    with sessions.begin() as session:
+        lead_id = session.scalars(select(Lead.id).order_by(Lead.id.desc())).first()
+        assert lead_id is not None
+        session.execute(
+            update(Lead)
+            .where(Lead.id == lead_id)
+            .values(status="accepted", accepted_at=clock.now())
+        )
+        newer = create_contract(session, lead_id, clock)
+    sign_by_link(sessions, clock, ContractTokens(CONTRACT_SECRET).issue(newer.id, clock.now()))
+
+    asked = consumer.tap(f"withdraw:{older.id}")
+    consumer.say("sim")
+
+    assert asked[-1].text.startswith(f"Do you want to withdraw from contract #{older.id}")
+    with sessions() as session:
+        statuses = dict(session.execute(select(Contract.id, Contract.status)).tuples().all())
+    assert statuses == {older.id: ContractStatus.WITHDRAWN, newer.id: ContractStatus.SIGNED}
+
+
+def test_once_signed_or_withdrawn_the_chat_stops_asking_to_sign_at_the_link(
+    consumer: Chat, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    _link, token = link_in(consumer.go_through(*DIRECT_PATH))
+    sign_by_link(sessions, clock, token)
+    number = only_contract(sessions).id
+
+    after_signing = consumer.say("contrato")  # no contract awaits; the question again
+    consumer.say("/arrependimento")
+    after_withdrawing = consumer.say("yes")
+
+    assert "sign the contract at the link" not in after_signing[-1].text
+    assert after_signing[-1].text.startswith(f"Your contract #{number} with {SUPPLIER} is signed.")
+    assert "sign the contract at the link" not in after_withdrawing[-1].text
+    assert after_withdrawing[-1].text.startswith(
+        f"You withdrew from contract #{number} with {SUPPLIER}."
+    )
+
+
+def test_a_second_withdrawal_is_answered_in_correct_portuguese(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    maria = Chat(market_engine, "consumer-pt", channel="web", locale="pt_BR")
+    _link, token = link_in(maria.go_through(*DIRECT_PATH))
+    sign_by_link(sessions, clock, token)
+    maria.say("/arrependimento")
+    maria.say("sim")
+
+    again = maria.say("/arrependimento")
+
+    number = only_contract(sessions).id
+    assert again[0].text == f"Você já desistiu do contrato nº {number}."

@@ -16,7 +16,14 @@ from bot.runtime import Runtime
 from marketplace.clock import FixedClock
 from marketplace.contract_tokens import AUDIENCE, derive_key
 from marketplace.contracts import ContractStatus
-from marketplace.models import Contract, ContractSignature, Conversation, UsedToken
+from marketplace.models import (
+    Contract,
+    ContractSignature,
+    ContractVersion,
+    Conversation,
+    UsedToken,
+)
+from tests.conversations.conftest import Chat
 from tests.support.contracts import VALID_CPF, only_contract
 from webhooks.contracts import HideSigningLinks
 
@@ -144,6 +151,53 @@ def test_a_form_without_its_csrf_token_is_refused(
     assert refused.status_code == no_cookie.status_code == 403
     assert only_contract(sessions).status == ContractStatus.AWAITING_SIGNATURE
     assert count(sessions, UsedToken) == 0
+
+
+def test_a_csrf_token_with_letters_beyond_ascii_is_refused_not_a_500(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    form = filled(contract_client.get(f"/contracts/{contract_token}"))
+    form["csrf"] = "é" * 64  # percent-encoded on the wire: the body itself is ASCII
+
+    refused = contract_client.post(f"/contracts/{contract_token}", data=form)
+
+    assert refused.status_code == 403
+    assert only_contract(sessions).status == ContractStatus.AWAITING_SIGNATURE
+
+
+def test_a_consumer_who_declines_the_privacy_terms_leaves_no_contract_to_open_or_sign(
+    contract_client: TestClient,
+    contract_token: str,
+    contract_chat: Chat,
+    sessions: sessionmaker[Session],
+) -> None:
+    page = contract_client.get(f"/contracts/{contract_token}")
+    contract_chat.say("/restart")
+    contract_chat.say("2")  # "Não, obrigado": the consumer is forgotten
+
+    reopened = contract_client.get(f"/contracts/{contract_token}")
+    signed = contract_client.post(f"/contracts/{contract_token}", data=filled(page))
+
+    assert reopened.status_code == signed.status_code == 404
+    assert "CONTRATADA" not in reopened.text
+    assert "conta atual" not in reopened.text  # the bill they gave, in the contract's text
+    assert count(sessions, Contract) == count(sessions, ContractVersion) == 0
+    assert count(sessions, ContractSignature) == 0
+
+
+def test_a_form_too_long_to_read_says_so_rather_than_blaming_the_csrf_check(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    page = contract_client.get(f"/contracts/{contract_token}")
+
+    huge = contract_client.post(
+        f"/contracts/{contract_token}", data=filled(page, full_name="Maria " + "a" * 10_000)
+    )
+
+    assert huge.status_code == 413
+    assert "O formulário é longo demais" in huge.text
+    assert "CONTRATADA" not in huge.text
+    assert only_contract(sessions).status == ContractStatus.AWAITING_SIGNATURE
 
 
 def test_a_reused_link_gets_a_clear_page_and_no_contract_data(

@@ -191,3 +191,18 @@ def test_with_picpay_configured_there_is_no_sandbox_page(
     app = create_app(runtime=Runtime(real, engine, sessions, clock))
     with TestClient(app) as client:
         assert client.get("/sandbox/picpay/ce-anything").status_code == 404
+
+
+def test_pressing_pay_past_its_time_reports_the_expiry_at_once(
+    sandbox: Sandbox, clock: FixedClock
+) -> None:
+    payment = sandbox.created_payment()
+    page = sandbox.client.get(sandbox.page_path(payment))
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+    assert found is not None  # the page was opened while the payment could be paid
+    clock.advance(hours=25)
+
+    assert sandbox.press(payment, "pay", csrf=found[1]) == 303
+
+    assert sandbox.status_of(payment) == "expired"
+    assert heard(sandbox.payments.sessions, payment.id) == ["ready", "expired"]
