@@ -25,6 +25,9 @@ from marketplace.people import Person
 logger = logging.getLogger(__name__)
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+# The algorithms each key type can check: a token naming an RSA key while signed with ES256
+# must be refused as invalid, not handed to a key that cannot read it.
+FAMILIES = {"RSA": ("RS", "PS"), "EC": ("ES",)}
 LEEWAY_SECONDS = 30  # clocks of the provider and ours may differ a little
 JWKS_TIMEOUT_SECONDS = 10
 JWKS_CACHE_SECONDS = 300
@@ -102,7 +105,7 @@ class IdentityVerifier:
             claims = jwt.decode(
                 token,
                 key.key,
-                algorithms=ALGORITHMS,
+                algorithms=_algorithms_for(key),
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=LEEWAY_SECONDS,
@@ -114,6 +117,12 @@ class IdentityVerifier:
         if not isinstance(subject, str) or not 0 < len(subject) <= 255:
             raise InvalidIdentityToken("the subject must be 1 to 255 characters")
         return Identity(issuer=self.issuer, subject=subject)
+
+
+def _algorithms_for(key: jwt.PyJWK) -> list[str]:
+    """The accepted algorithms this key can verify (none for a symmetric or unknown key)."""
+    family = FAMILIES.get(key.key_type or "", ())
+    return [name for name in ALGORITHMS if family and name.startswith(family)]
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,14 @@ def _email(context: StepContext, rest: str) -> str:
     if normalize(rest) in OFF_WORDS:
         set_email_address(context.session, person, None, now)
         return context.gettext("Done: I will not send you e-mails any more.")
-    try:
-        address = read_contact(rest).email
-    except InvalidContact:
-        address = None
+    address: str | None = None
+    # One address, in ASCII: a list would keep only its first, and most mail servers refuse
+    # an address with accents (SMTPUTF8), so both are asked again rather than half-kept.
+    if len(rest.replace(",", " ").replace(";", " ").split()) == 1 and rest.isascii():
+        try:
+            address = read_contact(rest).email
+        except InvalidContact:
+            address = None
     if address is None:
         return context.gettext(
             "That e-mail does not look right. Send /email followed by your address, for "

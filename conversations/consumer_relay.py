@@ -19,10 +19,19 @@ from conversations.consumer_data import (
     ConsumerState,
 )
 from conversations.events import Option, Reply
-from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
+from conversations.flow import (
+    AskContext,
+    Notification,
+    Reask,
+    StepContext,
+    Transition,
+    too_long_to_relay,
+)
 from conversations.lead_card import agent_translator, card_options
 from conversations.lead_news import ANSWER, NEXT_OFFER
+from conversations.parsing import parse_record_id
 from marketplace.agents import agents_of
+from marketplace.lead_alternatives import offered_for_lead
 from marketplace.lead_responses import CONSUMER, record_lead_message
 from marketplace.lead_views import LeadView, load_lead_view
 from marketplace.leads import LeadStatus
@@ -45,9 +54,13 @@ def act_next_offer(context: StepContext) -> Transition | Reask:
     """Open the offer suggested after a decline or a miss, as if picked from the list."""
     option_id = context.option.id if context.option else ""
     lead_part, _sep, offer_part = option_id.removeprefix(NEXT_OFFER).partition(":")
-    lead = context.session.get(Lead, int(lead_part)) if lead_part.isdigit() else None
-    if lead is None or lead.consumer_id != context.consumer_id or not offer_part.isdigit():
+    lead_id, offer_id = parse_record_id(lead_part), parse_record_id(offer_part)
+    lead = context.session.get(Lead, lead_id) if lead_id is not None else None
+    if lead is None or lead.consumer_id != context.consumer_id or offer_id is None:
         return Reask(context.gettext("That request is not yours."), show_options=False)
+    if not offered_for_lead(context.session, lead.id, offer_id, context.clock):
+        gone = context.gettext("This offer is no longer available.")
+        return Reask(gone, show_options=False)
     unit, amount = (
         ("brl", lead.bill_brl) if lead.bill_brl is not None else ("kwh", lead.monthly_kwh)
     )
@@ -56,7 +69,7 @@ def act_next_offer(context: StepContext) -> Transition | Reask:
         DISTRIBUTOR_ID: lead.distributor_id,
         AMOUNT: str(amount),
         UNIT: unit,
-        OFFER_ID: int(offer_part),
+        OFFER_ID: offer_id,
     }
     return Transition(ConsumerState.OFFER, data=situation, forget=(OFFER_BRIEF,))
 
@@ -78,7 +91,9 @@ def handle_answer(context: StepContext) -> Transition | Reask:
     back = context.data.get(RETURN_TO) or ConsumerState.OFFERS
     if lead is None:
         return Transition(back, forget=(ANSWER_LEAD, RETURN_TO))
-    answer = context.text[:MAX_ANSWER]
+    if len(context.text) > MAX_ANSWER:
+        return too_long_to_relay(context, MAX_ANSWER)
+    answer = context.text
     record_lead_message(
         context.session, lead.id, sender=CONSUMER, body=answer, now=context.clock.now()
     )
@@ -93,10 +108,10 @@ def handle_answer(context: StepContext) -> Transition | Reask:
 
 def _own_lead(context: StepContext, prefix: str) -> LeadView | None:
     option_id = context.option.id if context.option else ""
-    number = option_id.removeprefix(prefix)
-    if not number.isdigit():
+    number = parse_record_id(option_id.removeprefix(prefix))
+    if number is None:
         return None
-    lead = context.session.get(Lead, int(number))
+    lead = context.session.get(Lead, number)
     if lead is None or lead.consumer_id != context.consumer_id:
         return None
     return load_lead_view(context.session, lead.id)

@@ -160,6 +160,16 @@ class Reask:
     show_options: bool = True
 
 
+def too_long_to_relay(context: AskContext, limit: int) -> Reask:
+    """Ask again for a message longer than another person may be sent: never cut it."""
+    too_long = context.gettext(
+        "That message is too long for me. Could you say it in fewer than {limit} characters?"
+    )
+    return Reask(
+        too_long.format(limit=context.translator.format_number(limit)), show_options=False
+    )
+
+
 AskFunction = Callable[[AskContext], Reply | Sequence[Reply]]
 HandleFunction = Callable[[StepContext], Transition | Reask]
 HelpFunction = Callable[[AskContext], str]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from conversations.events import Option, Reply
 from conversations.flow import Notification
-from conversations.i18n import Translator, translator_for
+from conversations.i18n import N_, Translator, translator_for
 from marketplace.clock import Clock
 from marketplace.conversation_store import ChatAddress, chat_of
 from marketplace.lead_alternatives import next_best_offer
@@ -22,6 +22,12 @@ from marketplace.notifications import NotificationKind
 from marketplace.people import Person
 
 NEXT_OFFER, ANSWER = "next:", "answer:"
+# The reasons an agent may tap to decline; each side reads it in their own language.
+DECLINE_REASONS = {
+    "area": N_("We do not serve this area"),
+    "bill": N_("The bill is too low for this offer"),
+    "capacity": N_("No capacity right now"),
+}
 
 _Render = Callable[[Translator], Reply]
 
@@ -39,15 +45,22 @@ def accepted_news(session: Session, lead: LeadView) -> tuple[Notification, ...]:
     )
 
 
+def reason_label(translator: Translator, reason: str) -> str:
+    """A tapped reason (`area`) in this language; a typed one as it was written."""
+    label = DECLINE_REASONS.get(reason)
+    return translator.gettext(label) if label else reason
+
+
 def declined_news(
     session: Session, lead: LeadView, reason: str, clock: Clock
 ) -> tuple[Notification, ...]:
-    """Tell the consumer the supplier declined, with the reason and the next-best offer."""
+    """Tell the consumer the supplier declined, with the reason (a key of `DECLINE_REASONS`
+    or the agent's own words) and the next-best offer."""
 
     def render(translator: Translator) -> Reply:
         said = translator.gettext(
             "{supplier} cannot take your request. Their reason: {reason}"
-        ).format(supplier=lead.supplier_name, reason=reason)
+        ).format(supplier=lead.supplier_name, reason=reason_label(translator, reason))
         return _with_next_offer(session, translator, lead, said, clock)
 
     return _to_consumer(session, lead, render)

@@ -56,6 +56,15 @@ def _keep_or_space(char: str) -> str:
     return char
 
 
+_RECORD_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits that fit a BIGINT
+
+
+def parse_record_id(text: str) -> int | None:
+    """The row id a button names (`accept:42` → 42 after its prefix), or None when the text
+    is not one: other digits than 0-9, or a number past any id (a forged button)."""
+    return int(text) if _RECORD_ID.fullmatch(text) else None
+
+
 def normalize(text: str) -> str:
     """Strip accents, casefold and collapse whitespace: `"  Não  SEI "` → `"nao sei"`."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -7,7 +7,13 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from conversations.flow import AskContext
-from marketplace.agents import AgentRecord, agent_by_id, agent_in_chat
+from marketplace.agents import (
+    AgentRecord,
+    agent_by_id,
+    agent_in_chat,
+    agent_of_supplier_in_chat,
+    agents_in_chat,
+)
 from marketplace.models import Conversation
 
 
@@ -40,3 +46,23 @@ def agent_of_conversation(session: Session, conversation_id: int) -> AgentRecord
     if conversation is None:
         return None
     return agent_in_chat(session, conversation.channel, conversation.chat_id)
+
+
+def agent_for_supplier(context: AskContext, supplier_id: int) -> AgentRecord | None:
+    """The agent this conversation is for `supplier_id`: a chat that joined several suppliers
+    answers the leads of each, not only of the one it joined last."""
+    conversation = context.session.get(Conversation, context.conversation_id)
+    if conversation is None:
+        return None
+    return agent_of_supplier_in_chat(
+        context.session, supplier_id, conversation.channel, conversation.chat_id
+    )
+
+
+def suppliers_of_chat(context: AskContext) -> list[int]:
+    """The suppliers this conversation's chat answers for, in the order it joined them."""
+    conversation = context.session.get(Conversation, context.conversation_id)
+    if conversation is None:
+        return []
+    agents = agents_in_chat(context.session, conversation.channel, conversation.chat_id)
+    return [agent.supplier_id for agent in agents]

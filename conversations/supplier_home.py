@@ -73,7 +73,9 @@ def help_home(context: AskContext) -> str:
     return context.gettext(
         "New leads arrive here as cards; tap accept, decline or ask. You can also type "
         "/leads (open leads, oldest first), /ofertas (your offers and their leads), pausar "
-        "or retomar (stop or resume new leads)."
+        "or retomar (stop or resume new leads). Where else leads reach you: /email ADDRESS "
+        "(cards also by e-mail; /email off stops it), /app (a code to link the app for push), "
+        "/push on or off."
     )
 
 

@@ -2,13 +2,16 @@
 
 On Telegram the deep link `t.me/<bot>?start=<code>` arrives as `/start <code>`; elsewhere
 the agent types or pastes the code. A code that looks right but is unknown, spent or
-expired gets an answer that says so, and the conversation stays where it was.
+expired gets an answer that says so, and the conversation stays where it was. A chat where
+the person already asked a supplier for something, as a consumer, keeps that role: the code
+is refused there (and stays unspent), since lead news and contracts need consumer answers.
 """
 
 from __future__ import annotations
 
 from conversations.events import Reply
 from conversations.flow import Reask, StepContext, Transition
+from conversations.parsing import clean_text
 from conversations.supplier_data import AGENT_ID, SupplierState
 from marketplace.invites import (
     InviteProblem,
@@ -16,8 +19,10 @@ from marketplace.invites import (
     read_invite_code,
     redeem_invite,
 )
+from marketplace.leads import has_requests
 
 START_COMMAND = "/start"
+MAX_AGENT_NAME = 200  # supplier_agents.name
 MAX_INVITE_MESSAGE = 60  # "/start@SomeLongBotName CE-XXXXXXXXXXXX" fits; a paragraph does not
 
 
@@ -26,6 +31,16 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
     code = _code_in(context.text)
     if code is None:
         return None
+    if has_requests(context.session, context.consumer_id):
+        # This chat's lead news and contract carry consumer buttons (answer, withdraw), which
+        # an agent's chat could not answer; so one chat is either a consumer's or an agent's.
+        return Reask(
+            context.gettext(
+                "This chat holds your own requests as a consumer, so it cannot also answer "
+                "for a supplier. Open the invite from another account or number, or from the "
+                "web chat; the code still works."
+            )
+        )
     event = context.event
     try:
         agent = redeem_invite(
@@ -33,7 +48,7 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
             code,
             channel=event.channel,
             chat_id=event.chat_id,
-            name=context.user_name,
+            name=_profile_name(context.user_name),
             now=context.clock.now(),
         )
     except InviteRejected as rejected:
@@ -42,6 +57,14 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
         "Welcome! You now answer for {supplier} here: new leads arrive in this chat."
     ).format(supplier=agent.supplier_name)
     return Transition(SupplierState.HOME, replies=(Reply(welcome),), data={AGENT_ID: agent.id})
+
+
+def _profile_name(user_name: str | None) -> str | None:
+    """The chat profile's name as it may be stored: control characters gone, at most
+    `MAX_AGENT_NAME` characters (a WhatsApp profile name may hold 256 of anything)."""
+    cleaned = clean_text(user_name or "", limit=MAX_AGENT_NAME)
+    name = " ".join(cleaned.text.split())
+    return name or None
 
 
 def _code_in(text: str) -> str | None:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from conversations.contract_news import link_news
 from conversations.events import Option, Reply
-from conversations.flow import AskContext, Notification, Reask, StepContext, Transition
+from conversations.flow import (
+    AskContext,
+    Notification,
+    Reask,
+    StepContext,
+    Transition,
+    too_long_to_relay,
+)
 from conversations.lead_card import (
     ACCEPT,
     ASK,
@@ -19,11 +26,24 @@ from conversations.lead_card import (
     lead_card,
     shared_line,
 )
-from conversations.lead_news import accepted_news, declined_news, question_news
-from conversations.supplier_data import LEAD_ID, SupplierState, current_agent
+from conversations.lead_news import (
+    DECLINE_REASONS,
+    accepted_news,
+    declined_news,
+    question_news,
+    reason_label,
+)
+from conversations.parsing import parse_record_id
+from conversations.supplier_data import (
+    LEAD_ID,
+    SupplierState,
+    agent_for_supplier,
+    suppliers_of_chat,
+)
 from marketplace.agents import AgentRecord, agents_of
 from marketplace.contracts import NotContractable, create_contract
 from marketplace.lead_responses import (
+    MAX_REASON,
     SUPPLIER,
     accept_lead,
     decline_lead,
@@ -31,11 +51,11 @@ from marketplace.lead_responses import (
 )
 from marketplace.lead_views import LeadView, load_lead_view, open_leads
 from marketplace.leads import LeadStatus
+from marketplace.models import Lead
 from marketplace.notifications import NotificationKind
 from marketplace.people import Person
 
 BACK = "home"
-REASONS = ("area", "bill", "capacity")
 MAX_QUESTION = 1000
 
 
@@ -56,7 +76,7 @@ def act_accept(context: StepContext) -> Transition | Reask:
         now=context.clock.now(),
     )
     if not won:
-        return _already_answered(context, lead.id)
+        return _already_answered(context, lead.id, agent)
 
     _ = context.gettext
     done = _("You accepted lead #{number}. {shared}").format(
@@ -75,9 +95,9 @@ def act_decline(context: StepContext) -> Transition | Reask:
     found = _lead_of_agent(context, DECLINE)
     if isinstance(found, Transition):
         return found
-    _agent, lead = found
+    agent, lead = found
     if lead.status != LeadStatus.NEW:
-        return _already_answered(context, lead.id)
+        return _already_answered(context, lead.id, agent)
     return Transition(SupplierState.DECLINE_REASON, data={LEAD_ID: lead.id})
 
 
@@ -98,8 +118,15 @@ def act_ask(context: StepContext) -> Transition | Reask:
 def ask_leads(context: AskContext) -> Reply:
     """The open leads, oldest first, to pick one."""
     _ = context.gettext
-    agent = current_agent(context)
-    leads = open_leads(context.session, agent.supplier_id) if agent else []
+    # A chat that joined several suppliers answers the leads of each.
+    leads = sorted(
+        (
+            lead
+            for supplier_id in suppliers_of_chat(context)
+            for lead in open_leads(context.session, supplier_id)
+        ),
+        key=lambda lead: (lead.created_at, lead.id),
+    )
     back = Option(BACK, _("Back"))
     if not leads:
         return Reply(_("No open leads right now."), options=(back,))
@@ -145,7 +172,9 @@ def handle_lead(context: StepContext) -> Transition | Reask:
 def ask_decline_reason(context: AskContext) -> Reply:
     """Ask why, with the usual reasons as buttons."""
     _ = context.gettext
-    options = tuple(Option(reason, _reason_label(context, reason)) for reason in REASONS)
+    options = tuple(
+        Option(reason, reason_label(context.translator, reason)) for reason in DECLINE_REASONS
+    )
     return Reply(
         _("Why are you declining lead #{number}? Tap a reason or type your own.").format(
             number=context.data[LEAD_ID]
@@ -156,21 +185,25 @@ def ask_decline_reason(context: AskContext) -> Reply:
 
 def handle_decline_reason(context: StepContext) -> Transition | Reask:
     """Decline with the reason given and tell the consumer, with the next-best offer."""
-    agent = current_agent(context)
     lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
-    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+    agent = agent_for_supplier(context, lead.supplier_id) if lead else None
+    if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
-    reason = _reason_label(context, context.option.id) if context.option else context.text
+    if _typed_command(context):
+        return _not_a_command(context)
+    if context.option is None and len(context.text) > MAX_REASON:
+        return too_long_to_relay(context, MAX_REASON)
+    reason = context.option.id if context.option else context.text
     won = decline_lead(
         context.session,
         lead.id,
         supplier_id=agent.supplier_id,
         agent_id=agent.id,
-        reason=reason,
+        reason=reason_label(context.translator, reason),
         now=context.clock.now(),
     )
     if not won:
-        return _already_answered(context, lead.id)
+        return _already_answered(context, lead.id, agent)
     done = context.gettext("You declined lead #{number}; the consumer was told.").format(
         number=lead.id
     )
@@ -189,11 +222,15 @@ def ask_question(context: AskContext) -> Reply:
 
 def handle_question(context: StepContext) -> Transition | Reask:
     """Keep the question in the lead's transcript and relay it to the consumer."""
-    agent = current_agent(context)
     lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
-    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+    agent = agent_for_supplier(context, lead.supplier_id) if lead else None
+    if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
-    question = context.text[:MAX_QUESTION]
+    if _typed_command(context):
+        return _not_a_command(context)
+    if len(context.text) > MAX_QUESTION:
+        return too_long_to_relay(context, MAX_QUESTION)
+    question = context.text
     record_lead_message(
         context.session,
         lead.id,
@@ -216,11 +253,11 @@ def handle_question(context: StepContext) -> Transition | Reask:
 
 def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, LeadView] | Transition:
     """The agent and the lead a button names, or a transition home saying what is wrong."""
-    agent = current_agent(context)
     option_id = context.option.id if context.option else ""
-    number = option_id.removeprefix(prefix)
-    lead = load_lead_view(context.session, int(number)) if number.isdigit() else None
-    if agent is None or lead is None or lead.supplier_id != agent.supplier_id:
+    number = parse_record_id(option_id.removeprefix(prefix))
+    lead = load_lead_view(context.session, number) if number is not None else None
+    agent = agent_for_supplier(context, lead.supplier_id) if lead else None
+    if agent is None or lead is None:
         unknown = context.gettext("That lead is not one of your company's.")
         return Transition(SupplierState.HOME, replies=(Reply(unknown),))
     return agent, lead
@@ -238,10 +275,35 @@ def contract_notifications(context: StepContext, lead_id: int) -> tuple[Notifica
     return link_news(context.session, contract, context.contract_links, context.clock.now())
 
 
-def _already_answered(context: StepContext, lead_id: int) -> Transition:
+def _typed_command(context: StepContext) -> bool:
+    """A slash command ("/leads") typed where words for the consumer were asked for."""
+    return context.option is None and context.text.startswith("/")
+
+
+def _not_a_command(context: StepContext) -> Reask:
+    return Reask(
+        context.gettext(
+            "That looks like a command, and this goes to the consumer. Type it in words, or "
+            'send "back" to leave it.'
+        ),
+        show_options=False,
+    )
+
+
+def _already_answered(
+    context: StepContext, lead_id: int, agent: AgentRecord | None = None
+) -> Transition:
     lead = load_lead_view(context.session, lead_id)
     _ = context.gettext
-    if lead is not None and lead.status == LeadStatus.ACCEPTED:
+    row = context.session.get(Lead, lead_id)
+    if agent is not None and row is not None and row.agent_id == agent.id:
+        # A double tap, or the same button tapped again later: it was this agent.
+        said = (
+            _("You already accepted lead #{number}.")
+            if row.status == LeadStatus.ACCEPTED
+            else _("Lead #{number} was already answered.")
+        )
+    elif lead is not None and lead.status == LeadStatus.ACCEPTED:
         said = _("Lead #{number} was already accepted by a colleague.")
     elif lead is not None and lead.status == LeadStatus.MISSED:
         said = _("Lead #{number} passed its response time; the consumer was offered another.")
@@ -272,13 +334,3 @@ def _tell_colleagues(
             )
         )
     return tuple(notes)
-
-
-def _reason_label(context: AskContext, reason: str) -> str:
-    _ = context.gettext
-    labels = {
-        "area": _("We do not serve this area"),
-        "bill": _("The bill is too low for this offer"),
-        "capacity": _("No capacity right now"),
-    }
-    return labels.get(reason, reason)

@@ -65,6 +65,23 @@ def agent_in_chat(session: Session, channel: str, chat_id: str) -> AgentRecord |
     return _record(row) if row else None
 
 
+def agent_of_supplier_in_chat(
+    session: Session, supplier_id: int, channel: str, chat_id: str
+) -> AgentRecord | None:
+    """The agent this chat is for this supplier (a chat may answer for several)."""
+    return _find(session, supplier_id, channel, chat_id)
+
+
+def agents_in_chat(session: Session, channel: str, chat_id: str) -> list[AgentRecord]:
+    """Every agent this chat is, one per supplier it joined, oldest first."""
+    rows = session.execute(
+        _query()
+        .where(SupplierAgent.channel == channel, SupplierAgent.chat_id == chat_id)
+        .order_by(SupplierAgent.id)
+    )
+    return [_record(row) for row in rows]
+
+
 def agent_by_id(session: Session, agent_id: int) -> AgentRecord | None:
     """The agent with this id, if it exists."""
     row = session.execute(_query().where(SupplierAgent.id == agent_id)).first()

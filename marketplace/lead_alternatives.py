@@ -43,6 +43,27 @@ def next_best_offer(session: Session, lead_id: int, clock: Clock) -> RankedOffer
     return None
 
 
+def offered_for_lead(session: Session, lead_id: int, offer_id: int, clock: Clock) -> bool:
+    """Whether the offer is among those for the lead's situation (state, distributor, bill):
+    a "see this offer" button names one, and a forged one must not open any other."""
+    lead = session.get(Lead, lead_id)
+    consumption = _consumption(lead) if lead is not None else None
+    if lead is None or consumption is None:
+        return False
+    try:
+        result = search_offers(
+            session,
+            distributor_id=lead.distributor_id,
+            uf=lead.uf,
+            consumption=consumption,
+            clock=clock,
+            page_size=MAX_PAGE_SIZE,
+        )
+    except BillError:
+        return False
+    return any(offer.offer_id == offer_id for offer in result.offers)
+
+
 def _consumption(lead: Lead) -> Consumption | None:
     if lead.bill_brl is not None:
         return BillAmount(lead.bill_brl)

@@ -26,7 +26,7 @@ from marketplace.consents import (
     record_share_consent,
 )
 from marketplace.consumers import round_kwh
-from marketplace.models import Lead, Offer, Supplier
+from marketplace.models import Contract, Lead, Offer, Supplier
 from marketplace.money import round_centavos
 from marketplace.search import is_available_now
 
@@ -229,6 +229,15 @@ def _insert(
         created=True,
         conversation_id=request.conversation_id,
         respond_by=respond_by,
+    )
+
+
+def has_requests(session: Session, consumer_id: int) -> bool:
+    """Whether this consumer ever asked a supplier for anything: a lead or a contract."""
+    lead = select(Lead.id).where(Lead.consumer_id == consumer_id).limit(1)
+    contract = select(Contract.id).where(Contract.consumer_id == consumer_id).limit(1)
+    return (
+        session.execute(lead).first() is not None or session.execute(contract).first() is not None
     )
 
 

@@ -142,3 +142,25 @@ def test_before_the_privacy_terms_a_consumer_gives_no_address(
         maria = consumer_of(sessions, person)
         assert email_address(session, maria) is None
         assert not has_purpose_consent(session, maria.id, EMAIL_CONTACT)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "/email ana@example.com, bia@example.com",
+        "/email ana@example.com bia@example.com",
+        "/email joão@example.com",
+    ],
+    ids=["a list", "two words", "accents"],
+)
+def test_an_email_that_cannot_be_kept_whole_is_asked_again(
+    engine_with_accounts: ConversationEngine, sessions: sessionmaker[Session], typed: str
+) -> None:
+    person = Chat(engine_with_accounts, "c-9", channel="web", locale="en")
+    person.go_through("oi", "sim")
+
+    [answer, *_] = person.say(typed)
+
+    assert answer.text.startswith("That e-mail does not look right.")
+    with sessions() as session:
+        assert email_address(session, consumer_of(sessions, person)) is None

@@ -9,7 +9,7 @@ from conversations.engine import ConversationEngine
 from marketplace.clock import FixedClock
 from marketplace.models import SupplierInvite
 from tests.conversations.conftest import Chat
-from tests.conversations.consumer_support import GREETING_START, texts
+from tests.conversations.consumer_support import GREETING_START, PATHS, texts
 from tests.conversations.supplier_support import SOLAR_SUPPLIER, agents, invite_code
 
 
@@ -95,3 +95,37 @@ def test_only_a_hash_of_the_code_is_stored(
         stored = session.scalars(select(SupplierInvite.code_hash)).one()
     assert code not in stored
     assert len(stored) == 64
+
+
+def test_a_long_or_garbled_profile_name_does_not_stop_the_code(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # WhatsApp profile names may be up to 256 characters, and hold anything.
+    code = invite_code(sessions, clock, SOLAR_SUPPLIER)
+    agent = Chat(market_engine, "5585988887777", channel="whatsapp", locale="en")
+
+    replies = list(agent.send(agent.event(code, user_name="Ana\x00 " + "ã" * 250)).replies)
+
+    assert replies[0].text.startswith(f"Welcome! You now answer for {SOLAR_SUPPLIER}")
+    [linked] = agents(sessions)
+    assert linked.name is not None
+    assert linked.name.startswith("Ana ã")
+    assert "\x00" not in linked.name
+    assert len(linked.name) <= 200
+
+
+def test_a_chat_that_asked_a_supplier_as_a_consumer_keeps_that_role(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    consumer = Chat(market_engine, "7001", channel="telegram", locale="en")
+    consumer.go_through(*PATHS["done"])  # a lead: its news will need consumer answers here
+    code = invite_code(sessions, clock, SOLAR_SUPPLIER)
+
+    refused = consumer.say(f"/start {code}")
+    colleague = Chat(market_engine, "7002", channel="telegram", locale="en")
+    welcome = colleague.say(f"/start {code}")
+
+    assert refused[0].text.startswith("This chat holds your own requests as a consumer")
+    assert consumer.state(sessions).flow == "consumer"
+    assert welcome[0].text.startswith("Welcome!")  # the refusal did not spend the code
+    assert [(a.channel, a.chat_id) for a in agents(sessions)] == [("telegram", "7002")]

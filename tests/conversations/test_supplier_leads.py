@@ -13,7 +13,7 @@ from conversations.engine import ConversationEngine
 from conversations.events import Reply
 from marketplace.clock import FixedClock
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Supplier
+from marketplace.models import Lead, Offer, Supplier
 from tests.conversations.conftest import Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
@@ -190,3 +190,180 @@ def test_leads_offers_and_pause_commands(
         supplier = session.scalars(select(Supplier).where(Supplier.name == SOLAR_SUPPLIER)).one()
         assert supplier.accepting_leads is False
         assert session.scalar(select(Lead.status)) == "new"
+
+
+def test_an_agent_of_two_suppliers_answers_the_card_of_the_first(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    both = Chat(market_engine, "7003", channel="telegram", locale="en")
+    both.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    both.say(invite_code(sessions, clock, "Sol Nascente Energia (demo)"))
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    [card] = notifications_to(sessions, both.chat_id)
+
+    asked = both.tap(f"ask:{lead_id}")
+    both.say("Is the roof yours?")
+    accepted = both.tap(f"accept:{lead_id}")
+
+    assert card.text.startswith(f"New lead #{lead_id}: ")
+    assert asked[0].text.startswith(f"Type your question for the consumer of lead #{lead_id}")
+    assert accepted[0].text.startswith(f"You accepted lead #{lead_id}.")
+    assert only_lead(sessions).status == "accepted"
+    with sessions() as session:
+        assert [line.body for line in lead_transcript(session, lead_id)] == ["Is the roof yours?"]
+
+
+def test_a_question_or_answer_too_long_to_relay_is_asked_again_not_cut(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+
+    too_long = first.say("Is the roof yours? " + "x" * 1200)
+    first.say("Is the roof yours?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    answer_too_long = consumer.say("Yes. " + "y" * 1200)
+    consumer.say("Yes.")
+
+    limit = "Could you say it in fewer than 1,000 characters?"
+    assert too_long[0].text.endswith(limit)
+    assert answer_too_long[0].text.endswith(limit)
+    with sessions() as session:
+        transcript = lead_transcript(session, lead_id)
+    assert [(line.sender, line.body) for line in transcript] == [
+        ("supplier", "Is the roof yours?"),
+        ("consumer", "Yes."),
+    ]
+
+
+def test_an_agent_tapping_accept_twice_is_not_told_a_colleague_was_faster(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"accept:{lead_id}")
+    told = notifications_to(sessions, CONSUMER_CHAT)
+    again = first.tap(f"accept:{lead_id}")
+
+    assert again[0].text == f"You already accepted lead #{lead_id}."
+    assert told[0].text.startswith("Good news:")
+    assert notifications_to(sessions, CONSUMER_CHAT) == told  # the second tap tells nobody
+
+
+def test_a_command_typed_as_a_decline_reason_or_question_is_not_sent_to_the_consumer(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"decline:{lead_id}")
+    reason = first.say("/leads")
+    left = first.say("back")
+    first.tap(f"ask:{lead_id}")
+    question = first.say("/ofertas")
+
+    assert reason[0].text.startswith("That looks like a command")
+    assert question[0].text.startswith("That looks like a command")
+    assert first.state(sessions).state == "question"
+    assert left[-1].options  # back on the agent's home, with its buttons
+    assert only_lead(sessions).status == "new"
+    assert notifications_to(sessions, CONSUMER_CHAT) == []
+
+
+def test_a_decline_reason_too_long_to_keep_is_asked_again_not_cut(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"decline:{lead_id}")
+
+    too_long = first.say("Our roofs team is busy. " + "z" * 300)
+    first.say("Our roofs team is busy.")
+
+    assert too_long[0].text.endswith("Could you say it in fewer than 200 characters?")
+    lead = only_lead(sessions)
+    assert (lead.status, lead.decline_reason) == ("declined", "Our roofs team is busy.")
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "z" * 10 not in news.text
+
+
+def test_a_forged_next_offer_button_cannot_open_an_offer_outside_the_consumers_area(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    with sessions() as session:
+        elsewhere = session.scalars(
+            select(Offer.id).where(Offer.title == "Assinatura solar em Pernambuco e Paraíba")
+        ).one()
+
+    replies = consumer.tap(f"next:{lead_id}:{elsewhere}")  # the consumer is in Ceará
+
+    assert replies[0].text == "This offer is no longer available."
+    assert consumer.state(sessions).data["values"].get("offer_id") != elsewhere
+
+
+@pytest.mark.parametrize("number", ["9" * 30, "\u0661"])  # past BIGINT; an Arabic-Indic 1
+def test_forged_buttons_with_odd_lead_numbers_get_an_answer_not_a_failure(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session], number: str
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+
+    accepted = first.tap(f"accept:{number}")
+    asked = first.tap(f"ask:{number}")
+    answered = consumer.tap(f"answer:{number}")
+    opened = consumer.tap(f"next:{number}:1")
+
+    assert accepted[0].text == asked[0].text == "That lead is not one of your company's."
+    assert answered[0].text == opened[0].text == "That request is not yours."
+    assert only_lead(sessions).status == "new"
+
+
+def test_a_reason_tapped_by_a_spanish_agent_reaches_the_consumer_in_their_language(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    agent = Chat(market_engine, "7004", channel="telegram", locale="es")
+    agent.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    consumer = Chat(market_engine, CONSUMER_CHAT, channel="web", locale="en")
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    agent.tap(f"decline:{lead_id}")
+    agent.tap("area")
+
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "Their reason: We do not serve this area\n" in news.text
+
+
+def test_an_agent_of_two_suppliers_lists_the_open_leads_of_both(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    _first, _second, consumer = agents_and_consumer
+    both = Chat(market_engine, "7005", channel="whatsapp", locale="en")
+    both.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    both.say(invite_code(sessions, clock, "Sol Nascente Energia (demo)"))
+    leave_lead(consumer)  # a lead for the first supplier
+    lead_id = only_lead(sessions).id
+
+    listed = both.say("/leads")
+    card = both.tap(f"lead:{lead_id}")
+
+    assert option_ids(listed[0])[0] == f"lead:{lead_id}"
+    assert card[0].text.startswith(f"New lead #{lead_id}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -151,6 +153,13 @@ def forged_tokens(provider: FakeIdentityProvider) -> dict[str, str | None]:
         "wrong issuer": provider.token(iss="https://evil.test/"),
         "expired": provider.token(lifetime=-120),
         "no subject": provider.token(sub=None),
+        # An EC signature naming the provider's RSA key: the key cannot check that algorithm.
+        "other key type": jwt.encode(
+            {"iss": provider.issuer, "aud": provider.audience, "sub": "auth0|maria", "exp": 2**40},
+            ec.generate_private_key(ec.SECP256R1()),
+            algorithm="ES256",
+            headers={"kid": provider.key_id},
+        ),
     }
 
 
@@ -165,6 +174,7 @@ def forged_tokens(provider: FakeIdentityProvider) -> dict[str, str | None]:
         "wrong issuer",
         "expired",
         "no subject",
+        "other key type",
     ],
 )
 def test_a_token_that_is_not_a_valid_sign_in_gets_401(
@@ -231,3 +241,16 @@ def test_without_an_identity_provider_the_route_is_off(client: TestClient) -> No
     answer = client.post("/devices", json={"token": FCM_TOKEN, "platform": "ios"})
 
     assert (answer.status_code, answer.json()["problem"]) == (404, "not-configured")
+
+
+def test_tokens_naming_unknown_keys_do_not_make_us_fetch_the_jwks_each_time(
+    app_client: TestClient, provider: FakeIdentityProvider
+) -> None:
+    stranger = FakeIdentityProvider()  # its own key id, unknown to our provider
+    register(app_client, provider.token())  # the keys are fetched once and cached
+    fetched = provider.fetches
+
+    answers = [register(app_client, stranger.token(subject=f"u{n}")) for n in range(5)]
+
+    assert {answer.status_code for answer in answers} == {401}
+    assert provider.fetches - fetched <= 1  # one refresh in case the provider rotated keys
