@@ -14,7 +14,8 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.payments import Payments
+from marketplace.payments import PaymentError, Payments
+from marketplace.picpay import PicPayError
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +60,18 @@ class PaymentChecker:
                     )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.interval)
+
+
+def create_payment_now(payments: Payments, payment_id: int) -> None:
+    """Ask the provider for a payment just opened (after its transaction committed).
+
+    A failure is already recorded on the payment, which the periodic check retries (as it
+    does a payment whose process died before getting here); the consumer gets the link
+    from the payment listener once it exists.
+    """
+    try:
+        payments.create_at_provider(payment_id)
+    except (PicPayError, PaymentError) as error:
+        logger.warning("payment %s not created yet, the check retries: %s", payment_id, error)
+    except SQLAlchemyError:
+        logger.exception("payment %s not created yet, the check retries", payment_id)

@@ -3,7 +3,8 @@
 `/arrependimento` (or `arrependimento`, `withdraw`, or the button on the signed copy) in
 any state asks to confirm, then withdraws the newest contract still within its 7 days (CDC
 art. 49); after them the answer says until when it was possible. `contrato` (or
-`contract`) sends a fresh signing link for a contract still awaiting its signature.
+`contract`) sends a fresh signing link for a contract still awaiting its signature, and
+`pagar` (or `pay`) a new payment link for a signed contract whose link expired.
 Confirming or not, the conversation goes back to where it was.
 """
 
@@ -13,9 +14,11 @@ from datetime import timedelta
 
 from conversations.consumer_data import RETURN_TO, ConsumerState
 from conversations.contract_news import link_reply, withdrawn_news
+from conversations.contract_payments import PAY_WORDS, new_payment_text
 from conversations.events import Option, Reply
 from conversations.flow import END, AskContext, Reask, StepContext, Transition
 from conversations.parsing import normalize, parse_yes_no
+from marketplace.contract_payments import refund_contract_payments
 from marketplace.contracts import (
     ContractStatus,
     WithdrawalProblem,
@@ -41,6 +44,8 @@ def enter_contract_command(context: StepContext) -> Transition | Reask | None:
         return _start_withdrawal(context, None)
     if word in LINK_WORDS:
         return _send_new_link(context)
+    if word in PAY_WORDS:
+        return Reask(new_payment_text(context, None))
     return None
 
 
@@ -83,21 +88,28 @@ def handle_withdraw(context: StepContext) -> Transition | Reask:
         kept = Reply(_("All right, your contract stays as it is."))
         return Transition(back, replies=(kept,), forget=(WITHDRAW_CONTRACT, RETURN_TO))
     contract_id = int(context.data[WITHDRAW_CONTRACT])
+    now = context.clock.now()
     try:
-        withdrawal = withdraw(context.session, contract_id, context.clock.now())
+        withdrawal = withdraw(context.session, contract_id, now)
     except WithdrawalRefused as refused:
         said = Reply(_refusal(context, refused))
         return Transition(back, replies=(said,), forget=(WITHDRAW_CONTRACT, RETURN_TO))
 
+    # In this transaction: the payment is refunded (or its unpaid link cancelled) by the
+    # periodic check, asked again until the provider confirms; the refund's news follows.
+    done = refund_contract_payments(context.session, contract_id, now)
     contract = load_contract(context.session, contract_id)
     assert contract is not None
     lines = [_("Done: contract #{number} is withdrawn.").format(number=contract_id)]
     if withdrawal.was_paid:
         lines.append(
-            _("The {amount} you paid will be refunded in full.").format(
-                amount=context.translator.format_money(withdrawal.refund_brl)
-            )
+            _(
+                "The {amount} you paid will be refunded in full; you will be told here when "
+                "the refund is confirmed."
+            ).format(amount=context.translator.format_money(withdrawal.refund_brl))
         )
+    elif any(outcome != "nothing" for outcome in done):
+        lines.append(_("The payment link was cancelled: nothing will be charged."))
     lines.append(_("{supplier} was told.").format(supplier=contract.supplier_name))
     return Transition(
         back,

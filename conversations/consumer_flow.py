@@ -55,6 +55,7 @@ from conversations.consumer_location import (
 from conversations.consumer_offers import ask_offers, handle_offers, help_offers
 from conversations.consumer_relay import act_answer, act_next_offer, ask_answer, handle_answer
 from conversations.contract_news import WITHDRAW
+from conversations.contract_payments import PAY_AGAIN, act_pay_again
 from conversations.flow import END, Flow, Step
 from conversations.lead_news import ANSWER, NEXT_OFFER
 
@@ -126,5 +127,10 @@ CONSUMER = Flow(
         S.WITHDRAW: Step(ask=ask_withdraw, handle=handle_withdraw, goes_to=(*S, END)),
     },
     entry=enter_contract_command,
-    actions={ANSWER: act_answer, NEXT_OFFER: act_next_offer, WITHDRAW: act_withdraw},
+    actions={
+        ANSWER: act_answer,
+        NEXT_OFFER: act_next_offer,
+        WITHDRAW: act_withdraw,
+        PAY_AGAIN: act_pay_again,
+    },
 )

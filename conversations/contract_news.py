@@ -25,6 +25,10 @@ from marketplace.agents import agents_of
 from marketplace.contract_tokens import ContractLinks
 from marketplace.contracts import AmountBasis, ContractRecord, Withdrawal
 from marketplace.conversation_store import chat_of
+from marketplace.notifications import NotificationKind
+from marketplace.people import Person
+
+CONTRACT = NotificationKind.CONTRACT
 
 WITHDRAW = "withdraw:"
 # The deadline is the first instant past the last day; the day shown is the one before it.
@@ -75,8 +79,15 @@ def link_news(
     if chat is None or links is None:
         return ()
     translator = translator_for(chat.locale)
+    reply = link_reply(translator, contract, links, now)
     return (
-        Notification(chat.channel, chat.chat_id, link_reply(translator, contract, links, now)),
+        Notification(
+            chat.channel,
+            chat.chat_id,
+            reply,
+            kind=CONTRACT,
+            person=Person.consumer(contract.consumer_id),
+        ),
     )
 
 
@@ -88,16 +99,66 @@ def signed_news(
     chat = chat_of(session, contract.conversation_id) if contract.conversation_id else None
     if chat is not None:
         translator = translator_for(chat.locale)
-        notes.append(Notification(chat.channel, chat.chat_id, _signed_reply(translator, contract)))
-        notes.append(Notification(chat.channel, chat.chat_id, Reply(signed_copy)))
+        consumer = Person.consumer(contract.consumer_id)
+        notes.append(
+            Notification(
+                chat.channel,
+                chat.chat_id,
+                _signed_reply(translator, contract),
+                kind=NotificationKind.NOTICE,
+                person=consumer,
+            )
+        )
+        # The copy is the contract notification: it goes by e-mail too when the consumer
+        # gave an address.
+        notes.append(
+            Notification(
+                chat.channel, chat.chat_id, Reply(signed_copy), kind=CONTRACT, person=consumer
+            )
+        )
     for agent in agents_of(session, contract.supplier_id):
         translator = agent_translator(session, agent)
         text = translator.gettext(
             "Contract #{number} for {offer} was signed by the consumer. Their copy follows."
         ).format(number=contract.id, offer=contract.offer_title)
-        notes.append(Notification(agent.channel, agent.chat_id, Reply(text)))
-        notes.append(Notification(agent.channel, agent.chat_id, Reply(signed_copy)))
+        agent_person = Person.agent(agent.id)
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                Reply(text),
+                kind=NotificationKind.NOTICE,
+                person=agent_person,
+            )
+        )
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                Reply(signed_copy),
+                kind=CONTRACT,
+                person=agent_person,
+            )
+        )
     return tuple(notes)
+
+
+def nothing_to_pay_news(session: Session, contract: ContractRecord) -> tuple[Notification, ...]:
+    """Tell the consumer a contract with nothing due at signing is active already."""
+    chat = chat_of(session, contract.conversation_id) if contract.conversation_id else None
+    if chat is None:
+        return ()
+    translator = translator_for(chat.locale)
+    text = translator.gettext(
+        "Nothing is paid at signing: your contract #{number} with {supplier} is active now."
+    ).format(number=contract.id, supplier=contract.supplier_name)
+    reply = Reply(text)
+    person = Person.consumer(contract.consumer_id)
+    return (
+        Notification(
+            chat.channel, chat.chat_id, reply, kind=NotificationKind.NOTICE, person=person
+        ),
+    )
 
 
 def withdrawn_news(
@@ -116,7 +177,15 @@ def withdrawn_news(
                 amount=translator.format_money(withdrawal.refund_brl)
             )
             text = f"{text}\n{refund}"
-        notes.append(Notification(agent.channel, agent.chat_id, Reply(text)))
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                Reply(text),
+                kind=CONTRACT,
+                person=Person.agent(agent.id),
+            )
+        )
     return tuple(notes)
 
 
@@ -129,7 +198,15 @@ def direct_signing_news(session: Session, contract: ContractRecord) -> tuple[Not
             "Lead #{lead} asked to sign {offer} directly: contract #{number} was sent to the "
             "consumer. You will get their signed copy here."
         ).format(lead=contract.lead_id, offer=contract.offer_title, number=contract.id)
-        notes.append(Notification(agent.channel, agent.chat_id, Reply(text)))
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                Reply(text),
+                kind=NotificationKind.NOTICE,
+                person=Person.agent(agent.id),
+            )
+        )
     return tuple(notes)
 
 

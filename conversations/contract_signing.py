@@ -10,17 +10,18 @@ consumes the link.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.contacts import InvalidName, read_person_name
-from conversations.contract_news import signed_news
+from conversations.contract_news import nothing_to_pay_news, signed_news
 from conversations.i18n import DEFAULT_LOCALE, N_
-from marketplace import outbox
 from marketplace.clock import Clock
+from marketplace.contract_payments import open_contract_payment
 from marketplace.contract_tokens import (
     ContractClaims,
     ContractTokens,
@@ -34,12 +35,14 @@ from marketplace.contracts import (
     SignatureRequest,
     SignedContract,
     TokenAlreadyUsed,
+    mark_paid,
     refresh_text,
     sign_contract,
 )
 from marketplace.conversation_store import chat_of
 from marketplace.documents import InvalidDocument, normalize_cpf
 from marketplace.models import UsedToken
+from marketplace.payments import Payments
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +173,13 @@ def sign(
     document_sha256: str,
     evidence: Evidence,
     clock: Clock,
+    payments: Payments | None = None,
 ) -> SignedContract:
-    """Sign, consume the link and tell both parties, in one transaction.
+    """Sign, consume the link, open the payment and tell both parties, in one transaction.
+
+    With an amount due, the payment is opened here (`payment_id` of the result): the
+    caller asks the provider for it after commit, and the periodic check does if the
+    caller never gets to. With nothing due, the contract is active at once.
 
     Raises:
         LinkRefused: the link was used, or the contract closed, meanwhile.
@@ -190,23 +198,35 @@ def sign(
     try:
         with sessions.begin() as session:
             signed = sign_contract(session, request)
-            notes = signed_news(session, signed.contract, signed.signed_text)
-            drafts = [
-                outbox.OutboxDraft(
-                    channel=note.channel,
-                    recipient=note.recipient,
-                    payload=note.reply.to_payload(),
-                    kind="notification",
-                )
-                for note in notes
-            ]
-            outbox.add_messages(session, drafts, request.now)
+            for note in signed_news(session, signed.contract, signed.signed_text):
+                note.write(session, request.now)
+            signed = _pay_for(session, signed, payments, request.now)
     except TokenAlreadyUsed as used:
         raise LinkRefused(LinkProblem.USED) from used
     except ContractNotSignable as closed:
         problem = LinkProblem.UNKNOWN if closed.status is None else LinkProblem.CLOSED
         raise LinkRefused(problem) from closed
     return signed
+
+
+def _pay_for(
+    session: Session, signed: SignedContract, payments: Payments | None, now: datetime
+) -> SignedContract:
+    """Open the payment of what is due at signing; with nothing due, activate at once."""
+    contract = signed.contract
+    if contract.amount_due_brl <= 0:
+        mark_paid(session, contract.id, now)
+        for note in nothing_to_pay_news(session, contract):
+            note.write(session, now)
+        return replace(signed, contract=replace(contract, status=ContractStatus.ACTIVE))
+    if payments is None:
+        # Only a caller without a gateway (tests of signing alone) comes here: the signing
+        # page always passes the app's payments. The contract stays signed and unpaid, and
+        # `pagar` in the chat opens its payment.
+        logger.warning("contract %s signed where no payments are taken", contract.id)
+        return signed
+    payment, _new = open_contract_payment(session, payments, contract.id)
+    return replace(signed, payment_id=payment.id)
 
 
 def _token_used(session: Session, token_id: str) -> bool:

@@ -29,6 +29,7 @@ from marketplace.clock import Clock
 from marketplace.consumers import ensure_consumers, touch_identities
 from marketplace.contract_tokens import ContractLinks
 from marketplace.conversation_store import ChatKey, MessageKey, NewConversation, StoredConversation
+from marketplace.payments import Payments
 from marketplace.transcripts import SqlTranscriptStore, TranscriptLine, TranscriptStore
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class ConversationEngine:
         default_locale: the language of a chat whose event names none (or an odd one).
         transcripts: where transcript lines go; the SQL table by default.
         contract_links: mints the signing links contracts are sent with.
+        payments: opens a new payment when a consumer asks for one in the chat.
         offer_help_after: offer help on every N-th wrong answer in a row.
     """
 
@@ -88,9 +90,11 @@ class ConversationEngine:
         transcripts: TranscriptStore | None = None,
         offer_help_after: int = 3,
         contract_links: ContractLinks | None = None,
+        payments: Payments | None = None,
     ) -> None:
         self.sessions = sessions
         self.contract_links = contract_links
+        self.payments = payments
         self.clock = clock
         self.default_locale = default_locale
         self.transcripts: TranscriptStore = transcripts or SqlTranscriptStore()
@@ -215,6 +219,7 @@ class ConversationEngine:
             conversation_id=conversation.id,
             user_name=event.user_name,
             contract_links=self.contract_links,
+            payments=self.payments,
         )
         flow_name, state_name = state.flow, state.state
         try:

@@ -34,6 +34,7 @@ from marketplace.clock import Clock
 from marketplace.contract_tokens import ContractLinks
 from marketplace.notifications import ChatTarget, Deliveries, NotificationKind, notify
 from marketplace.notifications import Notification as ServiceNotification
+from marketplace.payments import Payments
 from marketplace.people import Person
 
 END = "_end"
@@ -61,6 +62,8 @@ class AskContext:
     """The name on the person's profile (Telegram, WhatsApp), when the channel gave one."""
     contract_links: ContractLinks | None = field(default=None, kw_only=True)
     """Mints signing links for contracts; None where the process has no secret key."""
+    payments: Payments | None = field(default=None, kw_only=True)
+    """Opens contract payments; None where the process takes none (the terminal)."""
 
     def gettext(self, message: str) -> str:
         """`message` in the conversation's language."""

@@ -37,6 +37,7 @@ from conversations.parsing import (
 )
 from marketplace.clock import Clock
 from marketplace.contract_tokens import ContractLinks
+from marketplace.payments import Payments
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class _ContextFields(TypedDict):
     conversation_id: int
     user_name: str | None
     contract_links: ContractLinks | None
+    payments: Payments | None
 
 
 @dataclass
@@ -110,6 +112,7 @@ class TurnScope:
     conversation_id: int
     user_name: str | None = None
     contract_links: ContractLinks | None = None
+    payments: Payments | None = None
 
 
 @dataclass
@@ -494,6 +497,7 @@ class FlowRunner:
             "conversation_id": scope.conversation_id,
             "user_name": scope.user_name,
             "contract_links": scope.contract_links,
+            "payments": scope.payments,
         }
 
 

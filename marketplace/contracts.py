@@ -180,6 +180,7 @@ class SignedContract:
     contract: ContractRecord
     signed_text: str
     signed_sha256: str
+    payment_id: int | None = None  # the payment opened with the signature, if any
 
 
 @dataclass(frozen=True)
@@ -394,9 +395,8 @@ def withdraw(session: Session, contract_id: int, now: datetime) -> Withdrawal:
     """Withdraw a signed (or active) contract within its 7 days; says what to refund.
 
     The refund itself belongs to the payments side: an active contract was paid its
-    `amount_due_brl`, which `refund_brl` carries.
-    TODO: refund `refund_brl` through the PicPay payment of this contract (the payments
-    branch's marketplace/payments.py) in the caller's transaction once the lead wires it.
+    `amount_due_brl`, which `refund_brl` carries; the caller records it in the same
+    transaction (marketplace.contract_payments.refund_contract_payments).
 
     Raises:
         WithdrawalRefused: unknown, not signed, withdrawn already, or past the deadline.

@@ -617,8 +617,7 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference_id: Mapped[str] = mapped_column(String(64), unique=True)
-    # TODO: make this a ForeignKey to contracts.id once the payment tests create contracts.
-    contract_id: Mapped[int] = mapped_column(Integer)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
     provider: Mapped[str] = mapped_column(String(20))  # picpay | sandbox
     amount_brl: Mapped[Decimal] = mapped_column(Money)
     status: Mapped[str] = mapped_column(String(20))
@@ -639,6 +638,10 @@ class Payment(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     # When the periodic check may next ask the provider (or retry a failed creation).
     next_check_at: Mapped[datetime] = mapped_column(Timestamp())
+    # A withdrawal asked for the money back (or the unpaid link cancelled), in its own
+    # transaction; the periodic check asks the provider until it is done, then clears it.
+    refund_due_at: Mapped[datetime | None] = mapped_column(Timestamp())
+    # The refund request in flight with the provider (claimed, released if it fails).
     refund_requested_at: Mapped[datetime | None] = mapped_column(Timestamp())
     cancellation_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(Timestamp())

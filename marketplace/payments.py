@@ -205,6 +205,7 @@ class CheckReport:
     changed: int = 0
     created: int = 0
     failed: int = 0
+    refunded: int = 0
 
 
 class Payments:
@@ -234,11 +235,13 @@ class Payments:
         amount: Decimal,
         buyer: Buyer,
         return_url: str | None = None,
+        due_now: bool = False,
     ) -> PaymentView:
         """Write a payment to create, in the caller's transaction; nothing is sent yet.
 
         After the caller commits, `create_at_provider` asks the provider for it; if that
-        never happens (a crash), the periodic check does it.
+        never happens (a crash), the periodic check does it. `due_now` leaves it to the
+        next check at once (for a caller that cannot act after its commit).
         """
         now = self.clock.now()
         row = Payment(
@@ -253,7 +256,7 @@ class Payments:
             provider_statuses=[],
             needs_review=False,
             creation_attempts=0,
-            next_check_at=now + self.config.creation_grace,
+            next_check_at=now if due_now else now + self.config.creation_grace,
             created_at=now,
             updated_at=now,
         )
@@ -472,7 +475,8 @@ class Payments:
         Safe with several processes: each row is claimed (its next check pushed back)
         under a row lock that others skip, before anyone calls the provider about it.
         """
-        asked = changed = created = failed = 0
+        refunded, failed = self._refund_due(limit)
+        asked = changed = created = 0
         for payment_id, reference_id, status in self._claim_due(limit):
             try:
                 if status == CREATING:
@@ -486,7 +490,53 @@ class Payments:
             except PicPayError as error:
                 failed += 1
                 logger.warning("payment check of %s failed: %s", reference_id, error)
-        return CheckReport(asked=asked, changed=changed, created=created, failed=failed)
+        return CheckReport(
+            asked=asked, changed=changed, created=created, failed=failed, refunded=refunded
+        )
+
+    def _refund_due(self, limit: int) -> tuple[int, int]:
+        """Ask for the refunds withdrawals recorded; a failure is asked again later."""
+        refunded = failed = 0
+        for payment_id in self._claim_refunds(limit):
+            try:
+                self.refund(payment_id)
+                refunded += 1
+            except NotRefundable as refused:
+                # Expired or refunded meanwhile: nothing is left to give back.
+                logger.info("payment %s: no refund needed: %s", payment_id, refused)
+                self._refund_settled(payment_id)
+            except PicPayError as error:
+                failed += 1
+                logger.warning("refund of payment %s failed, will retry: %s", payment_id, error)
+        return refunded, failed
+
+    def _claim_refunds(self, limit: int) -> list[int]:
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            ids = list(
+                session.scalars(
+                    select(Payment.id)
+                    .where(
+                        Payment.refund_due_at.is_not(None),
+                        Payment.refund_requested_at.is_(None),
+                        Payment.next_check_at <= now,
+                    )
+                    .order_by(Payment.next_check_at)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            if ids:
+                session.execute(
+                    update(Payment)
+                    .where(Payment.id.in_(ids))
+                    .values(next_check_at=now + self.config.check_after)
+                )
+        return ids
+
+    def _refund_settled(self, payment_id: int) -> None:
+        with transaction(self.sessions) as session:
+            _locked(session, payment_id).refund_due_at = None
 
     def _claim_due(self, limit: int) -> list[tuple[int, str, str]]:
         now = self.clock.now()
@@ -541,6 +591,7 @@ class Payments:
         with transaction(self.sessions) as session:
             row = _locked(session, payment_id)
             row.cancellation_id = cancellation.cancellation_id
+            row.refund_due_at = None
             _record(session, row, "refund_requested", source="refund", now=now)
         try:
             self.apply_status(self.gateway.payment_status(reference), source="refund")
@@ -570,6 +621,41 @@ class Payments:
             if row is None:
                 raise UnknownPayment(reference_id)
             return PaymentView.of(row)
+
+
+def mark_refund_due(session: Session, payment_id: int, now: datetime) -> str:
+    """Record, in the caller's transaction, that a payment must be given back or cancelled.
+
+    A payment the provider has not created yet is cancelled here and now (it will never be
+    created); one it has is refunded (paid) or cancelled (unpaid) by `Payments.check_due`,
+    asked again until the provider confirms. Returns what was done: `cancelled`, `due`,
+    or `nothing` (failed, expired, refunded or charged back already).
+    """
+    row = _locked(session, payment_id)
+    if row.status == CREATING:
+        before, row.status = row.status, FAILED
+        row.buyer = None
+        row.last_error = "cancelled before creation: the contract was withdrawn"
+        row.updated_at = now
+        _record(
+            session,
+            row,
+            "status",
+            source="refund",
+            from_status=before,
+            to_status=FAILED,
+            detail=row.last_error,
+            now=now,
+        )
+        return "cancelled"
+    if row.status not in (*PENDING, *SETTLED):
+        return "nothing"
+    if row.refund_due_at is None:
+        row.refund_due_at = now
+        row.next_check_at = now  # the next check asks for it
+        row.updated_at = now
+        _record(session, row, "refund_due", source="refund", now=now)
+    return "due"
 
 
 def creation_request(row: Payment, config: PaymentConfig) -> PaymentRequest:
@@ -648,38 +734,6 @@ def _buyer_of(data: dict[str, Any]) -> Buyer:
         email=data.get("email"),
         phone=data.get("phone"),
     )
-
-
-class UnwiredPaymentListener:
-    """Logs what happens to payments; used until the contract side plugs its listener in.
-
-    TODO: replace by the contracts listener (contract active, chat confirmation, receipt)
-    when the contracts branch is merged; `webhooks.app.create_app` takes it as argument.
-    """
-
-    def payment_ready(self, session: Session, payment: PaymentView) -> None:
-        """Log it."""
-        logger.info("payment %s ready; no contract listener wired", payment.reference_id)
-
-    def payment_failed(self, session: Session, payment: PaymentView) -> None:
-        """Log it."""
-        logger.warning("payment %s failed; no contract listener wired", payment.reference_id)
-
-    def payment_paid(self, session: Session, payment: PaymentView) -> None:
-        """Log it."""
-        logger.warning("payment %s paid; no contract listener wired", payment.reference_id)
-
-    def payment_expired(self, session: Session, payment: PaymentView) -> None:
-        """Log it."""
-        logger.info("payment %s expired; no contract listener wired", payment.reference_id)
-
-    def payment_refunded(self, session: Session, payment: PaymentView) -> None:
-        """Log it."""
-        logger.info("payment %s refunded; no contract listener wired", payment.reference_id)
-
-    def payment_chargeback(self, session: Session, payment: PaymentView) -> None:
-        """Log it."""
-        logger.warning("payment %s charged back; no listener wired", payment.reference_id)
 
 
 def gateway_for(

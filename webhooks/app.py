@@ -23,13 +23,13 @@ from bot.runtime import Runtime, open_runtime
 from bot.telegram.service import TelegramService
 from bot.webchat import WebChat
 from bot.whatsapp.service import WhatsAppConfig, whatsapp_service
+from conversations.contract_payments import ContractPaymentListener
 from conversations.engine import ConversationEngine
 from conversations.flow import Flow
 from marketplace.payments import (
     PaymentConfig,
     PaymentListener,
     Payments,
-    UnwiredPaymentListener,
     gateway_for,
 )
 from marketplace.picpay import PicPayClient
@@ -52,7 +52,8 @@ def create_app(
     """Build the web app; tests pass a runtime (and flows), `serve` lets it open its own.
 
     `payment_listener` hears what happens to payments (paid, expired...) inside the
-    transaction that records it.
+    transaction that records it; by default the contracts' (contract active, messages,
+    receipts).
     """
 
     @asynccontextmanager
@@ -61,6 +62,14 @@ def create_app(
         current = runtime or open_runtime(settings)
         # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
         links = current.contract_links()
+        gateway = gateway_for(current.settings, current.sessions, current.clock)
+        app.state.payments = Payments(
+            current.sessions,
+            gateway,
+            current.clock,
+            payment_listener or ContractPaymentListener(current.clock),
+            PaymentConfig.from_settings(current.settings),
+        )
         engine = ConversationEngine(
             current.sessions,
             flows if flows is not None else build_flows(),
@@ -68,6 +77,7 @@ def create_app(
             default_flow=default_flow,
             default_locale=current.settings.default_locale,
             contract_links=links,
+            payments=app.state.payments,
         )
         app.state.runtime = current
         app.state.contract_links = links
@@ -76,14 +86,6 @@ def create_app(
         app.state.lead_timer = None
         app.state.devices, app.state.identity = _device_route(current)
         app.state.payment_checker = None
-        gateway = gateway_for(current.settings, current.sessions, current.clock)
-        app.state.payments = Payments(
-            current.sessions,
-            gateway,
-            current.clock,
-            payment_listener or UnwiredPaymentListener(),
-            PaymentConfig.from_settings(current.settings),
-        )
         try:
             # Raises MissingSecretKey at start-up, not at the first chat, when none is set.
             tokens = ChatTokens(current.settings.resolved_secret_key())

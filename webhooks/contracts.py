@@ -20,8 +20,10 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from bot.payment_checker import create_payment_now
 from bot.runtime import Runtime
 from conversations.contract_news import amount_line
 from conversations.contract_signing import (
@@ -40,6 +42,7 @@ from conversations.i18n import N_, Translator, negotiate_locale, translator_for
 from marketplace.contract_tokens import ContractClaims, ContractLinks
 from marketplace.contracts import StaleDocument
 from marketplace.conversation_store import chat_of
+from marketplace.payments import Payments
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +164,7 @@ async def sign_contract(token: str, request: Request) -> Response:
         ip_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", "")[:500],
     )
+    payments: Payments = request.app.state.payments
     try:
         signed = await run_in_threadpool(
             lambda: sign(
@@ -170,6 +174,7 @@ async def sign_contract(token: str, request: Request) -> Response:
                 document_sha256=form.document_sha256,
                 evidence=evidence,
                 clock=runtime.clock,
+                payments=payments,
             )
         )
     except LinkRefused as refused:
@@ -186,7 +191,12 @@ async def sign_contract(token: str, request: Request) -> Response:
         "amount_line": amount_line(translator, signed.contract),
         "signed_sha256": signed.signed_sha256,
     }
-    return _render(request, "contracts/signed.html", context, status_code=200)
+    response = _render(request, "contracts/signed.html", context, status_code=200)
+    if signed.payment_id is not None:
+        # After the page is sent: the provider's link then reaches the chat. If this
+        # process dies first, the periodic check creates the payment.
+        response.background = BackgroundTask(create_payment_now, payments, signed.payment_id)
+    return response
 
 
 def open_locale(runtime: Runtime, conversation_id: int | None) -> str:

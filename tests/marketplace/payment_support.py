@@ -13,6 +13,7 @@ from marketplace.db import transaction
 from marketplace.models import Payment, PaymentEvent
 from marketplace.payments import PaymentConfig, Payments, PaymentView
 from marketplace.picpay import Buyer, PaymentGateway
+from tests.support.contracts import new_contract
 
 BUYER = Buyer(
     first_name="Maria",
@@ -107,8 +108,11 @@ def make_payments(
 
 
 def open_payment(
-    payments: Payments, amount: Decimal = Decimal("149.90"), contract_id: int = 7
+    payments: Payments, amount: Decimal = Decimal("149.90"), contract_id: int | None = None
 ) -> PaymentView:
-    """Open a payment in its own committed transaction, as the signing page would."""
+    """Open a payment in its own committed transaction, as the signing page would; for a
+    new signed contract unless told which."""
     with transaction(payments.sessions) as session:
+        if contract_id is None:
+            contract_id = new_contract(session, payments.clock.now())
         return payments.open_payment(session, contract_id=contract_id, amount=amount, buyer=BUYER)

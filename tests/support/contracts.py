@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.events import Reply
-from marketplace.models import Contract
+from marketplace.clock import FixedClock
+from marketplace.contracts import SignatureRequest, create_contract, sign_contract
+from marketplace.lead_responses import accept_lead
+from marketplace.leads import LeadContact, LeadRequest, create_lead
+from marketplace.models import Contract, SupplierAgent
+from tests.marketplace.factories import add_offer, add_supplier, distributor_id
+from tests.support.consumers import new_consumer
 
 # A Fortaleza consumer (R$ 350) picks the second offer: Sol Nascente's subscription, which
 # is signed directly (no wait for the supplier's acceptance).
@@ -33,3 +42,52 @@ def only_contract(sessions: sessionmaker[Session]) -> Contract:
     """The one contract recorded."""
     with sessions() as session:
         return session.scalars(select(Contract)).one()
+
+
+def new_contract(session: Session, now: datetime, *, signed: bool = True) -> int:
+    """A contract made through the real functions: a supplier and offer of their own, a
+    consumer, a lead the supplier's agent accepted, the contract, and (by default) its
+    signature. No tariff is known for the offer, so nothing is due at signing; payment
+    tests open their own amounts."""
+    serial = next(_contracts)
+    supplier = add_supplier(session, f"Supplier for payments {serial}")
+    offer = add_offer(session, supplier, f"PAY-{serial}", distributor_ids=())
+    lead = create_lead(
+        session,
+        LeadRequest(
+            consumer_id=new_consumer(session),
+            offer_id=offer.id,
+            contact=LeadContact(name="Maria Silva", phone="+5585999991234"),
+            uf="CE",
+            distributor_id=distributor_id(session, "ENEL CE"),
+            monthly_kwh=None,
+            bill_brl=Decimal("350"),
+            monthly_saving_brl=None,
+        ),
+        now,
+    )
+    agent = SupplierAgent(
+        supplier_id=supplier.id, channel="test", chat_id=f"agent-{serial}", created_at=now
+    )
+    session.add(agent)
+    session.flush()
+    assert accept_lead(session, lead.id, supplier_id=supplier.id, agent_id=agent.id, now=now)
+    contract = create_contract(session, lead.id, FixedClock(now))
+    if signed:
+        sign_contract(
+            session,
+            SignatureRequest(
+                contract_id=contract.id,
+                token_id=f"payment-test-{serial}",
+                document_sha256=contract.text_sha256,
+                signer_name="Maria da Silva",
+                signer_cpf="52998224725",
+                ip_address="127.0.0.1",
+                user_agent="test",
+                now=now,
+            ),
+        )
+    return contract.id
+
+
+_contracts = itertools.count(1)

@@ -211,3 +211,21 @@ def test_from_greeting_in_the_web_chat_to_a_signed_contract_and_its_copy(
     page.reload()  # the news came from the signing page, not this chat's transcript
     page.get_by_text("Assinado! Seu contrato").wait_for()
     page.get_by_text("ASSINATURA ELETRÔNICA").wait_for()
+
+    # The payment: link and QR code in the same conversation, paid in the sandbox's page.
+    page.get_by_text("SANDBOX").first.wait_for(timeout=15_000)
+    qr = page.locator('#log img[alt^="QR code"]')
+    qr.wait_for()
+    assert (qr.get_attribute("src") or "").startswith("data:image/png;base64,")
+    pay_link = page.locator('#log a[href*="/sandbox/picpay/"]').last
+    pay_href = pay_link.get_attribute("href") or ""
+    assert pay_href.startswith("http://127.0.0.1:8000/sandbox/picpay/")
+    sandbox = browser.new_page()
+    sandbox.goto(contract_server + pay_href.removeprefix("http://127.0.0.1:8000"))
+    sandbox.get_by_role("button", name="Pagar (simulado)").click()
+    sandbox.wait_for_load_state()
+
+    page.bring_to_front()
+    page.get_by_text("recebido. Obrigado!").wait_for(timeout=15_000)
+    page.get_by_text("está ativo").first.wait_for()
+    assert only_contract(sessions).status == ContractStatus.ACTIVE

@@ -250,8 +250,25 @@ def test_a_web_consumer_and_a_telegram_agent_work_a_lead_with_push_and_email(
         "the consumer's push", lambda: [p for p in world.fcm.sent if p.token == MARIA_DEVICE]
     )
     assert str(maria_push[0].body).startswith("Boa notícia")
-    [news_mail] = wait_for("the consumer's e-mail", lambda: world.mailbox.to(MARIA_EMAIL))
-    assert news_mail["Subject"].strip().startswith("Boa notícia")
+    [news_mail] = wait_for(
+        "the consumer's e-mail",
+        lambda: [
+            mail
+            for mail in world.mailbox.to(MARIA_EMAIL)
+            if mail["Subject"].strip().startswith("Boa notícia")
+        ],
+    )
+    assert "Telhado Limpo" in news_mail["Subject"]
+    # The signing link that follows the acceptance is a contract notification: e-mailed too.
+    [link_mail] = wait_for(
+        "the contract link's e-mail",
+        lambda: [
+            mail
+            for mail in world.mailbox.to(MARIA_EMAIL)
+            if mail["Subject"].strip().startswith("Seu contrato com a Telhado Limpo")
+        ],
+    )
+    assert "/contracts/" in str(link_mail.get_payload())
 
     # The agent asks a question; the consumer answers it in the same conversation.
     agent.tap("Ask a question")

@@ -98,47 +98,6 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
-        "payments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("reference_id", sa.String(length=64), nullable=False),
-        sa.Column("contract_id", sa.Integer(), nullable=False),
-        sa.Column("provider", sa.String(length=20), nullable=False),
-        sa.Column("amount_brl", sa.Numeric(precision=12, scale=2), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("payment_url", sa.String(length=500), nullable=True),
-        sa.Column("qr_code_content", sa.String(length=1000), nullable=True),
-        sa.Column("qr_code_png", sa.LargeBinary(), nullable=True),
-        sa.Column(
-            "buyer",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column("return_url", sa.String(length=500), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("authorization_id", sa.String(length=100), nullable=True),
-        sa.Column("paid_brl", sa.Numeric(precision=12, scale=2), nullable=True),
-        sa.Column(
-            "provider_statuses",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("needs_review", sa.Boolean(), nullable=False),
-        sa.Column("review_reason", sa.String(length=200), nullable=True),
-        sa.Column("creation_attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.String(length=500), nullable=True),
-        sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("refund_requested_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("cancellation_id", sa.String(length=100), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
-        sa.UniqueConstraint("reference_id", name=op.f("uq_payments_reference_id")),
-    )
-    with op.batch_alter_table("payments", schema=None) as batch_op:
-        batch_op.create_index("ix_payments_contract", ["contract_id"], unique=False)
-        batch_op.create_index("ix_payments_due", ["status", "next_check_at"], unique=False)
-
-    op.create_table(
         "sandbox_payments",
         sa.Column("reference_id", sa.String(length=64), nullable=False),
         sa.Column("value_brl", sa.Numeric(precision=12, scale=2), nullable=False),
@@ -267,28 +226,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
         sa.UniqueConstraint("supplier_id", "code", name=op.f("uq_offers_supplier_id_code")),
     )
-    op.create_table(
-        "payment_events",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("payment_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=30), nullable=False),
-        sa.Column("from_status", sa.String(length=20), nullable=True),
-        sa.Column("to_status", sa.String(length=20), nullable=True),
-        sa.Column("provider_status", sa.String(length=40), nullable=True),
-        sa.Column("source", sa.String(length=20), nullable=False),
-        sa.Column("detail", sa.String(length=500), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["payment_id"],
-            ["payments.id"],
-            name=op.f("fk_payment_events_payment_id_payments"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_events")),
-    )
-    with op.batch_alter_table("payment_events", schema=None) as batch_op:
-        batch_op.create_index("ix_payment_events_payment", ["payment_id", "id"], unique=False)
-
     op.create_table(
         "supplier_invites",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -678,9 +615,84 @@ def upgrade() -> None:
             "contract_id", "version", name=op.f("uq_contract_versions_contract_id_version")
         ),
     )
+    op.create_table(
+        "payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("reference_id", sa.String(length=64), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("amount_brl", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("payment_url", sa.String(length=500), nullable=True),
+        sa.Column("qr_code_content", sa.String(length=1000), nullable=True),
+        sa.Column("qr_code_png", sa.LargeBinary(), nullable=True),
+        sa.Column(
+            "buyer",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("return_url", sa.String(length=500), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("authorization_id", sa.String(length=100), nullable=True),
+        sa.Column("paid_brl", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column(
+            "provider_statuses",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("needs_review", sa.Boolean(), nullable=False),
+        sa.Column("review_reason", sa.String(length=200), nullable=True),
+        sa.Column("creation_attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refund_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("refund_requested_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancellation_id", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_payments_contract_id_contracts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
+        sa.UniqueConstraint("reference_id", name=op.f("uq_payments_reference_id")),
+    )
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.create_index("ix_payments_contract", ["contract_id"], unique=False)
+        batch_op.create_index("ix_payments_due", ["status", "next_check_at"], unique=False)
+
+    op.create_table(
+        "payment_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("payment_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("from_status", sa.String(length=20), nullable=True),
+        sa.Column("to_status", sa.String(length=20), nullable=True),
+        sa.Column("provider_status", sa.String(length=40), nullable=True),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("detail", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payment_id"],
+            ["payments.id"],
+            name=op.f("fk_payment_events_payment_id_payments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_events")),
+    )
+    with op.batch_alter_table("payment_events", schema=None) as batch_op:
+        batch_op.create_index("ix_payment_events_payment", ["payment_id", "id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("payment_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_payment_events_payment")
+
+    op.drop_table("payment_events")
+    with op.batch_alter_table("payments", schema=None) as batch_op:
+        batch_op.drop_index("ix_payments_due")
+        batch_op.drop_index("ix_payments_contract")
+
+    op.drop_table("payments")
     op.drop_table("contract_versions")
     op.drop_table("contract_signatures")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
@@ -707,10 +719,6 @@ def downgrade() -> None:
     op.drop_table("channel_identities")
     op.drop_table("tariffs")
     op.drop_table("supplier_invites")
-    with op.batch_alter_table("payment_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_payment_events_payment")
-
-    op.drop_table("payment_events")
     op.drop_table("offers")
     op.drop_table("distributor_states")
     op.drop_table("consumers")
@@ -723,11 +731,6 @@ def downgrade() -> None:
     op.drop_table("suppliers")
     op.drop_table("states")
     op.drop_table("sandbox_payments")
-    with op.batch_alter_table("payments", schema=None) as batch_op:
-        batch_op.drop_index("ix_payments_due")
-        batch_op.drop_index("ix_payments_contract")
-
-    op.drop_table("payments")
     op.drop_table("notification_preferences")
     op.drop_table("flag_rates")
     op.drop_table("flag_months")
