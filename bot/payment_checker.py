@@ -8,12 +8,11 @@ processes may run it: each payment is claimed before it is checked.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.periodic import Periodic
 from marketplace.payments import PaymentError, Payments
 from marketplace.picpay import PicPayError
 
@@ -22,44 +21,26 @@ logger = logging.getLogger(__name__)
 CHECK_SECONDS = 60.0
 
 
-class PaymentChecker:
+class PaymentChecker(Periodic):
     """Runs `Payments.check_due` every `interval` seconds until stopped."""
 
+    name = "payment-checker"
+
     def __init__(self, payments: Payments, *, interval: float = CHECK_SECONDS) -> None:
+        super().__init__(interval=interval)
         self.payments = payments
-        self.interval = interval
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Start checking in the background."""
-        self._stop.clear()
-        self._task = asyncio.create_task(self._run(), name="payment-checker")
-
-    async def stop(self) -> None:
-        """Stop checking and wait for the current check to end."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = await asyncio.to_thread(self.payments.check_due)
-            except SQLAlchemyError:
-                logger.exception("payment check failed; trying again in %s s", self.interval)
-            else:
-                if report.asked or report.created or report.failed:
-                    logger.info(
-                        "payment check: %s asked, %s changed, %s created, %s failed",
-                        report.asked,
-                        report.changed,
-                        report.created,
-                        report.failed,
-                    )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self.interval)
+    def round(self) -> None:
+        """Ask the provider about payments due a check; retry creations and refunds."""
+        report = self.payments.check_due()
+        if report.asked or report.created or report.failed:
+            logger.info(
+                "payment check: %s asked, %s changed, %s created, %s failed",
+                report.asked,
+                report.changed,
+                report.created,
+                report.failed,
+            )
 
 
 def create_payment_now(payments: Payments, payment_id: int) -> None:
