@@ -23,7 +23,7 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -31,6 +31,8 @@ from urllib.parse import parse_qs
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.fakes.loopback import LoopbackServer
 
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -54,7 +56,7 @@ class SentPush:
 
 
 @dataclass
-class FakeFcm:
+class FakeFcm(LoopbackServer):
     """The fake; `url` is what FCM_API_URL should be, `write_credentials` makes the key."""
 
     project_id: str = "connect-energy-test"
@@ -71,26 +73,15 @@ class FakeFcm:
     )
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """Requests are answered as the real service would."""
+        return _handler_for(self)
 
     @property
     def url(self) -> str:
         """The base URL, like https://fcm.googleapis.com."""
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeFcm:
-        """Listen on a free port of 127.0.0.1, in a thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return self.origin
 
     def write_credentials(self, folder: Path) -> Path:
         """A service-account JSON file with a key made for this run, its token_uri here."""

@@ -20,10 +20,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes import meta_spec
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.whatsapp_webhooks import BUSINESS_NUMBER_ID, status_payload
 
 ERRORS = {
@@ -57,7 +58,7 @@ class _Failure:
 
 
 @dataclass
-class FakeGraphApi:
+class FakeGraphApi(LoopbackServer):
     """The fake server; `url` is what WHATSAPP_API_URL should be."""
 
     access_token: str = "fake-access-token"
@@ -70,28 +71,15 @@ class FakeGraphApi:
     _failures: deque[_Failure] = field(default_factory=deque)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _server: ThreadingHTTPServer | None = None
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """Requests are answered as the real service would."""
+        return _handler_for(self)
 
     @property
     def url(self) -> str:
         """The base URL, like https://graph.facebook.com."""
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeGraphApi:
-        """Listen on a free port of 127.0.0.1, in a thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-graph-api", daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return self.origin
 
     def fail_next(
         self, code: int, *, times: int = 1, to: str | None = None, skip: int = 0

@@ -9,14 +9,15 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.fakes.loopback import LoopbackServer
 
 ISSUER = "https://identity.connect-energy.test/"
 AUDIENCE = "https://api.connect-energy.test"
@@ -27,7 +28,7 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 @dataclass
-class FakeIdentityProvider:
+class FakeIdentityProvider(LoopbackServer):
     """Serves the public key and signs tokens with the private one."""
 
     issuer: str = ISSUER
@@ -35,26 +36,15 @@ class FakeIdentityProvider:
     key_id: str = field(default_factory=lambda: secrets.token_hex(8))
     key: rsa.RSAPrivateKey = field(default_factory=_key)
     fetches: int = 0
-    _server: ThreadingHTTPServer | None = None
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """Requests are answered as the real service would."""
+        return _handler_for(self)
 
     @property
     def jwks_url(self) -> str:
         """Where the keys are published."""
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/.well-known/jwks.json"
-
-    def start(self) -> FakeIdentityProvider:
-        """Listen on a free port of 127.0.0.1, in a thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return f"{self.origin}/.well-known/jwks.json"
 
     def jwks(self) -> dict[str, Any]:
         """The public key as a JWK set."""

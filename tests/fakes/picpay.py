@@ -22,9 +22,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from tests.fakes.loopback import LoopbackServer
 
 CPF_SHAPE = re.compile(r"^\d{3}\.\d{3}\.\d{3}-\d{2}$")
 PHONE_SHAPE = re.compile(r"^\+55 \d{2} \d{4,5}-\d{4}$")
@@ -51,7 +53,7 @@ class FakePayment:
 
 
 @dataclass
-class FakePicPay:
+class FakePicPay(LoopbackServer):
     """The fake server; `url` is what PICPAY_API_URL should be."""
 
     token: str = "fake-picpay-token"
@@ -63,28 +65,15 @@ class FakePicPay:
     _failures: list[int] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _server: ThreadingHTTPServer | None = None
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """Requests are answered as the real service would."""
+        return _handler_for(self)
 
     @property
     def url(self) -> str:
         """The base URL, like https://appws.picpay.com/ecommerce/public."""
-        assert self._server is not None, "start() the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/ecommerce/public"
-
-    def start(self) -> FakePicPay:
-        """Listen on a free port of 127.0.0.1, in a thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="fake-picpay", daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        return f"{self.origin}/ecommerce/public"
 
     # What tests arrange ----------------------------------------------------------------
 
