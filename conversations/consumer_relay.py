@@ -18,7 +18,7 @@ from conversations.consumer_data import (
     UNIT,
     ConsumerState,
 )
-from conversations.events import Option, Reply
+from conversations.events import Reply
 from conversations.flow import (
     AskContext,
     Notification,
@@ -27,17 +27,16 @@ from conversations.flow import (
     Transition,
     too_long_to_relay,
 )
-from conversations.lead_card import agent_translator, card_options
+from conversations.i18n import Translator
+from conversations.lead_card import card_options, to_agents
 from conversations.lead_news import ANSWER, NEXT_OFFER
 from conversations.parsing import parse_record_id
-from marketplace.agents import agents_of
 from marketplace.lead_alternatives import offered_for_lead
 from marketplace.lead_responses import CONSUMER, record_lead_message
 from marketplace.lead_views import LeadView, load_lead_view
 from marketplace.leads import LeadStatus
 from marketplace.models import Lead
 from marketplace.notifications import NotificationKind
-from marketplace.people import Person
 
 MAX_ANSWER = 1000
 
@@ -118,23 +117,17 @@ def _own_lead(context: StepContext, prefix: str) -> LeadView | None:
 
 
 def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notification, ...]:
-    notes: list[Notification] = []
-    for agent in agents_of(context.session, lead.supplier_id):
-        translator = agent_translator(context.session, agent)
+    def write(translator: Translator) -> Reply:
         text = translator.gettext('The consumer of lead #{number} answers: "{answer}"').format(
             number=lead.id, answer=answer
         )
-        options: tuple[Option, ...] = (
-            card_options(translator, lead.id) if lead.status == LeadStatus.NEW else ()
-        )
-        notes.append(
-            Notification(
-                agent.channel,
-                agent.chat_id,
-                Reply(text, options=options),
-                kind=NotificationKind.RELAY,
-                person=Person.agent(agent.id),
-                data={"lead_id": str(lead.id)},
-            )
-        )
-    return tuple(notes)
+        open_card = lead.status == LeadStatus.NEW
+        return Reply(text, options=card_options(translator, lead.id) if open_card else ())
+
+    return to_agents(
+        context.session,
+        lead.supplier_id,
+        write,
+        kind=NotificationKind.RELAY,
+        data={"lead_id": str(lead.id)},
+    )

@@ -20,8 +20,7 @@ from sqlalchemy.orm import Session
 from conversations.events import Option, Reply
 from conversations.flow import Notification
 from conversations.i18n import Translator, translator_for
-from conversations.lead_card import agent_translator
-from marketplace.agents import agents_of
+from conversations.lead_card import to_agents
 from marketplace.contract_tokens import ContractLinks
 from marketplace.contracts import AmountBasis, ContractRecord, Withdrawal
 from marketplace.conversation_store import chat_of
@@ -116,30 +115,22 @@ def signed_news(
                 chat.channel, chat.chat_id, Reply(signed_copy), kind=CONTRACT, person=consumer
             )
         )
-    for agent in agents_of(session, contract.supplier_id):
-        translator = agent_translator(session, agent)
-        text = translator.gettext(
-            "Contract #{number} for {offer} was signed by the consumer. Their copy follows."
-        ).format(number=contract.id, offer=contract.offer_title)
-        agent_person = Person.agent(agent.id)
-        notes.append(
-            Notification(
-                agent.channel,
-                agent.chat_id,
-                Reply(text),
-                kind=NotificationKind.NOTICE,
-                person=agent_person,
-            )
+    notes.extend(
+        to_agents(
+            session,
+            contract.supplier_id,
+            lambda translator: Reply(
+                translator.gettext(
+                    "Contract #{number} for {offer} was signed by the consumer. Their copy "
+                    "follows."
+                ).format(number=contract.id, offer=contract.offer_title)
+            ),
+            kind=NotificationKind.NOTICE,
         )
-        notes.append(
-            Notification(
-                agent.channel,
-                agent.chat_id,
-                Reply(signed_copy),
-                kind=CONTRACT,
-                person=agent_person,
-            )
-        )
+    )
+    notes.extend(
+        to_agents(session, contract.supplier_id, lambda _: Reply(signed_copy), kind=CONTRACT)
+    )
     return tuple(notes)
 
 
@@ -165,9 +156,8 @@ def withdrawn_news(
     session: Session, contract: ContractRecord, withdrawal: Withdrawal
 ) -> tuple[Notification, ...]:
     """Tell the supplier's agents the consumer withdrew."""
-    notes: list[Notification] = []
-    for agent in agents_of(session, contract.supplier_id):
-        translator = agent_translator(session, agent)
+
+    def write(translator: Translator) -> Reply:
         text = translator.gettext(
             "The consumer withdrew from contract #{number} for {offer} within the 7 days the "
             "law allows (CDC art. 49)."
@@ -177,37 +167,24 @@ def withdrawn_news(
                 amount=translator.format_money(withdrawal.refund_brl)
             )
             text = f"{text}\n{refund}"
-        notes.append(
-            Notification(
-                agent.channel,
-                agent.chat_id,
-                Reply(text),
-                kind=CONTRACT,
-                person=Person.agent(agent.id),
-            )
-        )
-    return tuple(notes)
+        return Reply(text)
+
+    return to_agents(session, contract.supplier_id, write, kind=CONTRACT)
 
 
 def direct_signing_news(session: Session, contract: ContractRecord) -> tuple[Notification, ...]:
     """Tell the agents a consumer is signing an offer that skips their acceptance."""
-    notes: list[Notification] = []
-    for agent in agents_of(session, contract.supplier_id):
-        translator = agent_translator(session, agent)
-        text = translator.gettext(
-            "Lead #{lead} asked to sign {offer} directly: contract #{number} was sent to the "
-            "consumer. You will get their signed copy here."
-        ).format(lead=contract.lead_id, offer=contract.offer_title, number=contract.id)
-        notes.append(
-            Notification(
-                agent.channel,
-                agent.chat_id,
-                Reply(text),
-                kind=NotificationKind.NOTICE,
-                person=Person.agent(agent.id),
-            )
-        )
-    return tuple(notes)
+    return to_agents(
+        session,
+        contract.supplier_id,
+        lambda translator: Reply(
+            translator.gettext(
+                "Lead #{lead} asked to sign {offer} directly: contract #{number} was sent to "
+                "the consumer. You will get their signed copy here."
+            ).format(lead=contract.lead_id, offer=contract.offer_title, number=contract.id)
+        ),
+        kind=NotificationKind.NOTICE,
+    )
 
 
 def _signed_reply(translator: Translator, contract: ContractRecord) -> Reply:

@@ -8,6 +8,8 @@ buttons accept, decline and ask a question. Buttons are flow actions of the supp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from sqlalchemy.orm import Session
 
 from conversations.consumer_offers import kind_name
@@ -29,22 +31,40 @@ def card_notifications(session: Session, lead_id: int) -> tuple[Notification, ..
     lead = load_lead_view(session, lead_id)
     if lead is None:
         return ()
-    return tuple(
-        Notification(
-            agent.channel,
-            agent.chat_id,
-            lead_card(agent_translator(session, agent), lead),
-            kind=NotificationKind.LEAD_CARD,
-            person=Person.agent(agent.id),
-            data={"lead_id": str(lead.id)},
-        )
-        for agent in agents_of(session, lead.supplier_id)
+    return to_agents(
+        session,
+        lead.supplier_id,
+        lambda translator: lead_card(translator, lead),
+        kind=NotificationKind.LEAD_CARD,
+        data={"lead_id": str(lead.id)},
     )
 
 
 def agent_translator(session: Session, agent: AgentRecord) -> Translator:
     """The translator of the agent's chat (the default language before they ever wrote)."""
     return translator_for(chat_locale(session, agent.channel, agent.chat_id) or DEFAULT_LOCALE)
+
+
+def to_agents(
+    session: Session,
+    supplier_id: int,
+    write: Callable[[Translator], Reply],
+    *,
+    kind: NotificationKind,
+    data: Mapping[str, str] | None = None,
+) -> tuple[Notification, ...]:
+    """The same news for every agent of a supplier, each written in the agent's language."""
+    return tuple(
+        Notification(
+            agent.channel,
+            agent.chat_id,
+            write(agent_translator(session, agent)),
+            kind=kind,
+            person=Person.agent(agent.id),
+            data=dict(data or {}),
+        )
+        for agent in agents_of(session, supplier_id)
+    )
 
 
 def lead_card(translator: Translator, lead: LeadView) -> Reply:

@@ -15,14 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.events import Reply
 from conversations.flow import Notification
-from conversations.lead_card import agent_translator
+from conversations.lead_card import to_agents
 from conversations.lead_news import missed_news
-from marketplace.agents import agents_of
 from marketplace.clock import Clock
 from marketplace.lead_responses import miss_overdue_leads
 from marketplace.lead_views import load_lead_view
 from marketplace.notifications import NotificationKind
-from marketplace.people import Person
 
 logger = logging.getLogger(__name__)
 
@@ -47,19 +45,17 @@ def _news_of_miss(session: Session, lead_id: int, clock: Clock) -> list[Notifica
     if lead is None:
         return []
     notes = list(missed_news(session, lead, clock))
-    for agent in agents_of(session, lead.supplier_id):
-        translator = agent_translator(session, agent)
-        text = translator.gettext(
-            "Lead #{number} passed its response time; the consumer was offered another."
-        ).format(number=lead.id)
-        notes.append(
-            Notification(
-                agent.channel,
-                agent.chat_id,
-                Reply(text),
-                kind=NotificationKind.NOTICE,
-                person=Person.agent(agent.id),
-                data={"lead_id": str(lead.id)},
-            )
+    notes.extend(
+        to_agents(
+            session,
+            lead.supplier_id,
+            lambda translator: Reply(
+                translator.gettext(
+                    "Lead #{number} passed its response time; the consumer was offered another."
+                ).format(number=lead.id)
+            ),
+            kind=NotificationKind.NOTICE,
+            data={"lead_id": str(lead.id)},
         )
+    )
     return notes
