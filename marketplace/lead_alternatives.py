@@ -20,24 +20,10 @@ def next_best_offer(session: Session, lead_id: int, clock: Clock) -> RankedOffer
     lead = session.get(Lead, lead_id)
     if lead is None:
         return None
-    consumption = _consumption(lead)
-    if consumption is None:
-        return None
     asked = set(
         session.scalars(select(Lead.supplier_id).where(Lead.consumer_id == lead.consumer_id))
     )
-    try:
-        result = search_offers(
-            session,
-            distributor_id=lead.distributor_id,
-            uf=lead.uf,
-            consumption=consumption,
-            clock=clock,
-            page_size=MAX_PAGE_SIZE,
-        )
-    except BillError:
-        return None
-    for offer in result.offers:
+    for offer in _offers_for(session, lead, clock):
         if offer.available_now and _supplier_of(session, offer.offer_id) not in asked:
             return offer
     return None
@@ -47,9 +33,16 @@ def offered_for_lead(session: Session, lead_id: int, offer_id: int, clock: Clock
     """Whether the offer is among those for the lead's situation (state, distributor, bill):
     a "see this offer" button names one, and a forged one must not open any other."""
     lead = session.get(Lead, lead_id)
-    consumption = _consumption(lead) if lead is not None else None
-    if lead is None or consumption is None:
+    if lead is None:
         return False
+    return any(offer.offer_id == offer_id for offer in _offers_for(session, lead, clock))
+
+
+def _offers_for(session: Session, lead: Lead, clock: Clock) -> tuple[RankedOffer, ...]:
+    """Every offer for the lead's situation, best first (none if its bill is unusable)."""
+    consumption = _consumption(lead)
+    if consumption is None:
+        return ()
     try:
         result = search_offers(
             session,
@@ -60,8 +53,8 @@ def offered_for_lead(session: Session, lead_id: int, offer_id: int, clock: Clock
             page_size=MAX_PAGE_SIZE,
         )
     except BillError:
-        return False
-    return any(offer.offer_id == offer_id for offer in result.offers)
+        return ()
+    return result.offers
 
 
 def _consumption(lead: Lead) -> Consumption | None:
