@@ -135,6 +135,7 @@ def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notif
                 kind=NotificationKind.RELAY,
                 person=Person.agent(agent.id),
                 data={"lead_id": str(lead.id)},
+                about_consumer=lead.consumer_id,
             )
         )
     return tuple(notes)

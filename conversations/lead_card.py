@@ -37,6 +37,7 @@ def card_notifications(session: Session, lead_id: int) -> tuple[Notification, ..
             kind=NotificationKind.LEAD_CARD,
             person=Person.agent(agent.id),
             data={"lead_id": str(lead.id)},
+            about_consumer=lead.consumer_id,
         )
         for agent in agents_of(session, lead.supplier_id)
     )
