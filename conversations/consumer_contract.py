@@ -97,6 +97,11 @@ def handle_withdraw(context: StepContext) -> Transition | Reask:
 
     # In this transaction: the payment is refunded (or its unpaid link cancelled) by the
     # periodic check, asked again until the provider confirms; the refund's news follows.
+    # TODO: on PostgreSQL this locks the contract (withdraw) and then its payments, while a
+    # payment status being applied at that moment locks the payment and then the contract
+    # (mark_paid): the two can deadlock, and PostgreSQL aborts one; the chat then answers
+    # "try again" (503) or PicPay calls back again, so nothing is lost, but one of them
+    # fails once. Locking the contract's payments before the contract here would fix it.
     done = refund_contract_payments(context.session, contract_id, now)
     contract = load_contract(context.session, contract_id)
     assert contract is not None
