@@ -2,7 +2,9 @@
 
 The lead timer and the payment check are both this: every `interval` seconds, run one
 round in a worker thread (it talks to the database and, for payments, to PicPay), log a
-database failure and try again next round, and on stop let the current round finish.
+failure and try again next round, and on stop let the current round finish. Whatever a
+round raises, the rounds go on: a bug met by one payment or lead must not stop the refunds
+and deadlines of every other one until the process restarts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import traceback
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -48,5 +51,14 @@ class Periodic:
                 await asyncio.to_thread(self.round)
             except SQLAlchemyError:
                 logger.exception("%s failed; trying again in %s s", self.name, self.interval)
+            except Exception as error:
+                # Only the type and stack: the message might quote personal data.
+                logger.error(
+                    "%s failed with %s; trying again in %s s\n%s",
+                    self.name,
+                    type(error).__name__,
+                    self.interval,
+                    "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.interval)

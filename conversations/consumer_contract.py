@@ -17,7 +17,7 @@ from conversations.contract_news import link_reply, withdrawn_news
 from conversations.contract_payments import PAY_WORDS, new_payment_text
 from conversations.events import Option, Reply
 from conversations.flow import END, AskContext, Reask, StepContext, Transition
-from conversations.parsing import normalize, parse_yes_no
+from conversations.parsing import normalize, parse_record_id, parse_yes_no
 from marketplace.contract_payments import refund_contract_payments
 from marketplace.contracts import (
     ContractStatus,
@@ -52,7 +52,7 @@ def enter_contract_command(context: StepContext) -> Transition | Reask | None:
 def act_withdraw(context: StepContext) -> Transition | Reask:
     """The "Withdraw" button of the signed copy."""
     number = context.option.id.split(":", 1)[1] if context.option else ""
-    chosen = int(number) if number.isdigit() else None
+    chosen = parse_record_id(number)
     outcome = _start_withdrawal(context, chosen)
     if isinstance(outcome, Reask):
         return Transition(_back_to(context), replies=(Reply(outcome.text),))
@@ -97,6 +97,11 @@ def handle_withdraw(context: StepContext) -> Transition | Reask:
 
     # In this transaction: the payment is refunded (or its unpaid link cancelled) by the
     # periodic check, asked again until the provider confirms; the refund's news follows.
+    # TODO: on PostgreSQL this locks the contract (withdraw) and then its payments, while a
+    # payment status being applied at that moment locks the payment and then the contract
+    # (mark_paid): the two can deadlock, and PostgreSQL aborts one; the chat then answers
+    # "try again" (503) or PicPay calls back again, so nothing is lost, but one of them
+    # fails once. Locking the contract's payments before the contract here would fix it.
     done = refund_contract_payments(context.session, contract_id, now)
     contract = load_contract(context.session, contract_id)
     assert contract is not None

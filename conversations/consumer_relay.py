@@ -130,4 +130,5 @@ def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notif
         write,
         kind=NotificationKind.RELAY,
         data={"lead_id": str(lead.id)},
+        about_consumer=lead.consumer_id,
     )

@@ -32,6 +32,7 @@ from conversations.events import Option, Reply
 from conversations.flow import END, StepContext, Transition
 from conversations.i18n import N_, Translator, translator_for
 from conversations.lead_card import agent_translator
+from conversations.parsing import parse_record_id
 from conversations.payment_messages import (
     payment_expired_message,
     payment_message,
@@ -249,7 +250,7 @@ def _new_link_option(translator: Translator, contract: ContractRecord) -> Option
 def act_pay_again(context: StepContext) -> Transition:
     """The "New payment link" button; the conversation stays where it was."""
     number = context.option.id.split(":", 1)[1] if context.option else ""
-    chosen = int(number) if number.isdigit() else None
+    chosen = parse_record_id(number)
     here = context.state if context.state in set(ConsumerState) else END
     return Transition(here, replies=(Reply(new_payment_text(context, chosen)),))
 

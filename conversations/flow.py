@@ -106,7 +106,8 @@ class Notification:
 
     It goes to the chat `channel`/`recipient` first; naming the `person` it is for lets the
     notification service (marketplace.notifications) add their push and e-mail deliveries,
-    as `kind` allows.
+    as `kind` allows. `about_consumer` names the consumer whose personal data it carries
+    (a lead card, a relayed answer), so that forgetting them deletes it.
     """
 
     channel: str
@@ -115,6 +116,7 @@ class Notification:
     kind: NotificationKind = field(default=NotificationKind.RELAY, kw_only=True)
     person: Person | None = field(default=None, kw_only=True)
     data: Mapping[str, str] = field(default_factory=dict, kw_only=True)
+    about_consumer: int | None = field(default=None, kw_only=True)
 
     def write(self, session: Session, now: datetime) -> Deliveries:
         """Hand this notification to the notification service, in the caller's transaction."""
@@ -124,6 +126,7 @@ class Notification:
             chat_payload=self.reply.to_payload(),
             chat=ChatTarget(self.channel, self.recipient),
             data=self.data,
+            about_consumer=self.about_consumer,
         )
         return notify(session, self.person, notification, now)
 

@@ -37,6 +37,7 @@ def card_notifications(session: Session, lead_id: int) -> tuple[Notification, ..
         lambda translator: lead_card(translator, lead),
         kind=NotificationKind.LEAD_CARD,
         data={"lead_id": str(lead.id)},
+        about_consumer=lead.consumer_id,
     )
 
 
@@ -52,8 +53,12 @@ def to_agents(
     *,
     kind: NotificationKind,
     data: Mapping[str, str] | None = None,
+    about_consumer: int | None = None,
 ) -> tuple[Notification, ...]:
-    """The same news for every agent of a supplier, each written in the agent's language."""
+    """The same news for every agent of a supplier, each written in the agent's language.
+
+    `about_consumer` names the consumer whose personal data the news carries, if any.
+    """
     return tuple(
         Notification(
             agent.channel,
@@ -62,6 +67,7 @@ def to_agents(
             kind=kind,
             person=Person.agent(agent.id),
             data=dict(data or {}),
+            about_consumer=about_consumer,
         )
         for agent in agents_of(session, supplier_id)
     )

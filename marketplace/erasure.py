@@ -3,7 +3,8 @@
 What goes: the consumer's name, contacts, state, distributor and bill; their consents and
 leads; their contracts not signed yet (whose text carries the bill's estimate, and whose
 link could otherwise still be signed); their app devices, app links and notification
-preferences; the transcript of their conversations and the messages already written to them.
+preferences; the transcript of their conversations and the messages already written to them
+or about them (a lead card or a relayed answer on its way to a supplier's agent).
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, the inbound message ids that stop a
 redelivered message from being answered twice, and signed contracts with their evidence.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Delete, delete, select, update
+from sqlalchemy import Delete, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from marketplace.contracts import ContractStatus
@@ -78,7 +79,13 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     messages = _delete(
         session,
         delete(OutboxMessage).where(
-            OutboxMessage.conversation_id.in_(conversations), OutboxMessage.status != IN_FLIGHT
+            # The chat's own messages, and every notification about the consumer: news to
+            # them, and what they shared on its way to a supplier (a lead card, an answer).
+            or_(
+                OutboxMessage.conversation_id.in_(conversations),
+                OutboxMessage.about_consumer_id == consumer_id,
+            ),
+            OutboxMessage.status != IN_FLIGHT,
         ),
     )
     _clear_personal_fields(session, consumer_id)

@@ -478,6 +478,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_pending", "status", "next_attempt_at"),
         Index("ix_outbox_inbound", "inbound_message_id"),
         Index("ix_outbox_provider", "channel", "provider_message_id"),
+        Index("ix_outbox_about_consumer", "about_consumer_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -485,6 +486,9 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    # The consumer whose personal data the message carries (news to them, a lead card with
+    # what they shared, their answer relayed to a supplier): forgetting them deletes it.
+    about_consumer_id: Mapped[int | None] = mapped_column(ForeignKey("consumers.id"))
     kind: Mapped[str] = mapped_column(String(20), default="reply")
     payload: Mapped[dict[str, Any]] = mapped_column(Document)
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -109,7 +109,10 @@ class Notification:
     subject and the push body). `chat_payload` is the chat message (`Reply.to_payload()`,
     with buttons); None sends `text` alone. `chat` names the chat to use when it is not the
     person's usual one (the conversation where a consumer asked for the lead). `data` goes
-    with the push, for the app to open the right screen.
+    with the push, for the app to open the right screen. `about_consumer` names the consumer
+    whose personal data a message to someone else carries (what they shared on a lead card,
+    their words relayed to a supplier): forgetting that consumer deletes its deliveries, as
+    it deletes every message to the consumer themself.
     """
 
     kind: NotificationKind
@@ -117,6 +120,7 @@ class Notification:
     chat_payload: Mapping[str, Any] | None = None
     chat: ChatTarget | None = None
     data: Mapping[str, str] = field(default_factory=dict)
+    about_consumer: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,11 @@ def notify(
     know yet); it is the only delivery then.
     """
     drafts = plan(session, recipient, notification, now)
-    ids = iter(outbox.add_messages(session, [draft for _, draft in drafts], now))
+    about = notification.about_consumer
+    if about is None and recipient is not None and recipient.kind is PersonKind.CONSUMER:
+        about = recipient.id
+    written_drafts = [draft._replace(about_consumer_id=about) for _, draft in drafts]
+    ids = iter(outbox.add_messages(session, written_drafts, now))
     chat: int | None = None
     push: list[int] = []
     email: int | None = None

@@ -47,6 +47,7 @@ class OutboxDraft(NamedTuple):
     conversation_id: int | None = None
     inbound_message_id: int | None = None
     kind: str = "reply"
+    about_consumer_id: int | None = None  # whose personal data it carries (erasure)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def add_messages(session: Session, drafts: Sequence[OutboxDraft], now: datetime)
             "recipient": draft.recipient,
             "conversation_id": draft.conversation_id,
             "inbound_message_id": draft.inbound_message_id,
+            "about_consumer_id": draft.about_consumer_id,
             "kind": draft.kind,
             "payload": draft.payload,
         }

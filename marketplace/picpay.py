@@ -322,10 +322,16 @@ def _optional_text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+MAX_AMOUNT = Decimal("1e12")  # far above any payment; keeps quantize within its precision
+
+
 def _money(value: object) -> Decimal | None:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         return None
-    return Decimal(value).quantize(CENTAVO)
+    amount = Decimal(value)
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise PicPayProtocolError("PicPay's answer has an amount that is no amount of money")
+    return amount.quantize(CENTAVO)
 
 
 def _instant(value: object) -> datetime | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from conversations.events import Option, Reply
 from conversations.i18n import N_, Translator
+from conversations.parsing import parse_record_id
 
 MAX_TEXT = 4096
 MAX_BODY = 1024
@@ -120,10 +121,12 @@ def page_request(option_id: str | None) -> PageRequest | None:
     """The page a "more options" row asks for, or None for any other id."""
     if not option_id or not option_id.startswith(MORE_PREFIX):
         return None
-    outbox_id, _, page = option_id.removeprefix(MORE_PREFIX).partition(":")
-    if not (outbox_id.isdigit() and page.isdigit()) or len(option_id) > 60:
+    outbox_part, _, page_part = option_id.removeprefix(MORE_PREFIX).partition(":")
+    # ASCII digits only: "²" is a digit to str.isdigit() but int() refuses it.
+    outbox_id, page = parse_record_id(outbox_part), parse_record_id(page_part)
+    if outbox_id is None or page is None:
         return None
-    return PageRequest(outbox_id=int(outbox_id), page=int(page))
+    return PageRequest(outbox_id=outbox_id, page=page)
 
 
 def page_bounds(count: int) -> list[tuple[int, int]]:

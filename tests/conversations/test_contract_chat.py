@@ -258,3 +258,17 @@ def test_a_second_withdrawal_is_answered_in_correct_portuguese(
 
     number = only_contract(sessions).id
     assert again[0].text == f"Você já desistiu do contrato nº {number}."
+
+
+@pytest.mark.parametrize("button", ["withdraw:\u00b2", "pay:\u00b2", "withdraw:" + "9" * 30])
+def test_forged_contract_buttons_with_odd_numbers_get_an_answer_not_a_failure(
+    consumer: Chat, sessions: sessionmaker[Session], clock: FixedClock, button: str
+) -> None:
+    # "²" is a digit to str.isdigit() but not to int(): the step used to fail (a 5xx).
+    _link, token = link_in(consumer.go_through(*DIRECT_PATH))
+    sign_by_link(sessions, clock, token)
+
+    replies = consumer.tap(button)
+
+    assert replies
+    assert only_contract(sessions).status == ContractStatus.SIGNED

@@ -13,7 +13,7 @@ from conversations.engine import ConversationEngine
 from conversations.events import Reply
 from marketplace.clock import FixedClock
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Offer, Supplier
+from marketplace.models import Lead, Offer, OutboxMessage, Supplier
 from tests.conversations.conftest import Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
@@ -367,3 +367,31 @@ def test_an_agent_of_two_suppliers_lists_the_open_leads_of_both(
 
     assert option_ids(listed[0])[0] == f"lead:{lead_id}"
     assert card[0].text.startswith(f"New lead #{lead_id}")
+
+
+def test_a_consumer_who_declines_the_privacy_terms_later_reaches_no_agent_any_more(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    first.say("Is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    consumer.say("Yes, ceramic, call me on my other number 85 97777-0000.")
+    # The card and the answer wait in the outbox (an agent's e-mail, a closed WhatsApp
+    # window) when the consumer starts over and declines the privacy terms.
+    consumer.say("/restart")
+    consumer.tap("decline")
+
+    with sessions() as session:
+        left = session.scalars(
+            select(OutboxMessage.payload).where(OutboxMessage.kind == "notification")
+        ).all()
+    said = "\n".join(str(payload.get("text", "")) for payload in left)
+    assert "Maria Silva" not in said  # the shared contact of the card
+    assert "99999-1234" not in said
+    assert "97777-0000" not in said  # the answer relayed to the agents
+    assert "ceramic tiles" not in said  # the question the consumer was sent
+    assert notifications_to(sessions, CONSUMER_CHAT) == []

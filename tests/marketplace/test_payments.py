@@ -446,3 +446,16 @@ def test_picpay_out_of_reach_is_unavailable(
 
     with pytest.raises(PicPayUnavailable):
         client.payment_status("ce-1")
+
+
+def test_an_absurd_amount_paid_is_a_protocol_error_not_a_crash(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    # 1e+30 reais cannot be held to centavos: Decimal raised InvalidOperation, which no
+    # caller expects (the periodic check stopped on it).
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid", paid=Decimal("1E+30"))
+
+    with pytest.raises(PicPayProtocolError):
+        payments.handle_callback(payment.reference_id)
+    assert payments.view(payment.id).status == "created"

@@ -249,6 +249,22 @@ def test_malformed_bodies_are_4xx_and_record_nothing(
     assert counts(sessions)["inbound_messages"] == 0
 
 
+@pytest.mark.parametrize("row_id", ["wa-more:\u00b2:1", "wa-more:1:\u00b2"])
+def test_a_more_options_row_with_odd_digits_is_an_answer_not_a_500(
+    whatsapp: WhatsAppHarness, sessions: sessionmaker[Session], row_id: str
+) -> None:
+    # "²" is a digit to str.isdigit() but not to int(): reading the page number raised
+    # ValueError, a 500 for the whole batch, which Meta delivers again and again.
+    payload = hooks.incoming(
+        "5511987654321", hooks.list_reply(row_id, "Mais", replying_to=hooks.new_wamid())
+    )
+
+    response = whatsapp.post(payload)
+
+    assert response.status_code == 200
+    assert counts(sessions)["inbound_messages"] == 1
+
+
 def test_a_huge_body_is_413(whatsapp: WhatsAppHarness) -> None:
     assert whatsapp.post(b"{" + b" " * (300 * 1024) + b"}").status_code == 413
 

@@ -537,6 +537,7 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=True,
         ),
+        sa.Column("about_consumer_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column(
             "payload",
@@ -554,6 +555,11 @@ def upgrade() -> None:
         sa.Column("delivery_status", sa.String(length=20), nullable=True),
         sa.Column("needs_template", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
+            ["about_consumer_id"],
+            ["consumers.id"],
+            name=op.f("fk_outbox_about_consumer_id_consumers"),
+        ),
+        sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
             name=op.f("fk_outbox_conversation_id_conversations"),
@@ -566,6 +572,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_about_consumer", ["about_consumer_id"], unique=False)
         batch_op.create_index("ix_outbox_inbound", ["inbound_message_id"], unique=False)
         batch_op.create_index("ix_outbox_pending", ["status", "next_attempt_at"], unique=False)
         batch_op.create_index(
@@ -699,6 +706,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_provider")
         batch_op.drop_index("ix_outbox_pending")
         batch_op.drop_index("ix_outbox_inbound")
+        batch_op.drop_index("ix_outbox_about_consumer")
 
     op.drop_table("outbox")
     with op.batch_alter_table("lead_messages", schema=None) as batch_op:
