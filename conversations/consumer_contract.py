@@ -18,14 +18,13 @@ from conversations.contract_payments import PAY_WORDS, new_payment_text
 from conversations.events import Option, Reply
 from conversations.flow import END, AskContext, Reask, StepContext, Transition
 from conversations.parsing import normalize, parse_record_id, parse_yes_no
-from marketplace.contract_payments import refund_contract_payments
+from marketplace.contract_payments import withdraw_with_refunds
 from marketplace.contracts import (
     ContractStatus,
     WithdrawalProblem,
     WithdrawalRefused,
     consumer_contracts,
     load_contract,
-    withdraw,
     withdrawable_contract,
 )
 
@@ -90,19 +89,12 @@ def handle_withdraw(context: StepContext) -> Transition | Reask:
     contract_id = int(context.data[WITHDRAW_CONTRACT])
     now = context.clock.now()
     try:
-        withdrawal = withdraw(context.session, contract_id, now)
+        # In this transaction: the payment is refunded (or its unpaid link cancelled) by the
+        # periodic check, asked again until the provider confirms; the refund's news follows.
+        withdrawal, done = withdraw_with_refunds(context.session, contract_id, now)
     except WithdrawalRefused as refused:
         said = Reply(_refusal(context, refused))
         return Transition(back, replies=(said,), forget=(WITHDRAW_CONTRACT, RETURN_TO))
-
-    # In this transaction: the payment is refunded (or its unpaid link cancelled) by the
-    # periodic check, asked again until the provider confirms; the refund's news follows.
-    # TODO: on PostgreSQL this locks the contract (withdraw) and then its payments, while a
-    # payment status being applied at that moment locks the payment and then the contract
-    # (mark_paid): the two can deadlock, and PostgreSQL aborts one; the chat then answers
-    # "try again" (503) or PicPay calls back again, so nothing is lost, but one of them
-    # fails once. Locking the contract's payments before the contract here would fix it.
-    done = refund_contract_payments(context.session, contract_id, now)
     contract = load_contract(context.session, contract_id)
     assert contract is not None
     lines = [_("Done: contract #{number} is withdrawn.").format(number=contract_id)]

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from marketplace.contracts import ContractStatus
+from marketplace.contracts import ContractStatus, Withdrawal, withdraw
 from marketplace.models import Contract, ContractSignature, Lead, Payment
 from marketplace.notification_preferences import email_address
 from marketplace.payments import (
@@ -81,6 +81,29 @@ def live_payment(session: Session, contract_id: int) -> Payment | None:
         .order_by(Payment.id.desc())
         .limit(1)
     )
+
+
+def withdraw_with_refunds(
+    session: Session, contract_id: int, now: datetime
+) -> tuple[Withdrawal, list[str]]:
+    """Withdraw a contract and record that its live payments go back, in one transaction.
+
+    The contract's payments are locked before the contract: a payment status being applied
+    holds its payment and then activates the contract, and taking the locks in that same
+    order means a withdrawal and a confirmation at the same moment wait for each other
+    instead of deadlocking (which PostgreSQL would break by failing one of them).
+
+    Raises:
+        WithdrawalRefused: as `withdraw`; nothing is changed.
+    """
+    session.scalars(
+        select(Payment.id)
+        .where(Payment.contract_id == contract_id)
+        .order_by(Payment.id)
+        .with_for_update()
+    ).all()
+    withdrawal = withdraw(session, contract_id, now)
+    return withdrawal, refund_contract_payments(session, contract_id, now)
 
 
 def refund_contract_payments(session: Session, contract_id: int, now: datetime) -> list[str]:

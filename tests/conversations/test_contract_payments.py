@@ -6,10 +6,12 @@ listener; the consumer and the agent talk to the real flows.
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.consumer_flow import CONSUMER
@@ -18,7 +20,11 @@ from conversations.contract_signing import Evidence, SignerIdentity, check_link,
 from conversations.engine import ConversationEngine
 from conversations.supplier_flow import SUPPLIER
 from marketplace.clock import FixedClock
-from marketplace.contract_payments import open_contract_payment, picpay_phone
+from marketplace.contract_payments import (
+    open_contract_payment,
+    picpay_phone,
+    withdraw_with_refunds,
+)
 from marketplace.contract_tokens import ContractLinks, ContractTokens
 from marketplace.contracts import ContractStatus
 from marketplace.db import transaction
@@ -254,3 +260,60 @@ def test_picpay_phone_format() -> None:
     assert picpay_phone("+5585999991234") == "+55 85 99999-1234"
     assert picpay_phone("+558532341234") == "+55 85 3234-1234"
     assert picpay_phone("+351912345678") is None
+
+
+def test_withdrawal_waits_for_a_payment_being_applied_before_it_locks_the_contract(
+    consumer: Chat,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    payments: Payments,
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: there are no row locks to order")
+    payment_id = signed(consumer, sessions, clock, payments)
+    assert payment_id is not None
+    contract_id = only_contract(sessions).id
+    # A payment status being applied holds the payment, and will then activate the contract.
+    applying = sessions()
+    applying.execute(select(Payment).where(Payment.id == payment_id).with_for_update())
+    outcome: list[object] = []
+
+    def withdraw_now() -> None:
+        with transaction(sessions) as session:
+            outcome.append(withdraw_with_refunds(session, contract_id, clock.now()))
+
+    withdrawing = threading.Thread(target=withdraw_now)
+    withdrawing.start()
+    try:
+        _wait_for_a_lock_wait(sessions)
+        # The withdrawal waits on the payment, so the contract is still free for the other.
+        with sessions() as other:
+            other.execute(
+                select(Contract).where(Contract.id == contract_id).with_for_update(nowait=True)
+            )
+            other.rollback()
+    finally:
+        applying.rollback()
+        applying.close()
+        withdrawing.join(timeout=30)
+
+    assert len(outcome) == 1
+    assert only_contract(sessions).status == ContractStatus.WITHDRAWN
+    assert payments.view(payment_id).status == "failed"  # cancelled before creation
+
+
+def _wait_for_a_lock_wait(sessions: sessionmaker[Session]) -> None:
+    """Until some transaction of this database waits for a row lock (10 s at most)."""
+    for _attempt in range(200):
+        with sessions() as session:
+            waiting = session.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        if waiting:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the withdrawal never waited for the payment's lock")
