@@ -131,4 +131,7 @@ def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notif
         kind=NotificationKind.RELAY,
         data={"lead_id": str(lead.id)},
         about_consumer=lead.consumer_id,
+        push=lambda translator: translator.gettext(
+            "The consumer of lead #{number} sent you an answer."
+        ).format(number=lead.id),
     )

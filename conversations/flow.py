@@ -107,7 +107,8 @@ class Notification:
     It goes to the chat `channel`/`recipient` first; naming the `person` it is for lets the
     notification service (marketplace.notifications) add their push and e-mail deliveries,
     as `kind` allows. `about_consumer` names the consumer whose personal data it carries
-    (a lead card, a relayed answer), so that forgetting them deletes it.
+    (a lead card, a relayed answer), so that forgetting them deletes it. `push_text`
+    replaces the first line as the push body when that line quotes what someone typed.
     """
 
     channel: str
@@ -117,6 +118,7 @@ class Notification:
     person: Person | None = field(default=None, kw_only=True)
     data: Mapping[str, str] = field(default_factory=dict, kw_only=True)
     about_consumer: int | None = field(default=None, kw_only=True)
+    push_text: str | None = field(default=None, kw_only=True)
 
     def write(self, session: Session, now: datetime) -> Deliveries:
         """Hand this notification to the notification service, in the caller's transaction."""
@@ -127,6 +129,7 @@ class Notification:
             chat=ChatTarget(self.channel, self.recipient),
             data=self.data,
             about_consumer=self.about_consumer,
+            push_text=self.push_text,
         )
         return notify(session, self.person, notification, now)
 

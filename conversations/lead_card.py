@@ -54,23 +54,29 @@ def to_agents(
     kind: NotificationKind,
     data: Mapping[str, str] | None = None,
     about_consumer: int | None = None,
+    push: Callable[[Translator], str] | None = None,
 ) -> tuple[Notification, ...]:
     """The same news for every agent of a supplier, each written in the agent's language.
 
-    `about_consumer` names the consumer whose personal data the news carries, if any.
+    `about_consumer` names the consumer whose personal data the news carries, if any;
+    `push` writes the push body when the news quotes what someone typed.
     """
-    return tuple(
-        Notification(
-            agent.channel,
-            agent.chat_id,
-            write(agent_translator(session, agent)),
-            kind=kind,
-            person=Person.agent(agent.id),
-            data=dict(data or {}),
-            about_consumer=about_consumer,
+    notes: list[Notification] = []
+    for agent in agents_of(session, supplier_id):
+        translator = agent_translator(session, agent)
+        notes.append(
+            Notification(
+                agent.channel,
+                agent.chat_id,
+                write(translator),
+                kind=kind,
+                person=Person.agent(agent.id),
+                data=dict(data or {}),
+                about_consumer=about_consumer,
+                push_text=push(translator) if push is not None else None,
+            )
         )
-        for agent in agents_of(session, supplier_id)
-    )
+    return tuple(notes)
 
 
 def lead_card(translator: Translator, lead: LeadView) -> Reply:

@@ -88,7 +88,12 @@ def question_news(session: Session, lead: LeadView, question: str) -> tuple[Noti
         answer = Option(f"{ANSWER}{lead.id}", translator.gettext("Answer"))
         return Reply(text, options=(answer,))
 
-    return _to_consumer(session, lead, render)
+    def push(translator: Translator) -> str:
+        return translator.gettext("{supplier} sent you a question about your request.").format(
+            supplier=lead.supplier_name
+        )
+
+    return _to_consumer(session, lead, render, push=push)
 
 
 def consumer_chat(session: Session, lead: LeadView) -> ChatAddress | None:
@@ -119,16 +124,24 @@ def _with_next_offer(
     return Reply(f"{said}\n{suggestion}", options=(see,))
 
 
-def _to_consumer(session: Session, lead: LeadView, render: _Render) -> tuple[Notification, ...]:
+def _to_consumer(
+    session: Session,
+    lead: LeadView,
+    render: _Render,
+    *,
+    push: Callable[[Translator], str] | None = None,
+) -> tuple[Notification, ...]:
     chat = consumer_chat(session, lead)
     if chat is None:
         return ()
+    translator = translator_for(chat.locale)
     note = Notification(
         chat.channel,
         chat.chat_id,
-        render(translator_for(chat.locale)),
+        render(translator),
         kind=NotificationKind.LEAD_NEWS,
         person=Person.consumer(lead.consumer_id),
         data={"lead_id": str(lead.id)},
+        push_text=push(translator) if push is not None else None,
     )
     return (note,)

@@ -19,8 +19,11 @@ Deliveries, in order:
    given. On WhatsApp outside the 24-hour window the row still goes to the chat, where the
    WhatsApp sender holds it and sends the approved template (docs/whatsapp.md).
 2. **Push**: one row per registered device, unless the person turned push off. It carries
-   only the first line of the text: push goes through Google, and the whole message (which
-   may hold what a consumer agreed to share with one supplier) stays in the chat.
+   only the first line of the text, or `push_text` when the caller gives one: push goes
+   through Google, and the whole message (which may hold what a consumer agreed to share
+   with one supplier) stays in the chat. A message quoting what someone typed (a relayed
+   answer or question) gives a `push_text` that only says one came: typed words may hold a
+   phone number or an address.
 3. **E-mail**: for lead, contract and receipt messages, to the address the person gave,
    unless they turned e-mail off. When the chat cannot reach the person now (WhatsApp's
    window is closed, the person is unreachable there, or there is no chat), every
@@ -112,7 +115,8 @@ class Notification:
     with the push, for the app to open the right screen. `about_consumer` names the consumer
     whose personal data a message to someone else carries (what they shared on a lead card,
     their words relayed to a supplier): forgetting that consumer deletes its deliveries, as
-    it deletes every message to the consumer themself.
+    it deletes every message to the consumer themself. `push_text` replaces the first line
+    as the push body when that line quotes what someone typed.
     """
 
     kind: NotificationKind
@@ -121,6 +125,7 @@ class Notification:
     chat: ChatTarget | None = None
     data: Mapping[str, str] = field(default_factory=dict)
     about_consumer: int | None = None
+    push_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,8 @@ def _chat_draft(chat: ChatTarget, notification: Notification) -> outbox.OutboxDr
 
 
 def _push_draft(device_id: int, notification: Notification) -> outbox.OutboxDraft:
-    body = notification.text.strip().split("\n", 1)[0][:PUSH_BODY_LENGTH]
+    first_line = notification.text.strip().split("\n", 1)[0]
+    body = (notification.push_text or first_line)[:PUSH_BODY_LENGTH]
     data = {"kind": notification.kind.value, **notification.data}
     payload = {"text": body, "options": [], "extra": {"title": PUSH_TITLE, "data": data}}
     # The recipient is the device's id, not its token: a device deleted meanwhile (dead,

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from conversations.engine import ConversationEngine
 from conversations.events import Reply
 from marketplace.clock import FixedClock
+from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Offer, OutboxMessage, Supplier
+from marketplace.models import Lead, Offer, OutboxMessage, Supplier, SupplierAgent
+from marketplace.people import Person
 from tests.conversations.conftest import Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
@@ -395,3 +397,42 @@ def test_a_consumer_who_declines_the_privacy_terms_later_reaches_no_agent_any_mo
     assert "97777-0000" not in said  # the answer relayed to the agents
     assert "ceramic tiles" not in said  # the question the consumer was sent
     assert notifications_to(sessions, CONSUMER_CHAT) == []
+
+
+def test_relayed_words_stay_out_of_push_which_only_says_a_message_came(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead = only_lead(sessions)
+    with sessions.begin() as session:
+        agent_id = session.scalars(
+            select(SupplierAgent.id).where(SupplierAgent.chat_id == first.chat_id)
+        ).one()
+        register_device(session, Person.agent(agent_id), "agent-app", Platform.IOS, clock.now())
+        register_device(
+            session,
+            Person.consumer(lead.consumer_id),
+            "consumer-app",
+            Platform.ANDROID,
+            clock.now(),
+        )
+
+    first.tap(f"ask:{lead.id}")
+    first.say("Call me at 85 99999-0000?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    consumer.say("Yes: maria@example.com, 85 98888-1111")
+
+    with sessions() as session:
+        pushed = [
+            str(row.payload["text"])
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "push")
+            )
+        ]
+    assert f"{SOLAR_SUPPLIER} sent you a question about your request." in pushed
+    assert f"The consumer of lead #{lead.id} sent you an answer." in pushed
+    assert not [text for text in pushed if "9999" in text or "8888" in text or "@" in text]
