@@ -76,6 +76,7 @@ PENDING = (CREATED, ANALYSIS, AUTHORIZED)
 SETTLED = (PAID, COMPLETED)
 MAX_CREATION_ATTEMPTS = 6
 MAX_ERROR = 500
+MAX_REASON = 200  # payments.review_reason
 
 
 class PaymentError(Exception):
@@ -120,6 +121,11 @@ class PaymentView:
     paid: Decimal | None
     needs_review: bool
     last_error: str | None
+
+    @property
+    def actual_amount(self) -> Decimal:
+        """What the consumer actually paid when the provider said so, else what we asked."""
+        return self.paid if self.paid is not None else self.amount
 
     @property
     def is_sandbox(self) -> bool:
@@ -413,8 +419,13 @@ class Payments:
             return Outcome.UNCHANGED
 
         before, row.status = row.status, reported
-        if reported in SETTLED and status.paid is not None:
+        if status.paid is not None and (reported in SETTLED or row.paid_brl is None):
             row.paid_brl = status.paid
+        if row.needs_review and reported in (REFUNDED, CHARGEBACK, EXPIRED):
+            # The money went back (or never came): nothing is left to settle by hand.
+            row.needs_review = False
+            reason = f"{row.review_reason}; resolved: {reported} by the provider"
+            row.review_reason = reason[:MAX_REASON]
         row.updated_at = now
         _record(
             session,

@@ -229,6 +229,27 @@ def test_a_payment_of_another_amount_is_held_for_review_not_paid(
     assert heard(payments.sessions, payment.id) == ["ready"]
 
 
+def test_a_held_payment_picpay_refunds_is_refunded_for_what_was_paid(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments, Decimal("149.90")).id)
+    picpay.set_status(payment.reference_id, "paid", paid=Decimal("1.49"))
+    payments.handle_callback(payment.reference_id)
+    picpay.set_status(payment.reference_id, "refunded")
+
+    assert payments.handle_callback(payment.reference_id) is Outcome.CHANGED
+
+    refunded = payments.view(payment.id)
+    assert refunded.status == "refunded"
+    assert refunded.actual_amount == Decimal("1.49")
+    assert not refunded.needs_review  # the money is back: nothing is left to settle
+    assert heard(payments.sessions, payment.id) == ["ready", "refunded"]
+    with payments.sessions() as session:
+        row = session.get_one(Payment, payment.id)
+        assert row.review_reason is not None
+        assert "refunded" in row.review_reason
+
+
 def test_a_listener_failure_leaves_the_payment_unchanged(
     sessions: sessionmaker[Session],
     client: PicPayClient,
