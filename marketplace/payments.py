@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import Clock
@@ -187,6 +187,9 @@ class PaymentConfig:
     check_after: timedelta = timedelta(minutes=10)
     # A creation in flight must not be retried by the periodic check meanwhile.
     creation_grace: timedelta = timedelta(minutes=2)
+    # A refund claimed longer ago than this was cut short (a crash): it is asked again.
+    # Longer than the provider's calls can take (timeouts and retries: about a minute).
+    refund_grace: timedelta = timedelta(minutes=2)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaymentConfig:
@@ -529,7 +532,10 @@ class Payments:
                     select(Payment.id)
                     .where(
                         Payment.refund_due_at.is_not(None),
-                        Payment.refund_requested_at.is_(None),
+                        or_(
+                            Payment.refund_requested_at.is_(None),
+                            Payment.refund_requested_at <= now - self.config.refund_grace,
+                        ),
                         Payment.next_check_at <= now,
                     )
                     .order_by(Payment.next_check_at)
@@ -575,22 +581,31 @@ class Payments:
     def refund(self, payment_id: int) -> PaymentView:
         """Give a contract's payment back in full (a withdrawal), or cancel it if unpaid.
 
-        Asking twice is safe: a refund already asked for is not asked again. The status
-        it leads to is read back from the provider and applied like any other.
+        Asking twice is safe: a refund already asked for is not asked again. Until the
+        provider answers the cancellation, the refund stays due (`refund_due_at`): one
+        that failed, or was cut short by a crash (claimed longer ago than `refund_grace`),
+        is asked again by `check_due`. The status it leads to is read back from the
+        provider and applied like any other.
 
         Raises:
             UnknownPayment: no such payment.
             NotRefundable: it was never created, or is expired, refunded or charged back.
-            PicPayError: the provider failed; nothing is recorded, so asking again is safe.
+            PicPayError: the provider failed; the claim is released and the refund stays
+                due, so asking again is safe (the periodic check does).
         """
         now = self.clock.now()
         with transaction(self.sessions) as session:
             row = _locked(session, payment_id)
-            if row.refund_requested_at is not None:
+            if row.refund_requested_at is not None and (
+                row.refund_due_at is None  # the provider answered: done
+                or row.refund_requested_at > now - self.config.refund_grace
+            ):
                 return PaymentView.of(row)
             if row.status not in (*PENDING, *SETTLED):
                 raise NotRefundable(f"a payment {row.status} cannot be refunded")
             row.refund_requested_at = now  # claimed: a concurrent refund stops above
+            if row.refund_due_at is None:
+                row.refund_due_at = now  # due until the provider answers
             reference, authorization = row.reference_id, row.authorization_id
             paid = row.status in SETTLED
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import FixedClock
+from marketplace.db import transaction
 from marketplace.models import Payment
 from marketplace.payments import (
     NotRefundable,
@@ -17,6 +18,7 @@ from marketplace.payments import (
     Payments,
     UnknownPayment,
     creation_request,
+    mark_refund_due,
 )
 from marketplace.picpay import (
     PaymentRequest,
@@ -390,6 +392,44 @@ def test_a_refund_that_fails_can_be_asked_again(payments: Payments, picpay: Fake
         payments.refund(payment.id)
 
     assert payments.refund(payment.id).status == "refunded"
+
+
+def test_a_refund_cut_short_by_a_crash_is_retried_by_the_check(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    with transaction(payments.sessions) as session:
+        mark_refund_due(session, payment.id, clock.now())
+        # The claim committed, then the process died before PicPay was asked.
+        session.get_one(Payment, payment.id).refund_requested_at = clock.now()
+
+    assert payments.refund(payment.id).status == "paid"  # another claim is still fresh
+    clock.advance(minutes=11)
+    report = payments.check_due()
+
+    assert report.refunded == 1
+    assert payments.view(payment.id).status == "refunded"
+    assert picpay.only_payment().status == "refunded"
+    clock.advance(minutes=30)
+    assert payments.check_due().refunded == 0
+
+
+def test_a_refund_the_provider_failed_is_retried_by_the_check(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    picpay.fail_next(422)
+
+    with pytest.raises(PicPayRejected):
+        payments.refund(payment.id)
+    clock.advance(minutes=11)
+
+    assert payments.check_due().refunded == 1
+    assert payments.view(payment.id).status == "refunded"
 
 
 def test_an_expired_payment_cannot_be_refunded(payments: Payments, picpay: FakePicPay) -> None:
