@@ -37,6 +37,7 @@ from marketplace.picpay import (
     PaymentStatus,
     PicPayClient,
     PicPayError,
+    PicPayProtocolError,
     PicPayRejected,
     exact_reais,
     new_reference_id,
@@ -188,8 +189,9 @@ class PaymentConfig:
     # A creation in flight must not be retried by the periodic check meanwhile.
     creation_grace: timedelta = timedelta(minutes=2)
     # A refund claimed longer ago than this was cut short (a crash): it is asked again.
-    # Longer than the provider's calls can take (timeouts and retries: about a minute).
-    refund_grace: timedelta = timedelta(minutes=2)
+    # Longer than a refund's calls can take (a status read with its retries, then the
+    # cancellation: about a minute and a half with PicPay's timeouts).
+    refund_grace: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaymentConfig:
@@ -584,8 +586,10 @@ class Payments:
         Asking twice is safe: a refund already asked for is not asked again. Until the
         provider answers the cancellation, the refund stays due (`refund_due_at`): one
         that failed, or was cut short by a crash (claimed longer ago than `refund_grace`),
-        is asked again by `check_due`. The status it leads to is read back from the
-        provider and applied like any other.
+        is asked again by `check_due`. The provider's status is read and applied first,
+        so a payment paid before its callback came is refunded (with its authorization),
+        and one the provider already refunded or expired is not asked about again. The
+        status the refund leads to is read back and applied like any other.
 
         Raises:
             UnknownPayment: no such payment.
@@ -606,10 +610,23 @@ class Payments:
             row.refund_requested_at = now  # claimed: a concurrent refund stops above
             if row.refund_due_at is None:
                 row.refund_due_at = now  # due until the provider answers
-            reference, authorization = row.reference_id, row.authorization_id
-            paid = row.status in SETTLED
+            reference = row.reference_id
 
         try:
+            # What we know may be behind (a callback not yet applied): a paid payment is
+            # refunded with its authorization, a cancelled one is not cancelled again.
+            current = self.gateway.payment_status(reference)
+            if current.reference_id != reference:
+                raise PicPayProtocolError(f"asked about {reference}, told about another")
+            self.apply_status(current, source="refund")
+            with transaction(self.sessions) as session:
+                row = _locked(session, payment_id)
+                status, authorization = row.status, row.authorization_id
+                if status not in (*PENDING, *SETTLED):
+                    row.refund_requested_at = row.refund_due_at = None  # nothing to give back
+            if status not in (*PENDING, *SETTLED):
+                raise NotRefundable(f"the provider reports the payment {status}")
+            paid = status in SETTLED or current.status.strip().lower() in SETTLED
             cancellation = self.gateway.cancel_payment(reference, authorization if paid else None)
         except PicPayError:
             self._release_refund(payment_id)

@@ -386,7 +386,7 @@ def test_a_refund_that_fails_can_be_asked_again(payments: Payments, picpay: Fake
     payment = payments.create_at_provider(open_payment(payments).id)
     picpay.set_status(payment.reference_id, "paid")
     payments.handle_callback(payment.reference_id)
-    picpay.fail_next(503)
+    picpay.fail_next_cancellation(503)
 
     with pytest.raises(PicPayUnavailable):
         payments.refund(payment.id)
@@ -422,7 +422,7 @@ def test_a_refund_the_provider_failed_is_retried_by_the_check(
     payment = payments.create_at_provider(open_payment(payments).id)
     picpay.set_status(payment.reference_id, "paid")
     payments.handle_callback(payment.reference_id)
-    picpay.fail_next(422)
+    picpay.fail_next_cancellation(422)
 
     with pytest.raises(PicPayRejected):
         payments.refund(payment.id)
@@ -430,6 +430,57 @@ def test_a_refund_the_provider_failed_is_retried_by_the_check(
 
     assert payments.check_due().refunded == 1
     assert payments.view(payment.id).status == "refunded"
+
+
+def test_a_payment_paid_before_its_callback_is_refunded_with_its_authorization(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")  # PicPay's callback has not come yet
+
+    refunded = payments.refund(payment.id)
+
+    assert refunded.status == "refunded"
+    assert picpay.only_payment().status == "refunded"
+    assert refunded.authorization_id == picpay.only_payment().authorization_id
+    assert heard(payments.sessions, payment.id) == ["ready", "paid", "refunded"]
+
+
+def test_a_payment_held_for_review_is_refunded_with_its_authorization(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments, Decimal("149.90")).id)
+    picpay.set_status(payment.reference_id, "paid", paid=Decimal("1.49"))
+    payments.handle_callback(payment.reference_id)  # held: still `created` here
+
+    refunded = payments.refund(payment.id)
+
+    assert refunded.status == "refunded"
+    assert picpay.only_payment().status == "refunded"
+    assert not refunded.needs_review
+
+
+def test_a_refund_picpay_already_made_is_not_asked_again(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    with transaction(payments.sessions) as session:
+        mark_refund_due(session, payment.id, clock.now())
+        # The claim committed, PicPay refunded, then the process died before recording it.
+        session.get_one(Payment, payment.id).refund_requested_at = clock.now()
+    picpay.set_status(payment.reference_id, "refunded")
+    clock.advance(minutes=11)
+
+    report = payments.check_due()
+
+    assert (report.refunded, report.failed) == (0, 0)
+    assert payments.view(payment.id).status == "refunded"
+    assert [r for r in picpay.requests if r[1].endswith("/cancellations")] == []
+    with transaction(payments.sessions) as session:
+        assert session.get_one(Payment, payment.id).refund_due_at is None
+    assert heard(payments.sessions, payment.id) == ["ready", "paid", "refunded"]
 
 
 def test_an_expired_payment_cannot_be_refunded(payments: Payments, picpay: FakePicPay) -> None:
