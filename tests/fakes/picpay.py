@@ -40,11 +40,19 @@ GENERAL_PROBLEM = "Problema geral"
 
 @dataclass(frozen=True)
 class _Failure:
-    """A planned failure: the HTTP status and message, for any call or cancellations only."""
+    """A planned failure: the HTTP status and body, for any call or cancellations only."""
 
     status: int
     message: str = GENERAL_PROBLEM
+    errors: tuple[dict[str, str], ...] = ()
     cancellations_only: bool = False
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body PicPay would answer: its `message`, and `errors` when it has any."""
+        answer: dict[str, Any] = {"message": self.message}
+        if self.errors:
+            answer["errors"] = list(self.errors)
+        return answer
 
 
 @dataclass
@@ -99,11 +107,19 @@ class FakePicPay:
     # What tests arrange ----------------------------------------------------------------
 
     def fail_next(
-        self, status: int = 503, *, times: int = 1, message: str = GENERAL_PROBLEM
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        message: str = GENERAL_PROBLEM,
+        errors: tuple[dict[str, str], ...] = (),
     ) -> None:
-        """Answer the next `times` calls with this HTTP status (and `message` in the body)."""
+        """Answer the next `times` calls with this HTTP status, `message` and `errors`.
+
+        `errors` are PicPay's `{field, message}` objects, as it lists a validation's faults.
+        """
         with self._lock:
-            self._failures.extend([_Failure(status, message)] * times)
+            self._failures.extend([_Failure(status, message, errors)] * times)
 
     def fail_next_cancellation(self, status: int = 503, *, message: str = GENERAL_PROBLEM) -> None:
         """Answer the next cancellation with this HTTP status; other calls pass."""
@@ -168,7 +184,7 @@ class FakePicPay:
             for failure in self._failures:
                 if cancellation or not failure.cancellations_only:
                     self._failures.remove(failure)
-                    return failure.status, {"message": failure.message}
+                    return failure.status, failure.body()
         if token != self.token:
             return 401, {"message": "O Token informado é inválido"}
         if method == "POST" and path == "/payments":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -18,6 +19,7 @@ from marketplace.payments import (
     Payments,
     UnknownPayment,
     creation_request,
+    history,
     mark_refund_due,
 )
 from marketplace.picpay import (
@@ -135,6 +137,32 @@ def test_a_creation_picpay_refuses_fails_for_good(
     assert heard(payments.sessions, opened.id) == ["failed"]
     clock.advance(hours=2)
     assert payments.check_due().created == 0
+
+
+# A refusal whose body echoes the buyer (PicPay's texts may quote what it was sent).
+ECHO = "Maria Silva (CPF 529.982.247-25, maria@example.com) não pode pagar este pedido"
+ECHOED_ERRORS = ({"field": "buyer.document", "message": "O CPF 529.982.247-25 é inválido"},)
+PERSONAL = ("Maria", "Silva", "529.982.247-25", "52998224725", "maria@example.com")
+
+
+def test_a_refusal_echoing_the_buyer_keeps_the_buyer_out_of_logs_and_records(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    opened = open_payment(payments)
+    clock.advance(minutes=11)  # left to the check, as when the process died after opening
+    picpay.fail_next(422, message=ECHO, errors=ECHOED_ERRORS)
+
+    assert payments.check_due().failed == 1
+
+    failed = payments.view(opened.id)
+    assert failed.status == "failed"
+    assert "422" in caplog.text
+    assert "buyer.document" in caplog.text  # which field, enough to know what to fix
+    with transaction(payments.sessions) as session:
+        details = [event.detail or "" for event in history(session, opened.id)]
+    for text in (caplog.text, failed.last_error or "", *details):
+        assert not [personal for personal in PERSONAL if personal in text], text
 
 
 def test_a_paid_status_is_applied_once(payments: Payments, picpay: FakePicPay) -> None:
