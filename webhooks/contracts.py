@@ -41,23 +41,13 @@ from marketplace.contracts import StaleDocument
 from marketplace.conversation_store import chat_of
 from marketplace.payments import Payments
 from webhooks.csrf import FormGuard
+from webhooks.page_headers import SECURITY_HEADERS
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 CSRF_COOKIE = "contract_csrf"
 MAX_FORM_BYTES = 8192
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
 
 # A link that is not ours and a link to no contract read the same: neither says which.
 NOT_FOUND = (
