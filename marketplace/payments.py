@@ -522,6 +522,8 @@ class Payments:
                 logger.info("payment %s: no refund needed: %s", payment_id, refused)
                 self._refund_settled(payment_id)
             except PicPayError as error:
+                # TODO: a refusal (PicPayRejected) is asked again every check_after for ever;
+                # after a few, hold the payment for review so a person sees the money stuck.
                 failed += 1
                 logger.warning("refund of payment %s failed, will retry: %s", payment_id, error)
         return refunded, failed
