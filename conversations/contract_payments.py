@@ -169,7 +169,7 @@ class ContractPaymentListener:
             "Your card issuer took back the payment of {amount} for contract #{number}. "
             "{supplier} was told and may contact you about it."
         ).format(
-            amount=translator.format_money(payment.amount),
+            amount=translator.format_money(payment.actual_amount),
             number=contract.id,
             supplier=contract.supplier_name,
         )
@@ -201,7 +201,7 @@ class ContractPaymentListener:
         text = translator.gettext(
             "We received {amount} for contract #{number}, which needs no payment now: it "
             "will be refunded in full."
-        ).format(amount=translator.format_money(payment.amount), number=contract.id)
+        ).format(amount=translator.format_money(payment.actual_amount), number=contract.id)
         self._tell_consumer(session, contract, Reply(text), NotificationKind.RECEIPT)
 
     def _consumer_translator(self, session: Session, contract: ContractRecord) -> Translator:
@@ -229,7 +229,7 @@ class ContractPaymentListener:
             text = translator.gettext(message).format(
                 number=contract.id,
                 offer=contract.offer_title,
-                amount=translator.format_money(payment.amount),
+                amount=translator.format_money(payment.actual_amount),
             )
             notification = ServiceNotification(
                 kind=NotificationKind.CONTRACT,

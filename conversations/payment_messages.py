@@ -59,7 +59,8 @@ def payment_expired_message(
 
 def payment_refunded_message(translator: Translator, payment: PaymentView) -> Reply:
     """The news that the payment was given back (a withdrawal)."""
-    line = translator.gettext(REFUNDED).format(amount=translator.format_money(payment.amount))
+    amount = translator.format_money(payment.actual_amount)
+    line = translator.gettext(REFUNDED).format(amount=amount)
     return Reply(text=_sandboxed(translator, payment, [line]))
 
 

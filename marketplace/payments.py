@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import Clock
@@ -37,6 +37,7 @@ from marketplace.picpay import (
     PaymentStatus,
     PicPayClient,
     PicPayError,
+    PicPayProtocolError,
     PicPayRejected,
     exact_reais,
     new_reference_id,
@@ -76,6 +77,7 @@ PENDING = (CREATED, ANALYSIS, AUTHORIZED)
 SETTLED = (PAID, COMPLETED)
 MAX_CREATION_ATTEMPTS = 6
 MAX_ERROR = 500
+MAX_REASON = 200  # payments.review_reason
 
 
 class PaymentError(Exception):
@@ -120,6 +122,11 @@ class PaymentView:
     paid: Decimal | None
     needs_review: bool
     last_error: str | None
+
+    @property
+    def actual_amount(self) -> Decimal:
+        """What the consumer actually paid when the provider said so, else what we asked."""
+        return self.paid if self.paid is not None else self.amount
 
     @property
     def is_sandbox(self) -> bool:
@@ -181,6 +188,10 @@ class PaymentConfig:
     check_after: timedelta = timedelta(minutes=10)
     # A creation in flight must not be retried by the periodic check meanwhile.
     creation_grace: timedelta = timedelta(minutes=2)
+    # A refund claimed longer ago than this was cut short (a crash): it is asked again.
+    # Longer than a refund's calls can take (a status read with its retries, then the
+    # cancellation: about a minute and a half with PicPay's timeouts).
+    refund_grace: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PaymentConfig:
@@ -413,8 +424,13 @@ class Payments:
             return Outcome.UNCHANGED
 
         before, row.status = row.status, reported
-        if reported in SETTLED and status.paid is not None:
+        if status.paid is not None and (reported in SETTLED or row.paid_brl is None):
             row.paid_brl = status.paid
+        if row.needs_review and reported in (REFUNDED, CHARGEBACK, EXPIRED):
+            # The money went back (or never came): nothing is left to settle by hand.
+            row.needs_review = False
+            reason = f"{row.review_reason}; resolved: {reported} by the provider"
+            row.review_reason = reason[:MAX_REASON]
         row.updated_at = now
         _record(
             session,
@@ -506,6 +522,8 @@ class Payments:
                 logger.info("payment %s: no refund needed: %s", payment_id, refused)
                 self._refund_settled(payment_id)
             except PicPayError as error:
+                # TODO: a refusal (PicPayRejected) is asked again every check_after for ever;
+                # after a few, hold the payment for review so a person sees the money stuck.
                 failed += 1
                 logger.warning("refund of payment %s failed, will retry: %s", payment_id, error)
         return refunded, failed
@@ -518,7 +536,10 @@ class Payments:
                     select(Payment.id)
                     .where(
                         Payment.refund_due_at.is_not(None),
-                        Payment.refund_requested_at.is_(None),
+                        or_(
+                            Payment.refund_requested_at.is_(None),
+                            Payment.refund_requested_at <= now - self.config.refund_grace,
+                        ),
                         Payment.next_check_at <= now,
                     )
                     .order_by(Payment.next_check_at)
@@ -564,26 +585,50 @@ class Payments:
     def refund(self, payment_id: int) -> PaymentView:
         """Give a contract's payment back in full (a withdrawal), or cancel it if unpaid.
 
-        Asking twice is safe: a refund already asked for is not asked again. The status
-        it leads to is read back from the provider and applied like any other.
+        Asking twice is safe: a refund already asked for is not asked again. Until the
+        provider answers the cancellation, the refund stays due (`refund_due_at`): one
+        that failed, or was cut short by a crash (claimed longer ago than `refund_grace`),
+        is asked again by `check_due`. The provider's status is read and applied first,
+        so a payment paid before its callback came is refunded (with its authorization),
+        and one the provider already refunded or expired is not asked about again. The
+        status the refund leads to is read back and applied like any other.
 
         Raises:
             UnknownPayment: no such payment.
             NotRefundable: it was never created, or is expired, refunded or charged back.
-            PicPayError: the provider failed; nothing is recorded, so asking again is safe.
+            PicPayError: the provider failed; the claim is released and the refund stays
+                due, so asking again is safe (the periodic check does).
         """
         now = self.clock.now()
         with transaction(self.sessions) as session:
             row = _locked(session, payment_id)
-            if row.refund_requested_at is not None:
+            if row.refund_requested_at is not None and (
+                row.refund_due_at is None  # the provider answered: done
+                or row.refund_requested_at > now - self.config.refund_grace
+            ):
                 return PaymentView.of(row)
             if row.status not in (*PENDING, *SETTLED):
                 raise NotRefundable(f"a payment {row.status} cannot be refunded")
             row.refund_requested_at = now  # claimed: a concurrent refund stops above
-            reference, authorization = row.reference_id, row.authorization_id
-            paid = row.status in SETTLED
+            if row.refund_due_at is None:
+                row.refund_due_at = now  # due until the provider answers
+            reference = row.reference_id
 
         try:
+            # What we know may be behind (a callback not yet applied): a paid payment is
+            # refunded with its authorization, a cancelled one is not cancelled again.
+            current = self.gateway.payment_status(reference)
+            if current.reference_id != reference:
+                raise PicPayProtocolError(f"asked about {reference}, told about another")
+            self.apply_status(current, source="refund")
+            with transaction(self.sessions) as session:
+                row = _locked(session, payment_id)
+                status, authorization = row.status, row.authorization_id
+                if status not in (*PENDING, *SETTLED):
+                    row.refund_requested_at = row.refund_due_at = None  # nothing to give back
+            if status not in (*PENDING, *SETTLED):
+                raise NotRefundable(f"the provider reports the payment {status}")
+            paid = status in SETTLED or current.status.strip().lower() in SETTLED
             cancellation = self.gateway.cancel_payment(reference, authorization if paid else None)
         except PicPayError:
             self._release_refund(payment_id)

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -31,6 +32,17 @@ logger = logging.getLogger(__name__)
 
 CENTAVO = Decimal("0.01")
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# A field name in PicPay's `errors` (`buyer.document`): kept, unlike the message beside it.
+FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.\[\]]{0,39}$")
+MAX_FIELDS = 5
+REFUSALS = {
+    400: "bad request",
+    401: "token refused",
+    403: "forbidden",
+    404: "not found",
+    409: "conflict",
+    422: "validation failed",
+}
 READ_ATTEMPTS = 3
 RETRY_PAUSE = 0.5  # seconds, doubled after each failed read
 PNG_DATA_URI = "data:image/png;base64,"
@@ -47,15 +59,19 @@ class PicPayUnavailable(PicPayError):
 class PicPayRejected(PicPayError):
     """PicPay refused the request (4xx); the same request would be refused again.
 
+    Its text is logged and recorded on the payment, so it holds no personal data: PicPay's
+    own explanation may quote the buyer's name, CPF or e-mail, and is never kept (see
+    `refusal_reason`).
+
     Attributes:
         status_code: the HTTP status PicPay answered.
-        message: PicPay's own explanation, when it gave one.
+        reason: what was refused, in words free of personal data.
     """
 
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(f"PicPay refused the request ({status_code}): {message}")
+    def __init__(self, status_code: int, reason: str) -> None:
+        super().__init__(f"PicPay refused the request ({status_code}): {reason}")
         self.status_code = status_code
-        self.message = message
+        self.reason = reason
 
 
 class PicPayNotFound(PicPayRejected):
@@ -237,9 +253,9 @@ class PicPayClient:
         if response.status_code >= 500 or response.status_code == 429:
             raise PicPayUnavailable(f"PicPay answered {response.status_code}")
         if response.status_code == 404:
-            raise PicPayNotFound(404, _message(response))
+            raise PicPayNotFound(404, refusal_reason(response))
         if response.status_code >= 400:
-            raise PicPayRejected(response.status_code, _message(response))
+            raise PicPayRejected(response.status_code, refusal_reason(response))
         return response
 
 
@@ -344,10 +360,26 @@ def _instant(value: object) -> datetime | None:
     return instant if instant.tzinfo is not None else None
 
 
-def _message(response: httpx.Response) -> str:
+def refusal_reason(response: httpx.Response) -> str:
+    """Why PicPay refused, without personal data: the kind of refusal, and the fields it faults.
+
+    PicPay's `message` texts (and those of its `errors`) may quote the buyer's name, CPF or
+    e-mail, so none is kept; the names of the faulted fields (`buyer.document`) say what to
+    fix.
+    """
+    reason = REFUSALS.get(response.status_code, "refused")
     try:
         answer = response.json()
     except ValueError:
-        return "no explanation"
-    message = answer.get("message") if isinstance(answer, dict) else None
-    return str(message)[:200] if message else "no explanation"
+        return reason
+    errors = answer.get("errors") if isinstance(answer, dict) else None
+    fields = [
+        error["field"]
+        for error in (errors if isinstance(errors, list) else [])
+        if isinstance(error, dict)
+        and isinstance(error.get("field"), str)
+        and FIELD_NAME.match(error["field"])
+    ]
+    if fields:
+        reason += " (fields: " + ", ".join(dict.fromkeys(fields[:MAX_FIELDS])) + ")"
+    return reason

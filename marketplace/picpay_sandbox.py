@@ -131,14 +131,20 @@ class SandboxGateway:
             return True
 
     def view(self, reference_id: str) -> SandboxView:
-        """The payment for its page; raises PicPayNotFound."""
+        """The payment for its page, read only (past its time it shows as expired).
+
+        Raises:
+            PicPayNotFound: no sandbox payment has this reference id.
+        """
         with transaction(self.sessions) as session:
-            row = self._row(session, reference_id)
-            self._expire_if_due(row)
+            row = session.get(SandboxPayment, reference_id)
+            if row is None:
+                raise PicPayNotFound(404, "no sandbox payment with this reference id")
+            due = row.status == "created" and self.clock.now() >= row.expires_at
             return SandboxView(
                 reference_id=row.reference_id,
                 value=row.value_brl,
-                status=row.status,
+                status="expired" if due else row.status,
                 return_url=row.return_url,
                 expires_at=row.expires_at,
             )

@@ -1,18 +1,15 @@
 """The contract-signing page: `GET /contracts/{token}` shows it, `POST` signs it.
 
 The edge only: conversations.contract_signing checks the link, reads the form and signs.
-Here live what is HTTP's: the form's CSRF check (a signed double submit bound to the link),
-the status codes, and headers that keep the page out of caches, referrers and frames.
-Nothing a person typed is logged.
+Here live what is HTTP's: the form's CSRF check (a signed double submit bound to the browser
+and the link, webhooks/csrf.py), the status codes, and headers that keep the page out of
+caches, referrers and frames. Nothing a person typed is logged.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -39,27 +36,18 @@ from conversations.contract_signing import (
     sign,
 )
 from conversations.i18n import N_, Translator, negotiate_locale, translator_for
-from marketplace.contract_tokens import ContractClaims, ContractLinks
+from marketplace.contract_tokens import ContractLinks
 from marketplace.contracts import StaleDocument
 from marketplace.conversation_store import chat_of
 from marketplace.payments import Payments
+from webhooks.csrf import FormGuard
+from webhooks.page_headers import SECURITY_HEADERS
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 CSRF_COOKIE = "contract_csrf"
 MAX_FORM_BYTES = 8192
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "Pragma": "no-cache",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
 
 # A link that is not ours and a link to no contract read the same: neither says which.
 NOT_FOUND = (
@@ -131,7 +119,7 @@ async def contract_page(token: str, request: Request) -> Response:
         )
     except LinkRefused as refused:
         return _refusal(request, refused.problem)
-    return _form(request, page, csrf_nonce=request.cookies.get(CSRF_COOKIE))
+    return _form(request, page)
 
 
 @router.post("/contracts/{token}", response_class=HTMLResponse)
@@ -146,8 +134,9 @@ async def sign_contract(token: str, request: Request) -> Response:
     if len(await request.body()) > MAX_FORM_BYTES:  # more than any browser's form sends
         return _too_long(request)
     fields = await _form_fields(request)
-    nonce = request.cookies.get(CSRF_COOKIE, "")
-    if fields is None or not _csrf_ok(links, claims, nonce, fields.get("csrf", "")):
+    if fields is None or not _guard(links).accepts(
+        request, fields.get("csrf", ""), claims.token_id
+    ):
         logger.warning("signing form refused: missing or wrong CSRF token")
         return _csrf_refusal(request)
 
@@ -226,7 +215,6 @@ async def _reshow(
     return _form(
         request,
         page,
-        csrf_nonce=request.cookies.get(CSRF_COOKIE),
         form=form,
         errors=errors,
         notice=notice,
@@ -238,7 +226,6 @@ def _form(
     request: Request,
     page: SigningPage,
     *,
-    csrf_nonce: str | None,
     form: SignatureForm | None = None,
     errors: FormErrors | None = None,
     notice: str | None = None,
@@ -247,13 +234,13 @@ def _form(
     links: ContractLinks = request.app.state.contract_links
     translator = translator_for(page.locale)
     _ = translator.gettext
-    nonce = csrf_nonce if _nonce_shape_ok(csrf_nonce) else secrets.token_urlsafe(32)
-    assert nonce is not None
+    guard = _guard(links)
+    nonce = guard.nonce(request)  # the browser's own, so every tab's form stays valid
     problems = errors.by_field if errors else {}
     context = _base(translator) | {
         "contract": page.contract,
         "amount_line": amount_line(translator, page.contract),
-        "csrf": _csrf_value(links, page.claims, nonce),
+        "csrf": guard.token(nonce, page.claims.token_id),
         "values": {
             "full_name": form.full_name if form else "",
             "cpf": form.cpf if form else "",
@@ -264,15 +251,7 @@ def _form(
         "portuguese": page.locale == "pt_BR",
     }
     response = _render(request, "contracts/sign.html", context, status_code=status_code)
-    response.set_cookie(
-        CSRF_COOKIE,
-        nonce,
-        max_age=int(links.tokens.ttl.total_seconds()),
-        path="/contracts",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="lax",  # sent with the form's own POST; not with other sites' requests
-    )
+    guard.give(request, response, nonce)
     return response
 
 
@@ -379,20 +358,12 @@ async def _form_fields(request: Request) -> dict[str, str] | None:
     return fields
 
 
-def _csrf_value(links: ContractLinks, claims: ContractClaims, nonce: str) -> str:
-    # Bound to the cookie's nonce AND the link's id: a form token from one link or browser
+def _guard(links: ContractLinks) -> FormGuard:
+    # Bound to the browser's nonce AND the link's id: a form token from one link or browser
     # is worth nothing with another.
-    key = links.tokens.csrf_key
-    message = f"{nonce}|{claims.token_id}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def _csrf_ok(links: ContractLinks, claims: ContractClaims, nonce: str, sent: str) -> bool:
-    if not _nonce_shape_ok(nonce) or not sent:
-        return False
-    # As bytes: compare_digest refuses str with letters beyond ASCII (a TypeError, a 500).
-    return hmac.compare_digest(_csrf_value(links, claims, nonce).encode(), sent.encode())
-
-
-def _nonce_shape_ok(nonce: str | None) -> bool:
-    return bool(nonce) and 20 <= len(nonce or "") <= 64 and (nonce or "").isascii()
+    return FormGuard(
+        prefix=CSRF_COOKIE,
+        path="/contracts",
+        key=links.tokens.csrf_key,
+        max_age=int(links.tokens.ttl.total_seconds()),
+    )

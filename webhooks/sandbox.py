@@ -3,15 +3,15 @@
 It exists only when payments run in the sandbox (no `PICPAY_TOKEN`). A button changes the
 sandbox's own record of the payment, then runs our PicPay callback handler with the body
 PicPay would send, so the status is read back through the sandbox client and applied by
-the same code as a real one. Each form carries a token bound to the payment and keyed
-with `SECRET_KEY` (CSRF): another site cannot press the buttons for a visitor.
+the same code as a real one. Each form carries a token bound to the visitor's browser and
+to the payment (CSRF, webhooks/csrf.py): another site cannot press the buttons for a
+visitor. The page has the signing page's headers (no caching, no referrer, no frames, a
+strict CSP), and `HEAD` answers like `GET`; neither changes anything.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import logging
 from pathlib import Path
@@ -23,15 +23,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from conversations.i18n import N_, Translator, negotiate_locale, translator_for
+from marketplace.contract_tokens import derive_key
 from marketplace.payments import Payments, UnknownPayment
 from marketplace.picpay import PicPayNotFound
 from marketplace.picpay_sandbox import SANDBOX_PATH, SandboxGateway, SandboxView
+from webhooks.csrf import FormGuard
+from webhooks.page_headers import SECURITY_HEADERS
 from webhooks.picpay import REFERENCE_SHAPE, answer_callback
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
 MAX_FORM_BYTES = 1024
+CSRF_COOKIE = "sandbox_csrf"
+CSRF_SECONDS = 7 * 24 * 3600  # longer than a payment link lives
 
 PAGE_TEXT = {
     "title": N_("PicPay sandbox"),
@@ -63,9 +68,11 @@ NOT_NOTIFIED = N_("The sandbox could not tell Connect Energy yet; it will check 
 router = APIRouter()
 
 
-@router.get(SANDBOX_PATH + "/{reference_id}", response_class=HTMLResponse)
+@router.api_route(
+    SANDBOX_PATH + "/{reference_id}", methods=["GET", "HEAD"], response_class=HTMLResponse
+)
 async def sandbox_page(request: Request, reference_id: str) -> Response:
-    """The sandbox's page for one payment."""
+    """The sandbox's page for one payment; reading it changes nothing."""
     _ = _translator(request)
     gateway = _gateway(request)
     if gateway is None or not REFERENCE_SHAPE.match(reference_id):
@@ -113,13 +120,19 @@ async def sandbox_action(request: Request, reference_id: str, action: str) -> Re
         answer = await answer_callback(request.app.state.payments, callback)
         if answer.status_code != 200:
             page += "?notice=unnotified"
-    return RedirectResponse(page, status_code=303)
+    redirect = RedirectResponse(page, status_code=303)
+    redirect.headers.update(SECURITY_HEADERS)
+    return redirect
 
 
-def form_token(secret_key: str, reference_id: str) -> str:
-    """The CSRF token of one sandbox payment's forms."""
-    message = f"sandbox-picpay:{reference_id}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+def _guard(request: Request) -> FormGuard:
+    secret_key = request.app.state.runtime.settings.resolved_secret_key()
+    return FormGuard(
+        prefix=CSRF_COOKIE,
+        path=SANDBOX_PATH,
+        key=derive_key(secret_key, "sandbox-picpay-csrf"),
+        max_age=CSRF_SECONDS,
+    )
 
 
 def _form_token_matches(request: Request, reference_id: str, body: bytes) -> bool:
@@ -130,8 +143,7 @@ def _form_token_matches(request: Request, reference_id: str, body: bytes) -> boo
     except UnicodeDecodeError:
         return False
     given = fields.get("csrf", [""])[0]
-    expected = form_token(request.app.state.runtime.settings.resolved_secret_key(), reference_id)
-    return hmac.compare_digest(given.encode(), expected.encode())
+    return _guard(request).accepts(request, given, reference_id)
 
 
 def _gateway(request: Request) -> SandboxGateway | None:
@@ -153,7 +165,8 @@ def _payment_page(
     request: Request, _: Translator, view: SandboxView, recorded: str | None, *, notice: bool
 ) -> HTMLResponse:
     context = _page_context(_)
-    secret = request.app.state.runtime.settings.resolved_secret_key()
+    guard = _guard(request)
+    nonce = guard.nonce(request)
     context.update(
         reference_id=view.reference_id,
         amount=_.format_money(view.value),
@@ -162,11 +175,14 @@ def _payment_page(
         recorded=_.gettext(STATUS_TEXT.get(recorded, recorded)) if recorded else "-",
         can_act=view.status == "created",
         settled=view.status in ("paid", "completed"),
-        csrf=form_token(secret, view.reference_id),
+        csrf=guard.token(nonce, view.reference_id),
         notice=_.gettext(NOT_NOTIFIED) if notice else None,
         action_base=f"{SANDBOX_PATH}/{view.reference_id}",
     )
-    return TEMPLATES.TemplateResponse(request, "sandbox_picpay.html", context)
+    response = TEMPLATES.TemplateResponse(request, "sandbox_picpay.html", context)
+    response.headers.update(SECURITY_HEADERS)
+    guard.give(request, response, nonce)
+    return response
 
 
 def _message_page(
@@ -174,9 +190,11 @@ def _message_page(
 ) -> HTMLResponse:
     context = _page_context(_)
     context["message"] = _.gettext(message)
-    return TEMPLATES.TemplateResponse(
+    response = TEMPLATES.TemplateResponse(
         request, "sandbox_picpay.html", context, status_code=status_code
     )
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def _page_context(_: Translator) -> dict[str, Any]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.payment_checker import PaymentChecker
+from bot.payment_checker import PaymentChecker, create_payment_now
 from marketplace.clock import FixedClock
+from marketplace.picpay import PicPayClient
 from marketplace.picpay_sandbox import SandboxGateway
+from tests.fakes.picpay import running_picpay
 from tests.marketplace.payment_support import CONFIG, heard, make_payments, open_payment
 
 
@@ -34,3 +38,26 @@ def test_the_checker_applies_a_payment_nobody_called_back_about(
 
     assert payments.view(payment.id).status == "paid"
     assert heard(sessions, payment.id) == ["ready", "paid"]
+
+
+def test_a_refused_creation_is_logged_without_the_buyer_picpay_echoed(
+    sessions: sessionmaker[Session], clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with running_picpay() as picpay:
+        client = PicPayClient(picpay.url, picpay.token, retry_pause=0)
+        payments = make_payments(sessions, client, clock)
+        opened = open_payment(payments)
+        picpay.fail_next(
+            400,
+            message="Comprador Maria Silva, CPF 529.982.247-25, maria@example.com: recusado",
+        )
+
+        create_payment_now(payments, opened.id)
+        client.close()
+
+    assert payments.view(opened.id).status == "failed"
+    assert "not created yet" in caplog.text
+    assert "400" in caplog.text
+    for personal in ("Maria", "Silva", "529.982.247-25", "maria@example.com"):
+        assert personal not in caplog.text

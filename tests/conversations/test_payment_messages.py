@@ -14,6 +14,7 @@ from conversations.payment_messages import (
     payment_expired_message,
     payment_message,
     payment_paid_message,
+    payment_refunded_message,
 )
 from marketplace.payments import PaymentView
 from marketplace.picpay_sandbox import qr_png
@@ -104,3 +105,12 @@ def test_the_message_survives_the_outbox() -> None:
     reply = payment_message(translator_for("pt_BR"), PAYMENT)
 
     assert type(reply).from_payload(reply.to_payload()) == reply
+
+
+def test_a_refund_tells_the_amount_actually_paid() -> None:
+    held = dataclasses.replace(PAYMENT, status="refunded", paid=Decimal("1.49"))
+
+    text = payment_refunded_message(translator_for("en"), held).text
+
+    assert "R$ 1.49" in text
+    assert "1,234.50" not in text

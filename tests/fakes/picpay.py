@@ -37,6 +37,24 @@ CANCEL_PATH = re.compile(r"^/payments/([^/]+)/cancellations$")
 
 CallbackSink = Callable[[str, dict[str, str], bytes], int]
 GARBLED = -1  # a planned "failure": 200 with an HTML body
+GENERAL_PROBLEM = "Problema geral"
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A planned failure: the HTTP status and body, for any call or cancellations only."""
+
+    status: int
+    message: str = GENERAL_PROBLEM
+    errors: tuple[dict[str, str], ...] = ()
+    cancellations_only: bool = False
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body PicPay would answer: its `message`, and `errors` when it has any."""
+        answer: dict[str, Any] = {"message": self.message}
+        if self.errors:
+            answer["errors"] = list(self.errors)
+        return answer
 
 
 @dataclass
@@ -62,7 +80,7 @@ class FakePicPay(LoopbackServer):
     requests: list[tuple[str, str]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     callback_sink: CallbackSink | None = None
-    _failures: list[int] = field(default_factory=list)
+    _failures: list[_Failure] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -77,15 +95,30 @@ class FakePicPay(LoopbackServer):
 
     # What tests arrange ----------------------------------------------------------------
 
-    def fail_next(self, status: int = 503, *, times: int = 1) -> None:
-        """Answer the next `times` calls with this HTTP status."""
+    def fail_next(
+        self,
+        status: int = 503,
+        *,
+        times: int = 1,
+        message: str = GENERAL_PROBLEM,
+        errors: tuple[dict[str, str], ...] = (),
+    ) -> None:
+        """Answer the next `times` calls with this HTTP status, `message` and `errors`.
+
+        `errors` are PicPay's `{field, message}` objects, as it lists a validation's faults.
+        """
         with self._lock:
-            self._failures.extend([status] * times)
+            self._failures.extend([_Failure(status, message, errors)] * times)
+
+    def fail_next_cancellation(self, status: int = 503, *, message: str = GENERAL_PROBLEM) -> None:
+        """Answer the next cancellation with this HTTP status; other calls pass."""
+        with self._lock:
+            self._failures.append(_Failure(status, message, cancellations_only=True))
 
     def garble_next(self) -> None:
         """Answer the next call 200 with a body that is not JSON (a proxy's error page)."""
         with self._lock:
-            self._failures.append(GARBLED)
+            self._failures.append(_Failure(GARBLED))
 
     def set_status(self, reference_id: str, status: str, *, paid: Decimal | None = None) -> None:
         """Move a payment to `status`, as a consumer paying (or PicPay) would.
@@ -136,8 +169,11 @@ class FakePicPay(LoopbackServer):
         path = path.removeprefix("/ecommerce/public")
         with self._lock:
             self.requests.append((method, path))
-            if self._failures:
-                return self._failures.pop(0), {"message": "Problema geral"}
+            cancellation = method == "POST" and CANCEL_PATH.match(path) is not None
+            for failure in self._failures:
+                if cancellation or not failure.cancellations_only:
+                    self._failures.remove(failure)
+                    return failure.status, failure.body()
         if token != self.token:
             return 401, {"message": "O Token informado é inválido"}
         if method == "POST" and path == "/payments":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import FixedClock
+from marketplace.db import transaction
 from marketplace.models import Payment
 from marketplace.payments import (
     NotRefundable,
@@ -17,6 +19,8 @@ from marketplace.payments import (
     Payments,
     UnknownPayment,
     creation_request,
+    history,
+    mark_refund_due,
 )
 from marketplace.picpay import (
     PaymentRequest,
@@ -135,6 +139,32 @@ def test_a_creation_picpay_refuses_fails_for_good(
     assert payments.check_due().created == 0
 
 
+# A refusal whose body echoes the buyer (PicPay's texts may quote what it was sent).
+ECHO = "Maria Silva (CPF 529.982.247-25, maria@example.com) não pode pagar este pedido"
+ECHOED_ERRORS = ({"field": "buyer.document", "message": "O CPF 529.982.247-25 é inválido"},)
+PERSONAL = ("Maria", "Silva", "529.982.247-25", "52998224725", "maria@example.com")
+
+
+def test_a_refusal_echoing_the_buyer_keeps_the_buyer_out_of_logs_and_records(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    opened = open_payment(payments)
+    clock.advance(minutes=11)  # left to the check, as when the process died after opening
+    picpay.fail_next(422, message=ECHO, errors=ECHOED_ERRORS)
+
+    assert payments.check_due().failed == 1
+
+    failed = payments.view(opened.id)
+    assert failed.status == "failed"
+    assert "422" in caplog.text
+    assert "buyer.document" in caplog.text  # which field, enough to know what to fix
+    with transaction(payments.sessions) as session:
+        details = [event.detail or "" for event in history(session, opened.id)]
+    for text in (caplog.text, failed.last_error or "", *details):
+        assert not [personal for personal in PERSONAL if personal in text], text
+
+
 def test_a_paid_status_is_applied_once(payments: Payments, picpay: FakePicPay) -> None:
     payment = payments.create_at_provider(open_payment(payments).id)
     picpay.set_status(payment.reference_id, "paid")
@@ -227,6 +257,27 @@ def test_a_payment_of_another_amount_is_held_for_review_not_paid(
     assert held.needs_review
     assert held.paid == Decimal("1.49")
     assert heard(payments.sessions, payment.id) == ["ready"]
+
+
+def test_a_held_payment_picpay_refunds_is_refunded_for_what_was_paid(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments, Decimal("149.90")).id)
+    picpay.set_status(payment.reference_id, "paid", paid=Decimal("1.49"))
+    payments.handle_callback(payment.reference_id)
+    picpay.set_status(payment.reference_id, "refunded")
+
+    assert payments.handle_callback(payment.reference_id) is Outcome.CHANGED
+
+    refunded = payments.view(payment.id)
+    assert refunded.status == "refunded"
+    assert refunded.actual_amount == Decimal("1.49")
+    assert not refunded.needs_review  # the money is back: nothing is left to settle
+    assert heard(payments.sessions, payment.id) == ["ready", "refunded"]
+    with payments.sessions() as session:
+        row = session.get_one(Payment, payment.id)
+        assert row.review_reason is not None
+        assert "refunded" in row.review_reason
 
 
 def test_a_listener_failure_leaves_the_payment_unchanged(
@@ -363,12 +414,101 @@ def test_a_refund_that_fails_can_be_asked_again(payments: Payments, picpay: Fake
     payment = payments.create_at_provider(open_payment(payments).id)
     picpay.set_status(payment.reference_id, "paid")
     payments.handle_callback(payment.reference_id)
-    picpay.fail_next(503)
+    picpay.fail_next_cancellation(503)
 
     with pytest.raises(PicPayUnavailable):
         payments.refund(payment.id)
 
     assert payments.refund(payment.id).status == "refunded"
+
+
+def test_a_refund_cut_short_by_a_crash_is_retried_by_the_check(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    with transaction(payments.sessions) as session:
+        mark_refund_due(session, payment.id, clock.now())
+        # The claim committed, then the process died before PicPay was asked.
+        session.get_one(Payment, payment.id).refund_requested_at = clock.now()
+
+    assert payments.refund(payment.id).status == "paid"  # another claim is still fresh
+    clock.advance(minutes=11)
+    report = payments.check_due()
+
+    assert report.refunded == 1
+    assert payments.view(payment.id).status == "refunded"
+    assert picpay.only_payment().status == "refunded"
+    clock.advance(minutes=30)
+    assert payments.check_due().refunded == 0
+
+
+def test_a_refund_the_provider_failed_is_retried_by_the_check(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    picpay.fail_next_cancellation(422)
+
+    with pytest.raises(PicPayRejected):
+        payments.refund(payment.id)
+    clock.advance(minutes=11)
+
+    assert payments.check_due().refunded == 1
+    assert payments.view(payment.id).status == "refunded"
+
+
+def test_a_payment_paid_before_its_callback_is_refunded_with_its_authorization(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")  # PicPay's callback has not come yet
+
+    refunded = payments.refund(payment.id)
+
+    assert refunded.status == "refunded"
+    assert picpay.only_payment().status == "refunded"
+    assert refunded.authorization_id == picpay.only_payment().authorization_id
+    assert heard(payments.sessions, payment.id) == ["ready", "paid", "refunded"]
+
+
+def test_a_payment_held_for_review_is_refunded_with_its_authorization(
+    payments: Payments, picpay: FakePicPay
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments, Decimal("149.90")).id)
+    picpay.set_status(payment.reference_id, "paid", paid=Decimal("1.49"))
+    payments.handle_callback(payment.reference_id)  # held: still `created` here
+
+    refunded = payments.refund(payment.id)
+
+    assert refunded.status == "refunded"
+    assert picpay.only_payment().status == "refunded"
+    assert not refunded.needs_review
+
+
+def test_a_refund_picpay_already_made_is_not_asked_again(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    with transaction(payments.sessions) as session:
+        mark_refund_due(session, payment.id, clock.now())
+        # The claim committed, PicPay refunded, then the process died before recording it.
+        session.get_one(Payment, payment.id).refund_requested_at = clock.now()
+    picpay.set_status(payment.reference_id, "refunded")
+    clock.advance(minutes=11)
+
+    report = payments.check_due()
+
+    assert (report.refunded, report.failed) == (0, 0)
+    assert payments.view(payment.id).status == "refunded"
+    assert [r for r in picpay.requests if r[1].endswith("/cancellations")] == []
+    with transaction(payments.sessions) as session:
+        assert session.get_one(Payment, payment.id).refund_due_at is None
+    assert heard(payments.sessions, payment.id) == ["ready", "paid", "refunded"]
 
 
 def test_an_expired_payment_cannot_be_refunded(payments: Payments, picpay: FakePicPay) -> None:

@@ -60,6 +60,7 @@ document.addEventListener("DOMContentLoaded", function () {
       return {
         kind: li.classList.contains("me") ? "me" : "bot",
         text: li.firstChild ? li.firstChild.textContent : "",
+        whole: li.textContent,
         pending: li.classList.contains("pending"),
         buttons: Array.from(li.querySelectorAll("button")).map(function (b) {
           return { label: b.textContent, disabled: b.disabled };

@@ -169,12 +169,7 @@ def test_a_reload_sends_the_saved_queue_with_the_same_client_ids(
     assert _inbound_ids(sessions) == ["open", "q1", "q2"]
 
 
-def test_a_qr_code_shows_as_an_image_with_its_alt_and_the_link_can_be_tapped(
-    page: ChatPage, sessions: sessionmaker[Session]
-) -> None:
-    token, _ = _start_chat(page)
-    url = "http://127.0.0.1:8000/sandbox/picpay/ce-123"
-    reply = Reply(f"Pague aqui:\n{url}", image=Image(png=qr_png(url), alt="QR code para pagar"))
+def _bot_says(sessions: sessionmaker[Session], token: str, reply: Reply) -> None:
     with sessions.begin() as session:  # as the engine writes a reply: outbox and transcript
         conversation = session.scalars(
             select(Conversation).where(Conversation.chat_id == token)
@@ -191,6 +186,15 @@ def test_a_qr_code_shows_as_an_image_with_its_alt_and_the_link_can_be_tapped(
             )
         )
 
+
+def test_a_qr_code_shows_as_an_image_with_its_alt_and_the_link_can_be_tapped(
+    page: ChatPage, sessions: sessionmaker[Session]
+) -> None:
+    token, _ = _start_chat(page)
+    url = "http://127.0.0.1:8000/sandbox/picpay/ce-123"
+    reply = Reply(f"Pague aqui:\n{url}", image=Image(png=qr_png(url), alt="QR code para pagar"))
+    _bot_says(sessions, token, reply)
+
     shown = page.open(f"localStorage.setItem('ce-chat-token', {json.dumps(token)});")
 
     last = shown.items[-1]
@@ -199,3 +203,28 @@ def test_a_qr_code_shows_as_an_image_with_its_alt_and_the_link_can_be_tapped(
     [image] = last["images"]
     assert image["alt"] == "QR code para pagar"
     assert image["width"] > 100  # the PNG decoded in the browser
+
+
+def test_a_link_ends_before_the_punctuation_that_ends_its_sentence(
+    page: ChatPage, sessions: sessionmaker[Session]
+) -> None:
+    token, _ = _start_chat(page)
+    text = (
+        "Veja https://example.com/a. Ou (https://example.com/b), ou https://example.com/c_(d)! "
+        "Pague: https://example.com/e?x=1; https://example.com/f.pdf, "
+        "https://example.com/g?! Fim: https://..."
+    )
+    _bot_says(sessions, token, Reply(text))
+
+    shown = page.open(f"localStorage.setItem('ce-chat-token', {json.dumps(token)});")
+
+    last = shown.items[-1]
+    assert last["links"] == [
+        "https://example.com/a",
+        "https://example.com/b",
+        "https://example.com/c_(d)",
+        "https://example.com/e?x=1",
+        "https://example.com/f.pdf",
+        "https://example.com/g",
+    ]
+    assert last["whole"] == text  # the punctuation is still there, after each link

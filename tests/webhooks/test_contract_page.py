@@ -153,6 +153,50 @@ def test_a_form_without_its_csrf_token_is_refused(
     assert count(sessions, UsedToken) == 0
 
 
+def test_the_page_opened_in_two_tabs_signs_from_the_first(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    first = contract_client.get(f"/contracts/{contract_token}")
+    second = contract_client.get(f"/contracts/{contract_token}")
+
+    done = contract_client.post(f"/contracts/{contract_token}", data=filled(first))
+
+    assert second.status_code == 200
+    assert done.status_code == 200
+    assert only_contract(sessions).status == ContractStatus.SIGNED
+
+
+def test_two_tabs_opened_at_once_each_keep_a_form_that_signs(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    # Both tabs ask before either answer arrives: neither request carries a cookie yet.
+    first = contract_client.get(f"/contracts/{contract_token}")
+    contract_client.cookies.clear()
+    second = contract_client.get(f"/contracts/{contract_token}")
+    # The browser then keeps what both answers set, in the order they came.
+    contract_client.cookies.clear()
+    contract_client.cookies.update(first.cookies)
+    contract_client.cookies.update(second.cookies)
+
+    done = contract_client.post(f"/contracts/{contract_token}", data=filled(first))
+
+    assert done.status_code == 200
+    assert only_contract(sessions).status == ContractStatus.SIGNED
+
+
+def test_a_form_token_from_another_browser_is_refused(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    theirs = contract_client.get(f"/contracts/{contract_token}")
+    contract_client.cookies.clear()
+    contract_client.get(f"/contracts/{contract_token}")  # this browser's own cookie
+
+    refused = contract_client.post(f"/contracts/{contract_token}", data=filled(theirs))
+
+    assert refused.status_code == 403
+    assert only_contract(sessions).status == ContractStatus.AWAITING_SIGNATURE
+
+
 def test_a_csrf_token_with_letters_beyond_ascii_is_refused_not_a_500(
     contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
 ) -> None:

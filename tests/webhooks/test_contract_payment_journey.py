@@ -306,7 +306,7 @@ def test_a_repeated_picpay_callback_confirms_once_and_a_failed_refund_is_retried
 
     consumer.say("/arrependimento")
     consumer.say(option_id="yes")
-    picpay.fail_next(503)
+    picpay.fail_next_cancellation(503)
     failed = consumer.payments.check_due()
     assert failed.refunded == 0
     assert failed.failed == 1

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.runtime import Runtime
 from marketplace.clock import FixedClock
+from marketplace.models import SandboxPayment
 from marketplace.payments import Payments, PaymentView
 from marketplace.picpay_sandbox import SandboxGateway
 from marketplace.settings import Settings
@@ -20,6 +21,8 @@ from tests.marketplace.payment_support import ListenerInTheDatabase, heard, open
 from webhooks.app import create_app
 
 ENGLISH = {"accept-language": "en"}
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+TOKEN = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
 @dataclass
@@ -144,6 +147,69 @@ def test_another_payments_token_does_not_fit(sandbox: Sandbox) -> None:
     assert found is not None
 
     assert sandbox.press(mine, "pay", csrf=found[1]) == 403
+
+
+def test_a_form_token_works_only_in_the_browser_it_was_given_to(sandbox: Sandbox) -> None:
+    payment = sandbox.created_payment()
+    theirs = TOKEN.search(sandbox.client.get(sandbox.page_path(payment)).text)
+    sandbox.client.cookies.clear()  # another browser opens the same page
+    mine = TOKEN.search(sandbox.client.get(sandbox.page_path(payment)).text)
+    assert theirs is not None
+    assert mine is not None
+
+    assert mine[1] != theirs[1]
+    assert sandbox.press(payment, "pay", csrf=theirs[1]) == 403
+    assert sandbox.status_of(payment) == "created"
+    assert sandbox.press(payment, "pay", csrf=mine[1]) == 303
+    assert sandbox.status_of(payment) == "paid"
+
+
+def test_every_answer_has_the_signing_pages_security_headers(sandbox: Sandbox) -> None:
+    payment = sandbox.created_payment()
+    path = sandbox.page_path(payment)
+    page = sandbox.client.get(path)
+    found = TOKEN.search(page.text)
+    assert found is not None
+
+    answers = [
+        page,
+        sandbox.client.get("/sandbox/picpay/ce-nothing"),
+        sandbox.client.post(f"{path}/pay", content="csrf=0", headers=FORM),
+        sandbox.client.post(
+            f"{path}/pay", content=f"csrf={found[1]}", headers=FORM, follow_redirects=False
+        ),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 404, 403, 303]
+    for answer in answers:
+        assert answer.headers["cache-control"] == "no-store"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'none'" in policy
+        assert "frame-ancestors 'none'" in policy
+    assert "<style" not in page.text  # the policy allows no inline style: it is a file
+    assert sandbox.client.get("/static/sandbox.css").status_code == 200
+
+
+def test_head_answers_like_get_and_changes_nothing(
+    sandbox: Sandbox, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    payment = sandbox.created_payment()
+    clock.advance(hours=25)  # past its time: reading the page must not expire it
+
+    head = sandbox.client.head(sandbox.page_path(payment), headers=ENGLISH)
+    get = sandbox.client.get(sandbox.page_path(payment), headers=ENGLISH)
+
+    assert head.status_code == get.status_code == 200
+    for name in ("content-type", "content-security-policy", "cache-control", "x-frame-options"):
+        assert head.headers[name] == get.headers[name]
+    assert 'id="status">expired' in get.text  # as it reads, without being written
+    with sessions() as session:
+        assert session.get_one(SandboxPayment, payment.reference_id).status == "created"
+    assert sandbox.status_of(payment) == "created"
+    assert heard(sandbox.payments.sessions, payment.id) == ["ready"]
 
 
 def test_an_unknown_sandbox_payment_is_not_found(sandbox: Sandbox) -> None:

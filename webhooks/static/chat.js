@@ -92,13 +92,41 @@
         if (part) item.appendChild(document.createTextNode(part));
         return;
       }
+      const [address, after] = withoutTrailingPunctuation(part);
+      if (!/^https?:\/\/[^/?#]/.test(address)) {
+        item.appendChild(document.createTextNode(part));
+        return;
+      }
       const link = document.createElement("a");
-      link.href = part;
-      link.textContent = part;
+      link.href = address;
+      link.textContent = address;
       link.target = "_blank";
       link.rel = "noopener noreferrer";
       item.appendChild(link);
+      if (after) item.appendChild(document.createTextNode(after));
     });
+  }
+
+  // A link ends before the punctuation that ends its sentence ("veja https://x/y." or
+  // "(https://x/y)"): the address, then what follows it. A closing parenthesis stays when
+  // the address opened it (https://x/a_(b)).
+  function withoutTrailingPunctuation(address) {
+    let end = address.length;
+    while (end > 0) {
+      const last = address.charAt(end - 1);
+      if (".,;:!?".includes(last)) {
+        end -= 1;
+      } else if (last === ")" && count(address.slice(0, end), ")") > count(address, "(")) {
+        end -= 1;
+      } else {
+        break;
+      }
+    }
+    return [address.slice(0, end), address.slice(end)];
+  }
+
+  function count(text, character) {
+    return text.split(character).length - 1;
   }
 
   function bubble(kind, body, options, image) {
