@@ -23,7 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from marketplace.clock import Clock
@@ -78,6 +78,8 @@ SETTLED = (PAID, COMPLETED)
 MAX_CREATION_ATTEMPTS = 6
 MAX_ERROR = 500
 MAX_REASON = 200  # payments.review_reason
+# A refund the provider refuses this many times is held for review instead of asked again.
+MAX_REFUND_REFUSALS = 3
 
 
 class PaymentError(Exception):
@@ -522,8 +524,7 @@ class Payments:
                 logger.info("payment %s: no refund needed: %s", payment_id, refused)
                 self._refund_settled(payment_id)
             except PicPayError as error:
-                # TODO: a refusal (PicPayRejected) is asked again every check_after for ever;
-                # after a few, hold the payment for review so a person sees the money stuck.
+                # Due still (asked again later), or held for review after repeated refusals.
                 failed += 1
                 logger.warning("refund of payment %s failed, will retry: %s", payment_id, error)
         return refunded, failed
@@ -630,8 +631,8 @@ class Payments:
                 raise NotRefundable(f"the provider reports the payment {status}")
             paid = status in SETTLED or current.status.strip().lower() in SETTLED
             cancellation = self.gateway.cancel_payment(reference, authorization if paid else None)
-        except PicPayError:
-            self._release_refund(payment_id)
+        except PicPayError as error:
+            self._release_refund(payment_id, error)
             raise
         with transaction(self.sessions) as session:
             row = _locked(session, payment_id)
@@ -645,9 +646,38 @@ class Payments:
             logger.warning("payment %s: status after refund unknown: %s", reference, error)
         return self.view(payment_id)
 
-    def _release_refund(self, payment_id: int) -> None:
+    def _release_refund(self, payment_id: int, error: PicPayError) -> None:
+        """The refund failed: it stays due, and the periodic check asks again.
+
+        The provider being down or slow is waited out; a refusal (a 4xx, which the same
+        request would meet again) is counted, and at the `MAX_REFUND_REFUSALS`th the
+        payment is held for review instead: the money is stuck and a person must act.
+        """
+        now = self.clock.now()
         with transaction(self.sessions) as session:
-            _locked(session, payment_id).refund_requested_at = None
+            row = _locked(session, payment_id)
+            row.refund_requested_at = None
+            if not isinstance(error, PicPayRejected):
+                return
+            _record(session, row, "refund_refused", source="refund", detail=str(error), now=now)
+            refusals = session.scalar(
+                select(func.count())
+                .select_from(PaymentEvent)
+                .where(
+                    PaymentEvent.payment_id == payment_id, PaymentEvent.kind == "refund_refused"
+                )
+            )
+            if (refusals or 0) < MAX_REFUND_REFUSALS:
+                return
+            row.refund_due_at = None
+            row.needs_review = True
+            reason = f"the provider refused the refund {refusals} times: {error}"
+            row.review_reason = reason[:MAX_REASON]
+            row.updated_at = now
+            _record(session, row, "review", source="refund", detail=row.review_reason, now=now)
+            logger.error(
+                "payment %s: refund refused %s times; held for review", row.reference_id, refusals
+            )
 
     # Reading ----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from marketplace.clock import FixedClock
 from marketplace.db import transaction
 from marketplace.models import Payment
 from marketplace.payments import (
+    MAX_REFUND_REFUSALS,
     NotRefundable,
     Outcome,
     Payments,
@@ -454,6 +455,54 @@ def test_a_refund_the_provider_failed_is_retried_by_the_check(
 
     with pytest.raises(PicPayRejected):
         payments.refund(payment.id)
+    clock.advance(minutes=11)
+
+    assert payments.check_due().refunded == 1
+    assert payments.view(payment.id).status == "refunded"
+
+
+def test_a_refund_the_provider_keeps_refusing_is_held_for_review_not_asked_for_ever(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    with transaction(payments.sessions) as session:
+        mark_refund_due(session, payment.id, clock.now())
+
+    for _round in range(MAX_REFUND_REFUSALS):
+        picpay.fail_next_cancellation(422)
+        clock.advance(minutes=11)
+        assert payments.check_due().failed == 1
+    asked = len(picpay.requests)
+    clock.advance(minutes=11)
+    payments.check_due()
+
+    view = payments.view(payment.id)
+    assert view.status == "paid"
+    assert view.needs_review
+    assert len(picpay.requests) == asked  # no fourth refusal is asked for
+    with payments.sessions() as session:
+        row = session.get_one(Payment, payment.id)
+        assert row.refund_due_at is None
+        assert row.review_reason is not None
+        assert "refused the refund 3 times" in row.review_reason
+
+
+def test_a_refund_the_provider_cannot_answer_stays_due_however_often(
+    payments: Payments, picpay: FakePicPay, clock: FixedClock
+) -> None:
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    with transaction(payments.sessions) as session:
+        mark_refund_due(session, payment.id, clock.now())
+
+    for _round in range(MAX_REFUND_REFUSALS + 1):
+        picpay.fail_next_cancellation(503)
+        clock.advance(minutes=11)
+        payments.check_due()
+    assert not payments.view(payment.id).needs_review
     clock.advance(minutes=11)
 
     assert payments.check_due().refunded == 1
