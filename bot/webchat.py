@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,9 +145,12 @@ class WebChat:
             notes = outbox.notifications_to(session, CHANNEL, token, limit=HISTORY_LINES)
             last = outbox.pull_all(session, CHANNEL, token, now=self.clock.now())
         # News from elsewhere (a signed contract, a supplier's answer) is not in this chat's
-        # transcript; it takes its place by time, after the lines of the same instant.
+        # transcript; it takes its place by time, after the lines of the same instant. Each
+        # side keeps its own order, the order it was written in: a turn that waited for the
+        # chat keeps the time it began at, earlier than lines written before its own.
         heard = [TranscriptLine(conversation_id, "out", body, at) for at, body in notes]
-        merged = sorted([*lines, *heard], key=lambda line: line.created_at)[-HISTORY_LINES:]
+        by_time = heapq.merge(lines, heard, key=lambda line: line.created_at)
+        merged = list(by_time)[-HISTORY_LINES:]
         return WebHistory(lines=tuple(_page_lines(token, merged)), last=last)
 
     def exists(self, token: str) -> bool:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat_tokens import ChatTokens
 from bot.webchat import WebChat, _page_lines
 from conversations.events import Image, InboundEvent, Reply
 from marketplace import outbox
-from marketplace.models import InboundMessage, OutboxMessage
+from marketplace.models import InboundMessage, OutboxMessage, TranscriptEntry
 from marketplace.picpay_sandbox import qr_png
 from marketplace.transcripts import TranscriptLine
 from tests.conftest import TEST_NOW
@@ -217,6 +218,33 @@ def test_the_history_has_both_sides_in_order_without_the_opening(client: TestCli
     assert history["lines"][0]["options"] == [
         {"id": "yes", "label": "Yes"},
         {"id": "no", "label": "No"},
+    ]
+
+
+def test_the_history_keeps_the_order_turns_were_written_in_whatever_their_times(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    auth = open_chat(client)
+    send(client, auth, client_id="open", text="/start")
+    send(client, auth, client_id="c2", option_id="yes")
+    send(client, auth, client_id="c3", text="Ana")
+    # A turn that waited for the chat's lock keeps the time it started at: its lines can be
+    # written after lines with a later time.
+    with sessions.begin() as session:
+        newest = session.scalars(
+            select(TranscriptEntry.id).order_by(TranscriptEntry.id.desc()).limit(2)
+        ).all()
+        session.execute(
+            update(TranscriptEntry)
+            .where(TranscriptEntry.id.in_(newest))
+            .values(created_at=TEST_NOW - timedelta(minutes=1))
+        )
+
+    history = client.get("/chat/api/history", headers=auth).json()
+
+    assert [line["text"] for line in history["lines"]][-2:] == [
+        "Ana",
+        "Nice to meet you, Ana! Pick a colour.",
     ]
 
 
