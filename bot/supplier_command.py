@@ -20,6 +20,10 @@ from marketplace.settings import Settings
 TELEGRAM_LINK = "https://t.me/{username}?start={code}"
 
 
+# A CNPJ with its punctuation is 18 characters; more than this is not worth repeating.
+MAX_QUOTED = 40
+
+
 def register(commands: Any) -> None:
     """Add the `supplier invite CNPJ` subcommand."""
     parser = commands.add_parser("supplier", help="supplier accounts in chat")
@@ -37,7 +41,7 @@ def run_invite(arguments: argparse.Namespace, settings: Settings) -> int:
             invite = create_invite(session, arguments.cnpj, runtime.clock.now())
     except InvalidDocument as error:
         raise UsageError(
-            f"supplier invite: {arguments.cnpj!r} is not a valid CNPJ: {error}"
+            f"supplier invite: {_quoted(arguments.cnpj)} is not a valid CNPJ: {error}"
         ) from error
     except UnknownSupplier as error:
         raise UsageError(
@@ -64,3 +68,10 @@ def invite_lines(invite: Invite, settings: Settings) -> list[str]:
         lines.append(f"On Telegram, open: {link}")
     lines.append(invite.code)
     return lines
+
+
+def _quoted(argument: str) -> str:
+    """The argument as typed, quoted; cut short when it is far longer than any CNPJ."""
+    if len(argument) <= MAX_QUOTED:
+        return repr(argument)
+    return f"{argument[:MAX_QUOTED]!r}... ({len(argument)} characters)"

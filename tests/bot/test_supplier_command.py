@@ -74,3 +74,15 @@ def test_a_bad_or_unknown_cnpj_exits_2_and_says_why(
     assert output.out == ""
     with sessions() as session:
         assert session.scalars(select(SupplierInvite)).all() == []
+
+
+def test_a_very_long_argument_is_not_repeated_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+
+    status = main(["supplier", "invite", "9" * 100_000])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "not a valid CNPJ" in err
+    assert "(100000 characters)" in err
+    assert len(err) < 300
