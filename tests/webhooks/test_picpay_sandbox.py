@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.payment_checker import PaymentChecker
 from bot.runtime import Runtime
 from marketplace.clock import FixedClock
 from marketplace.models import SandboxPayment
@@ -196,6 +197,11 @@ def test_every_answer_has_the_signing_pages_security_headers(sandbox: Sandbox) -
 def test_head_answers_like_get_and_changes_nothing(
     sandbox: Sandbox, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
+    # The app's periodic check would expire the payment, rightly, once its time is past;
+    # stopped here, only the page could have written.
+    checker: PaymentChecker = sandbox.client.app.state.payment_checker  # type: ignore[attr-defined]
+    assert sandbox.client.portal is not None
+    sandbox.client.portal.call(checker.stop)
     payment = sandbox.created_payment()
     clock.advance(hours=25)  # past its time: reading the page must not expire it
 
