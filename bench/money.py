@@ -80,7 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", choices=PROVIDERS, default="sandbox")
     parser.add_argument("--contracts", type=_positive, default=200, help="paid by callbacks")
     parser.add_argument(
-        "--callers", type=_positive, default=4, help="callbacks at once for one payment"
+        "--callers",
+        type=_positive,
+        default=4,
+        help="callbacks at once for one payment (past 15, callers also wait for one of "
+        "SQLAlchemy's pooled connections)",
     )
     parser.add_argument(
         "--pending", type=_count, default=200, help="payments left to the periodic check"
