@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test chat bench catalogs clean
+.PHONY: setup run test chat bench bench-money catalogs clean
 
 setup: $(STAMP) catalogs
 
@@ -27,6 +27,11 @@ chat: setup
 # Throughput on throwaway databases (docs/performance.md); e.g. make bench BENCH="--runs 5".
 bench: setup
 	$(BIN)/python -m bench.engine_throughput $(BENCH)
+
+# The money path: signing, PicPay callbacks, the periodic check (docs/performance.md, "The
+# money path"); under a minute a backend, e.g. make bench-money BENCH="--runs 3".
+bench-money: setup
+	$(BIN)/python -m bench.money $(BENCH)
 
 test: setup
 	scripts/test

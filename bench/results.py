@@ -73,3 +73,66 @@ class RunResult:
         fields["load_average"] = tuple(fields["load_average"])
         fields["problems"] = tuple(fields["problems"])
         return cls(**fields)
+
+
+@dataclass(frozen=True)
+class MoneySpec:
+    """What one money-path run does (bench/money.py has the phases); the contracts wait for
+    their signature in the database already, `http + contracts + pending` of them."""
+
+    url: str
+    provider: str  # "sandbox" or "fake-picpay"
+    contracts: int  # signed in process, then paid by callbacks
+    callers: int  # callbacks at once for the same payment
+    pending: int  # signed, then left pending for the periodic check
+    check_limit: int  # payments one round of the check takes at most
+    http: int  # signed and paid through the HTTP routes
+    start: str | None = None  # the instant the run's clock starts at (ISO 8601); None: now
+
+    def to_json(self) -> str:
+        """The spec as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> MoneySpec:
+        """Read a spec written by `to_json`."""
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class MoneyResult:
+    """What one money-path run measured, per operation: the wall time of each call and of
+    the whole phase of such calls, in seconds; `counts` of what the calls did; memory in
+    KiB and the load as in `RunResult`; `problems`, what the run's check found wrong."""
+
+    latencies: dict[str, tuple[float, ...]]
+    phase_seconds: dict[str, float]
+    counts: dict[str, int]
+    baseline_rss_kib: int
+    peak_rss_kib: int
+    load_average: tuple[float, float]
+    problems: tuple[str, ...] = field(default=())
+
+    def per_second(self, operation: str) -> float:
+        """Calls of `operation` completed (committed) per second over its phase."""
+        return len(self.latencies[operation]) / self.phase_seconds[operation]
+
+    def percentile(self, operation: str, percent: int) -> float:
+        """A percentile of one call's time, in seconds."""
+        times = self.latencies[operation]
+        if len(times) == 1:
+            return times[0]
+        return statistics.quantiles(times, n=100, method="inclusive")[percent - 1]
+
+    def to_json(self) -> str:
+        """The result as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> MoneyResult:
+        """Read a result written by `to_json`."""
+        fields = json.loads(text)
+        fields["latencies"] = {name: tuple(times) for name, times in fields["latencies"].items()}
+        fields["load_average"] = tuple(fields["load_average"])
+        fields["problems"] = tuple(fields["problems"])
+        return cls(**fields)

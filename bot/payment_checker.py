@@ -18,6 +18,10 @@ from marketplace.picpay import PicPayError
 
 logger = logging.getLogger(__name__)
 
+# TODO: one round of `check_due` (at most 50 payments) a minute checks at most 50 pending
+# payments a minute per process, while a round takes under a second (docs/performance.md,
+# "The money path"): past about 500 payments pending at once, each is asked less often
+# than every PAYMENT_CHECK_MINUTES. Run rounds until one is not full, within the interval.
 CHECK_SECONDS = 60.0
 
 

@@ -10,12 +10,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.contracts import accepted_contract, add_agent
 from conversations.events import Reply
 from marketplace.clock import FixedClock
-from marketplace.contracts import SignatureRequest, create_contract, sign_contract
-from marketplace.lead_responses import accept_lead
-from marketplace.leads import LeadContact, LeadRequest, create_lead
-from marketplace.models import Contract, SupplierAgent
+from marketplace.contracts import SignatureRequest, sign_contract
+from marketplace.leads import LeadContact, LeadRequest
+from marketplace.models import Contract
 from tests.marketplace.factories import add_offer, add_supplier, distributor_id
 from tests.support.consumers import new_consumer
 
@@ -52,27 +52,18 @@ def new_contract(session: Session, now: datetime, *, signed: bool = True) -> int
     serial = next(_contracts)
     supplier = add_supplier(session, f"Supplier for payments {serial}")
     offer = add_offer(session, supplier, f"PAY-{serial}", distributor_ids=())
-    lead = create_lead(
-        session,
-        LeadRequest(
-            consumer_id=new_consumer(session),
-            offer_id=offer.id,
-            contact=LeadContact(name="Maria Silva", phone="+5585999991234"),
-            uf="CE",
-            distributor_id=distributor_id(session, "ENEL CE"),
-            monthly_kwh=None,
-            bill_brl=Decimal("350"),
-            monthly_saving_brl=None,
-        ),
-        now,
+    request = LeadRequest(
+        consumer_id=new_consumer(session),
+        offer_id=offer.id,
+        contact=LeadContact(name="Maria Silva", phone="+5585999991234"),
+        uf="CE",
+        distributor_id=distributor_id(session, "ENEL CE"),
+        monthly_kwh=None,
+        bill_brl=Decimal("350"),
+        monthly_saving_brl=None,
     )
-    agent = SupplierAgent(
-        supplier_id=supplier.id, channel="test", chat_id=f"agent-{serial}", created_at=now
-    )
-    session.add(agent)
-    session.flush()
-    assert accept_lead(session, lead.id, supplier_id=supplier.id, agent_id=agent.id, now=now)
-    contract = create_contract(session, lead.id, FixedClock(now))
+    agent_id = add_agent(session, supplier.id, channel="test", chat_id=f"agent-{serial}", now=now)
+    contract = accepted_contract(session, request, agent_id=agent_id, clock=FixedClock(now))
     if signed:
         sign_contract(
             session,
