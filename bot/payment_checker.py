@@ -9,20 +9,18 @@ processes may run it: each payment is claimed before it is checked.
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.periodic import Periodic
-from marketplace.payments import PaymentError, Payments
+from marketplace.payments import CheckReport, PaymentError, Payments
 from marketplace.picpay import PicPayError
 
 logger = logging.getLogger(__name__)
 
-# TODO: one round of `check_due` (at most 50 payments) a minute checks at most 50 pending
-# payments a minute per process, while a round takes under a second (docs/performance.md,
-# "The money path"): past about 500 payments pending at once, each is asked less often
-# than every PAYMENT_CHECK_MINUTES. Run rounds until one is not full, within the interval.
 CHECK_SECONDS = 60.0
+BATCH = 50  # payments claimed at a time (a claim holds their row locks briefly)
 
 
 class PaymentChecker(Periodic):
@@ -30,13 +28,31 @@ class PaymentChecker(Periodic):
 
     name = "payment-checker"
 
-    def __init__(self, payments: Payments, *, interval: float = CHECK_SECONDS) -> None:
+    def __init__(
+        self, payments: Payments, *, interval: float = CHECK_SECONDS, batch: int = BATCH
+    ) -> None:
         super().__init__(interval=interval)
         self.payments = payments
+        self.batch = batch
 
     def round(self) -> None:
-        """Ask the provider about payments due a check; retry creations and refunds."""
-        report = self.payments.check_due()
+        """Ask the provider about payments due a check; retry creations and refunds.
+
+        A round takes a batch; while batches come back full (more payments are due than one
+        takes: a backlog after downtime, or many pending at once) the next follows at once,
+        for up to `interval` seconds, so no payment waits for later minutes' rounds.
+        """
+        started = time.monotonic()
+        while True:
+            report = self.payments.check_due(limit=self.batch)
+            self._log(report)
+            if not report.full or self.stopping:
+                return
+            if time.monotonic() - started >= self.interval:
+                return
+
+    @staticmethod
+    def _log(report: CheckReport) -> None:
         if report.asked or report.created or report.failed:
             logger.info(
                 "payment check: %s asked, %s changed, %s created, %s failed",

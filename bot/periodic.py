@@ -33,6 +33,11 @@ class Periodic:
         """One round of the work; subclasses say what it is."""
         raise NotImplementedError
 
+    @property
+    def stopping(self) -> bool:
+        """Whether `stop` was called: a long round should end early."""
+        return self._stop.is_set()
+
     def start(self) -> None:
         """Start the rounds in the background."""
         self._stop.clear()

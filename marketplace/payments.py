@@ -219,6 +219,7 @@ class CheckReport:
     created: int = 0
     failed: int = 0
     refunded: int = 0
+    full: bool = False  # as many rows were due as the round could take: more may wait
 
 
 class Payments:
@@ -493,9 +494,11 @@ class Payments:
         Safe with several processes: each row is claimed (its next check pushed back)
         under a row lock that others skip, before anyone calls the provider about it.
         """
-        refunded, failed = self._refund_due(limit)
+        refunds = self._claim_refunds(limit)
+        refunded, failed = self._refund_due(refunds)
         asked = changed = created = 0
-        for payment_id, reference_id, status in self._claim_due(limit):
+        due = self._claim_due(limit)
+        for payment_id, reference_id, status in due:
             try:
                 if status == CREATING:
                     self.create_at_provider(payment_id)
@@ -509,13 +512,18 @@ class Payments:
                 failed += 1
                 logger.warning("payment check of %s failed: %s", reference_id, error)
         return CheckReport(
-            asked=asked, changed=changed, created=created, failed=failed, refunded=refunded
+            asked=asked,
+            changed=changed,
+            created=created,
+            failed=failed,
+            refunded=refunded,
+            full=len(refunds) == limit or len(due) == limit,
         )
 
-    def _refund_due(self, limit: int) -> tuple[int, int]:
+    def _refund_due(self, payment_ids: list[int]) -> tuple[int, int]:
         """Ask for the refunds withdrawals recorded; a failure is asked again later."""
         refunded = failed = 0
-        for payment_id in self._claim_refunds(limit):
+        for payment_id in payment_ids:
             try:
                 self.refund(payment_id)
                 refunded += 1

@@ -61,3 +61,18 @@ def test_a_refused_creation_is_logged_without_the_buyer_picpay_echoed(
     assert "400" in caplog.text
     for personal in ("Maria", "Silva", "529.982.247-25", "maria@example.com"):
         assert personal not in caplog.text
+
+
+def test_a_backlog_larger_than_a_batch_is_checked_in_one_round(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    sandbox = SandboxGateway(sessions, clock, CONFIG.public_url)
+    payments = make_payments(sessions, sandbox, clock)
+    backlog = [payments.create_at_provider(open_payment(payments).id) for _ in range(7)]
+    for payment in backlog:
+        sandbox.pay(payment.reference_id)  # paid, but no callback reaches us
+    clock.advance(minutes=10)
+
+    PaymentChecker(payments, batch=3).round()  # a small batch stands for the real 50
+
+    assert {payments.view(payment.id).status for payment in backlog} == {"paid"}
