@@ -54,6 +54,13 @@ def test_money_is_never_split_from_its_symbol(offers_on_a_phone: PageReport) -> 
     assert not any("R$ " in text for text in shown.texts("bot") + labels)
 
 
+def test_a_rating_is_never_split_from_its_star(offers_on_a_phone: PageReport) -> None:
+    offers = [text for text in offers_on_a_phone.texts("bot") if "\u2605" in text]
+
+    assert offers
+    assert all("\u2605 " not in text and "\u2605\u00a0" in text for text in offers)
+
+
 def test_the_offers_fit_a_phone_with_the_input_in_view(
     live_app: FastAPI, live_server: str, tmp_path: Path
 ) -> None:
