@@ -460,3 +460,16 @@ def test_after_the_supplier_accepts_the_consumer_is_not_told_again_to_wait_for_a
     assert waiting.startswith(f"Done! {SOLAR_SUPPLIER} will contact you within 8 hours.")
     assert "within 8 hours" not in accepted
     assert accepted.startswith(f"Your contract with {SOLAR_SUPPLIER} is ready")
+
+
+def test_an_offer_without_leads_says_none_in_portuguese(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # Portuguese counts 0 as singular: "0 contato" read as a mistake.
+    agent = Chat(market_engine, "7009", channel="telegram", locale="pt_BR")
+    agent.say(f"/start {invite_code(sessions, clock, SOLAR_SUPPLIER)}")
+
+    offers = agent.say("/ofertas")[0].text
+
+    assert ": nenhum contato ainda" in offers
+    assert "0 contato" not in offers
