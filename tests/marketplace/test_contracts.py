@@ -145,6 +145,7 @@ def test_an_accepted_lead_makes_one_contract_with_the_parties_and_terms(
         assert clause in text
     assert "Reajuste:" in text
     assert "art. 49" in text
+    assert "a CONTRATANTE pode desistir dele em até 7 dias" in text
     assert "devolvido integralmente" in text
     assert "LGPD" in text
     assert first.text_sha256 == text_sha256(text)
