@@ -300,8 +300,15 @@
           if (line.from === "me") mine[line.client_id] = true;
           place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options, line.image));
         });
-        lastSeen = data.last;
-        localStorage.setItem(KEYS.last, String(lastSeen));
+        if (data.lines.length === 0 && data.last > 0) {
+          // Nothing is kept before the privacy consent: the bot's words so far are only in its
+          // outbox, so show them from there rather than a blank page.
+          lastSeen = 0;
+          showMessages((await call("/chat/api/messages?after=0")).messages);
+        } else {
+          lastSeen = data.last;
+          localStorage.setItem(KEYS.last, String(lastSeen));
+        }
         setStatus("");
         return mine;
       } catch (error) {
