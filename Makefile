@@ -18,8 +18,9 @@ catalogs: $(STAMP)
 	@if [ -d locales ] && ls locales/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile --use-fuzzy -d locales -D messages --statistics; fi
 
+# Another port: make run PORT=8001 (the links the bot sends follow it unless PUBLIC_URL is set).
 run: setup
-	$(BIN)/connect-energy serve
+	$(BIN)/connect-energy serve $(if $(PORT),--port $(PORT))
 
 chat: setup
 	$(BIN)/connect-energy chat

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DatabaseError
@@ -130,6 +132,7 @@ def run_serve(arguments: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--port must be between 1 and 65535, not {arguments.port}")
     _check_secret_key(settings)
     _check_notifications(settings)
+    _follow_port(settings, arguments.port)
     open_runtime(settings).close()  # prepare an empty embedded database before workers start
     listeners = bind_listeners(arguments.host, arguments.port)
     try:
@@ -145,6 +148,18 @@ def run_serve(arguments: argparse.Namespace, settings: Settings) -> int:
         for listener in listeners:
             listener.close()
     return EXIT_OK
+
+
+def _follow_port(settings: Settings, port: int) -> None:
+    """Without PUBLIC_URL, the links the bot sends (contracts, payments) name the port served.
+
+    The app reads its settings from the environment (uvicorn builds it), so the default
+    address goes there, with this port instead of 8000.
+    """
+    if "public_url" in settings.model_fields_set:
+        return
+    parts = urlsplit(settings.public_url)
+    os.environ["PUBLIC_URL"] = urlunsplit(parts._replace(netloc=f"{parts.hostname}:{port}"))
 
 
 def _check_secret_key(settings: Settings) -> None:

@@ -40,9 +40,11 @@ from conversations.parsing import parse_yes_no
 from conversations.runner import RESTART_OPTION_ID
 from marketplace.bills import BillAmount, Consumption
 from marketplace.contracts import (
+    ContractRecord,
     ContractStatus,
     NotContractable,
     accept_for_direct_signing,
+    contract_for_lead,
     create_contract,
     load_contract,
 )
@@ -53,6 +55,7 @@ from marketplace.leads import (
     OfferUnavailable,
     create_lead,
 )
+from marketplace.models import Lead
 from marketplace.offer_terms import OfferQuote, load_offer_terms
 
 YES, NO, USE_PHONE, OFFERS = "yes", "no", "use-phone", "offers"
@@ -159,6 +162,7 @@ def handle_contact(context: StepContext) -> Transition | Reask:
         "hours": quote.terms.response_hours,
         "waitlist": not quote.terms.available_now,
         "existing": not lead.created,
+        "lead": lead.id,
     }
     if lead.created and lead.status == LeadStatus.NEW:
         direct = _sign_directly(context, lead.id)
@@ -212,21 +216,52 @@ def help_contact(context: AskContext) -> str:
 
 def _direct_signing_news(context: AskContext, lead: dict[str, Any], supplier: str) -> str:
     """Where the directly signed contract stands: to sign at the link, signed, or withdrawn."""
-    _ = context.gettext
     number = lead.get("contract")
     contract = load_contract(context.session, number) if isinstance(number, int) else None
-    if contract is not None and contract.status in (ContractStatus.SIGNED, ContractStatus.ACTIVE):
-        return _("Your contract #{number} with {supplier} is signed.").format(
-            number=contract.id, supplier=supplier
-        )
-    if contract is not None and contract.status == ContractStatus.WITHDRAWN:
-        return _("You withdrew from contract #{number} with {supplier}.").format(
-            number=contract.id, supplier=supplier
-        )
-    return _(
+    news = _contract_news(context, contract, supplier) if contract is not None else None
+    if news is not None:
+        return news
+    return context.gettext(
         "{supplier} takes this offer without a prior call: sign the contract at the link "
         'above. If the link stops working, type "contrato" for a new one.'
     ).format(supplier=supplier)
+
+
+def _answered_lead_news(context: AskContext, lead: dict[str, Any], supplier: str) -> str | None:
+    """Where a lead the supplier accepted stands, by its contract; None while it waits."""
+    _ = context.gettext
+    number = lead.get("lead")
+    if not isinstance(number, int):
+        return None  # recorded before the lead's number was kept
+    contract = contract_for_lead(context.session, number)
+    if contract is not None:
+        news = _contract_news(context, contract, supplier)
+        if news is not None:
+            return news
+        return _(
+            "Your contract with {supplier} is ready: sign it at the link I sent. If the link "
+            'stops working, type "contrato" for a new one.'
+        ).format(supplier=supplier)
+    row = context.session.get(Lead, number)
+    if row is not None and row.status == LeadStatus.ACCEPTED:
+        return _("{supplier} accepted your request and will contact you.").format(
+            supplier=supplier
+        )
+    return None
+
+
+def _contract_news(context: AskContext, contract: ContractRecord, supplier: str) -> str | None:
+    """Signed or withdrawn, said once the consumer did it; None while it awaits signing."""
+    _ = context.gettext
+    if contract.status in (ContractStatus.SIGNED, ContractStatus.ACTIVE):
+        return _("Your contract #{number} with {supplier} is signed.").format(
+            number=contract.id, supplier=supplier
+        )
+    if contract.status == ContractStatus.WITHDRAWN:
+        return _("You withdrew from contract #{number} with {supplier}.").format(
+            number=contract.id, supplier=supplier
+        )
+    return None
 
 
 def ask_done(context: AskContext) -> Reply:
@@ -241,6 +276,8 @@ def ask_done(context: AskContext) -> Reply:
             "Done! You are on the {supplier} waitlist; they will tell you when the free market "
             "opens to homes."
         ).format(supplier=supplier)
+    elif (answered := _answered_lead_news(context, lead, supplier)) is not None:
+        first = answered
     elif lead.get("existing"):
         first = context.ngettext(
             "Your request to {supplier} was already recorded. They will contact you within "

@@ -324,17 +324,16 @@ def _transcript(
     item: _Work, conversation_id: int, payloads: list[dict[str, Any]], now: datetime
 ) -> list[TranscriptLine]:
     assert item.result is not None
+    replies = [TranscriptLine(conversation_id, "out", payload, now) for payload in payloads]
     if not item.result.recorded:
-        return []
+        return replies if item.result.replies_recorded else []
     event = item.event
     said: dict[str, Any] = {"message_id": event.message_id, "kind": str(event.kind)}
     if item.result.heard:
         said["text"] = item.result.heard
     if event.option_id is not None:
         said["option_id"] = clean_text(event.option_id, limit=MAX_OPTION_ID).text
-    lines = [TranscriptLine(conversation_id, "in", said, now)]
-    lines.extend(TranscriptLine(conversation_id, "out", payload, now) for payload in payloads)
-    return lines
+    return [TranscriptLine(conversation_id, "in", said, now), *replies]
 
 
 def _outcome(

@@ -188,7 +188,8 @@ class Step:
 
     `help` adds a sentence about this question to the answer to the `help` command.
     A step with `transcript=False` keeps no transcript of the turns answered in it (the
-    privacy consent: nothing typed before agreeing is kept).
+    privacy consent: nothing typed before agreeing is kept), except the bot's replies of the
+    turn that leaves it, so that a reloaded chat starts at the question that follows.
     """
 
     ask: AskFunction

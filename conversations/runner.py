@@ -123,6 +123,7 @@ class TurnResult:
     notifications: list[Notification] = field(default_factory=list)
     heard: str = ""  # the message's text as read: cleaned, capped
     recorded: bool = True  # whether the turn goes into the transcript
+    replies_recorded: bool = True  # whether the bot's replies do, when the turn is not
 
     def extend(self, replies: Sequence[Reply]) -> TurnResult:
         """Add replies after the ones already there; returns self, for chaining."""
@@ -160,6 +161,10 @@ class FlowRunner:
         result = self._turn(conversation, event, cleaned, scope)
         result.heard = cleaned.text
         if private:
+            # The turn that leaves the private step (the consent given, an agent's invite
+            # code) keeps the bot's replies, not the person's words: a reloaded chat then
+            # starts at the question that follows instead of showing nothing.
+            result.replies_recorded = result.recorded and not self._is_private(conversation)
             result.recorded = False
         return result
 
@@ -525,4 +530,5 @@ def _result_of(transition: Transition) -> TurnResult:
         replies=list(transition.replies),
         notifications=list(transition.notify),
         recorded=not transition.unrecorded,
+        replies_recorded=not transition.unrecorded,
     )

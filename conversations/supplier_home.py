@@ -88,6 +88,8 @@ def _offers_reply(context: StepContext, supplier_id: int) -> Reply:
         count = context.ngettext("{count} lead", "{count} leads", offer.leads).format(
             count=offer.leads
         )
+        if not offer.leads:  # Portuguese counts 0 as one: "0 contato"
+            count = context.gettext("no leads yet")
         suffix = "" if offer.active else context.gettext(" (withdrawn)")
         lines.append(f"• {offer.title}{suffix}: {count}")
     return Reply("\n".join(lines))

@@ -235,8 +235,8 @@ def _withdrawal() -> str:
     return "\n".join(
         [
             "6. DIREITO DE ARREPENDIMENTO",
-            f"Contratado fora de estabelecimento comercial, este contrato pode ser desistido "
-            f"pela CONTRATANTE em até {WITHDRAWAL_DAYS} dias contados da assinatura, sem "
+            "Como este contrato foi celebrado fora de estabelecimento comercial, a CONTRATANTE "
+            f"pode desistir dele em até {WITHDRAWAL_DAYS} dias contados da assinatura, sem "
             "justificativa e sem custo (Código de Defesa do Consumidor, art. 49). Basta "
             'escrever "arrependimento" na conversa com a Connect Energy. Todo valor pago '
             "será devolvido integralmente, pelo mesmo meio de pagamento.",

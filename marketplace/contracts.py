@@ -452,11 +452,13 @@ def amount_due(quote: OfferQuote) -> tuple[Decimal, AmountBasis]:
 
 
 def _quote(session: Session, lead: Lead, clock: Clock) -> OfferQuote | None:
+    # The bill first: it is what the consumer typed (to the centavo) and what the chat priced;
+    # the lead keeps the kWh estimated from it to one decimal, which moves the prices a little.
     consumption: Consumption
-    if lead.monthly_kwh is not None:
-        consumption = MonthlyKwh(lead.monthly_kwh)
-    elif lead.bill_brl is not None:
+    if lead.bill_brl is not None:
         consumption = BillAmount(lead.bill_brl)
+    elif lead.monthly_kwh is not None:
+        consumption = MonthlyKwh(lead.monthly_kwh)
     else:
         return None
     return quote_offer(

@@ -10,6 +10,7 @@ import pytest
 import uvicorn
 
 from bot.cli import main
+from marketplace.settings import Settings
 
 
 @dataclass
@@ -112,3 +113,27 @@ def test_serve_on_a_port_in_use_says_so(
         "--port\n"
     )
     assert served == []
+
+
+def test_serve_on_another_port_makes_its_links_point_at_that_port(
+    served: list[Served], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "recorded so that the test restores it")
+    monkeypatch.delenv("PUBLIC_URL")  # unset, as with `make run`
+    port = free_port()
+
+    status = main(["serve", "--port", str(port)])
+
+    assert status == 0
+    assert Settings().public_url == f"http://127.0.0.1:{port}"  # what the app reads
+
+
+def test_serve_keeps_a_public_url_that_was_set(
+    served: list[Served], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "https://bot.example.com")
+
+    status = main(["serve", "--port", str(free_port())])
+
+    assert status == 0
+    assert Settings().public_url == "https://bot.example.com"

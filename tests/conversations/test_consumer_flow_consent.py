@@ -216,3 +216,18 @@ def test_cancel_forgets_what_was_typed(person: Chat, sessions: sessionmaker[Sess
     person.say("cancelar")
 
     assert person.state(sessions).data["values"] == {}
+
+
+def test_the_turn_that_gives_the_consent_keeps_the_bots_words_not_the_persons(
+    person: Chat, sessions: sessionmaker[Session]
+) -> None:
+    # A reloaded chat shows the transcript: it must start at the question after the consent.
+    person.say("oi, sou Zacarias")
+    replies = person.say("Concordo")
+
+    with sessions() as session:
+        lines = session.execute(select(TranscriptEntry.direction, TranscriptEntry.body)).all()
+    assert [direction for direction, _body in lines] == ["out"] * len(replies)
+    assert [body["text"] for _direction, body in lines] == [reply.text for reply in replies]
+    assert "Zacarias" not in repr(lines)
+    assert "Concordo" not in repr(lines)

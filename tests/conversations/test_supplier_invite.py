@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.engine import ConversationEngine
 from marketplace.clock import FixedClock
-from marketplace.models import SupplierInvite
+from marketplace.models import SupplierInvite, TranscriptEntry
 from tests.conversations.conftest import Chat
 from tests.conversations.consumer_support import GREETING_START, PATHS, texts
 from tests.conversations.supplier_support import SOLAR_SUPPLIER, agents, invite_code
@@ -129,3 +129,19 @@ def test_a_chat_that_asked_a_supplier_as_a_consumer_keeps_that_role(
     assert consumer.state(sessions).flow == "consumer"
     assert welcome[0].text.startswith("Welcome!")  # the refusal did not spend the code
     assert [(a.channel, a.chat_id) for a in agents(sessions)] == [("telegram", "7002")]
+
+
+def test_a_reloaded_chat_shows_the_welcome_of_an_agent_who_joined_before_any_consent(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    code = invite_code(sessions, clock, SOLAR_SUPPLIER)
+    agent = Chat(market_engine, "web-agent", channel="web", locale="en")
+    agent.say("/start")  # the web chat opens on the consumer's greeting
+
+    replies = agent.say(code)
+
+    with sessions() as session:
+        lines = session.execute(select(TranscriptEntry.direction, TranscriptEntry.body)).all()
+    assert [body["text"] for _direction, body in lines] == [reply.text for reply in replies]
+    assert replies[0].text.startswith(f"Welcome! You now answer for {SOLAR_SUPPLIER}")
+    assert code not in repr(lines)

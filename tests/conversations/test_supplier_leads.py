@@ -436,3 +436,40 @@ def test_relayed_words_stay_out_of_push_which_only_says_a_message_came(
     assert f"{SOLAR_SUPPLIER} sent you a question about your request." in pushed
     assert f"The consumer of lead #{lead.id} sent you an answer." in pushed
     assert not [text for text in pushed if "9999" in text or "8888" in text or "@" in text]
+
+
+def answer_a_question(agent: Chat, consumer: Chat, sessions: sessionmaker[Session]) -> str:
+    """The agent asks, the consumer answers; what the consumer's chat says last."""
+    agent.tap(f"ask:{only_lead(sessions).id}")
+    agent.say("Is your roof made of ceramic tiles?")
+    question = notifications_to(sessions, CONSUMER_CHAT)[-1]
+    consumer.tap(question.options[0].id)
+    return consumer.say("Yes, ceramic.")[-1].text
+
+
+def test_after_the_supplier_accepts_the_consumer_is_not_told_again_to_wait_for_a_call(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    waiting = answer_a_question(first, consumer, sessions)
+
+    first.tap(f"accept:{only_lead(sessions).id}")
+    accepted = answer_a_question(first, consumer, sessions)
+
+    assert waiting.startswith(f"Done! {SOLAR_SUPPLIER} will contact you within 8 hours.")
+    assert "within 8 hours" not in accepted
+    assert accepted.startswith(f"Your contract with {SOLAR_SUPPLIER} is ready")
+
+
+def test_an_offer_without_leads_says_none_in_portuguese(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # Portuguese counts 0 as singular: "0 contato" read as a mistake.
+    agent = Chat(market_engine, "7009", channel="telegram", locale="pt_BR")
+    agent.say(f"/start {invite_code(sessions, clock, SOLAR_SUPPLIER)}")
+
+    offers = agent.say("/ofertas")[0].text
+
+    assert ": nenhum contato ainda" in offers
+    assert "0 contato" not in offers

@@ -47,4 +47,4 @@ def test_the_readme_journey_reaches_a_signing_link(engine_with_demo: Conversatio
 
     link, _token = link_in(replies)
     assert link.startswith("http://127.0.0.1:8000/contracts/")
-    assert "A pagar na assinatura: R$ 260,28" in replies[0].text
+    assert "A pagar na assinatura: R$ 260,25" in replies[0].text

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from marketplace.bills import BillAmount
 from marketplace.catalog import load_demo_catalog
 from marketplace.clock import FixedClock
-from marketplace.contract_text import normalize_text, text_sha256
+from marketplace.contract_text import format_brl, normalize_text, text_sha256
 from marketplace.contracts import (
     DEPOSIT_PCT,
     AmountBasis,
@@ -43,6 +44,7 @@ from marketplace.models import (
     Offer,
     SupplierAgent,
 )
+from marketplace.offer_terms import quote_offer
 from tests.marketplace.factories import distributor_id
 from tests.support.consumers import new_consumer, offer_id
 
@@ -56,15 +58,23 @@ def demo_catalog(sessions: sessionmaker[Session], clock: FixedClock) -> None:
         load_demo_catalog(session, clock=clock)
 
 
-def lead_for(session: Session, code: str, clock: FixedClock, *, accept: bool = True) -> int:
-    """A lead of a new Fortaleza consumer (R$ 350) for the offer with this code."""
+def lead_for(
+    session: Session,
+    code: str,
+    clock: FixedClock,
+    *,
+    accept: bool = True,
+    monthly_kwh: Decimal | None = None,
+) -> int:
+    """A lead of a new Fortaleza consumer (R$ 350) for the offer with this code; the chat
+    also records the kWh it estimated from the bill (`monthly_kwh`)."""
     request = LeadRequest(
         consumer_id=new_consumer(session),
         offer_id=offer_id(session, code),
         contact=LeadContact(name="Maria Silva", phone="+5585999991234"),
         uf="CE",
         distributor_id=distributor_id(session, "ENEL CE"),
-        monthly_kwh=None,
+        monthly_kwh=monthly_kwh,
         bill_brl=Decimal("350"),
         monthly_saving_brl=None,
     )
@@ -135,6 +145,7 @@ def test_an_accepted_lead_makes_one_contract_with_the_parties_and_terms(
         assert clause in text
     assert "Reajuste:" in text
     assert "art. 49" in text
+    assert "a CONTRATANTE pode desistir dele em até 7 dias" in text
     assert "devolvido integralmente" in text
     assert "LGPD" in text
     assert first.text_sha256 == text_sha256(text)
@@ -387,3 +398,28 @@ def new_conversation(session: Session, consumer_id: int, clock: FixedClock) -> i
     session.add(conversation)
     session.flush()
     return conversation.id
+
+
+@pytest.mark.usefixtures("demo_catalog")
+def test_the_contract_prices_the_bill_the_consumer_gave_not_the_rounded_kwh(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # The chat records both the bill typed (R$ 350) and the kWh estimated from it, which the
+    # lead keeps to one decimal; the contract must show what the chat showed.
+    with sessions.begin() as session:
+        shown = quote_offer(
+            session,
+            offer_id(session, SOLAR),
+            distributor_id=distributor_id(session, "ENEL CE"),
+            consumption=BillAmount(Decimal("350")),
+            clock=clock,
+        )
+        assert shown is not None
+        assert shown.estimate is not None
+        assert shown.saving is not None
+        assert shown.saving.solar is not None
+        lead_id = lead_for(session, SOLAR, clock, monthly_kwh=shown.estimate.kwh)
+        contract = create_contract(session, lead_id, clock)
+
+    assert "conta atual de R$ 350,00 por mês" in contract.text
+    assert f"preço total {format_brl(shown.saving.solar.price_brl)}" in contract.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def test_money_is_never_split_from_its_symbol(offers_on_a_phone: PageReport) -> 
     assert not any("R$ " in text for text in shown.texts("bot") + labels)
 
 
+def test_a_rating_is_never_split_from_its_star(offers_on_a_phone: PageReport) -> None:
+    offers = [text for text in offers_on_a_phone.texts("bot") if "\u2605" in text]
+
+    assert offers
+    assert all("\u2605 " not in text and "\u2605\u00a0" in text for text in offers)
+
+
 def test_the_offers_fit_a_phone_with_the_input_in_view(
     live_app: FastAPI, live_server: str, tmp_path: Path
 ) -> None:
@@ -71,3 +79,23 @@ def test_the_offers_fit_a_phone_with_the_input_in_view(
     # The offers are taller than the screen: they show from their first line.
     assert layout["log"]["top"] <= layout["last"]["top"] + 1 < layout["log"]["bottom"]
     assert all(0 <= button["left"] < button["right"] <= width for button in layout["buttons"])
+
+
+def test_a_page_reloaded_before_the_consent_shows_the_greeting_again(
+    live_app: FastAPI, live_server: str, tmp_path: Path
+) -> None:
+    # Nothing is kept in the transcript before the consent; the page must not come back blank.
+    page = ChatPage(live_app, live_server, tmp_path)
+    with page.api() as api:
+        token = api.post("/chat/api/session", json={"locale": "pt-BR"}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        for body in ({"client_id": "open", "text": "/start"}, {"client_id": "c2", "text": "hmm"}):
+            assert api.post("/chat/api/messages", json=body, headers=auth).status_code == 200
+
+    shown = page.open(f"localStorage.setItem('ce-chat-token', {json.dumps(token)});")
+
+    texts = shown.texts("bot")
+    assert len(texts) == 2
+    assert texts[0].startswith("Olá! Sou o Connect Energy.")
+    assert texts[1].startswith("Por favor, toque em")
+    assert [button["disabled"] for button in shown.items[-1]["buttons"]] == [False] * 3

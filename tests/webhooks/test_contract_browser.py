@@ -229,3 +229,27 @@ def test_from_greeting_in_the_web_chat_to_a_signed_contract_and_its_copy(
     page.get_by_text("recebido. Obrigado!").wait_for(timeout=15_000)
     page.get_by_text("está ativo").first.wait_for()
     assert only_contract(sessions).status == ContractStatus.ACTIVE
+
+
+def test_after_a_refused_signature_a_phone_shows_what_to_fix(
+    page: Page, contract_server: str, contract_token: str
+) -> None:
+    # The form is below the contract: coming back at the top of the page, a phone would show
+    # the contract again and no sign of the errors.
+    page.goto(f"{contract_server}/contracts/{contract_token}")
+
+    fill_and_sign(page, name="Maria", cpf=VALID_CPF)
+
+    assert page.locator("#errors").is_visible()
+    assert in_viewport(page, "#errors")
+    assert in_viewport(page, "#full_name_error")
+
+
+def in_viewport(page: Page, selector: str) -> bool:
+    """Whether the element is on screen now, without scrolling."""
+    return bool(
+        page.locator(selector).evaluate(
+            "element => { const box = element.getBoundingClientRect();"
+            " return box.top >= 0 && box.bottom <= window.innerHeight; }"
+        )
+    )

@@ -78,10 +78,10 @@
     item.scrollIntoView({ block: tall ? "start" : "end" });
   }
 
-  // The bot writes "R$ 1.234,56" with a plain space (people type it so); on screen a
-  // no-break space keeps the symbol on the line of its amount.
+  // The bot writes "R$ 1.234,56" and a rating "★ 4,6" with a plain space (people type it
+  // so); on screen a no-break space keeps the symbol on the line of its number.
   function keepMoneyTogether(value) {
-    return value.replace(/R\$ (?=-?\d)/g, "R$\u00a0");
+    return value.replace(/(R\$|\u2605) (?=-?\d)/g, "$1\u00a0");
   }
 
   // Links in the bot's words (a payment link) can be tapped; everything else stays text.
@@ -300,8 +300,15 @@
           if (line.from === "me") mine[line.client_id] = true;
           place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options, line.image));
         });
-        lastSeen = data.last;
-        localStorage.setItem(KEYS.last, String(lastSeen));
+        if (data.lines.length === 0 && data.last > 0) {
+          // Nothing is kept before the privacy consent: the bot's words so far are only in its
+          // outbox, so show them from there rather than a blank page.
+          lastSeen = 0;
+          showMessages((await call("/chat/api/messages?after=0")).messages);
+        } else {
+          lastSeen = data.last;
+          localStorage.setItem(KEYS.last, String(lastSeen));
+        }
         setStatus("");
         return mine;
       } catch (error) {
