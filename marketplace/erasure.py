@@ -4,7 +4,13 @@ What goes: the consumer's name, contacts, state, distributor and bill; their con
 leads; their contracts not signed yet (whose text carries the bill's estimate, and whose
 link could otherwise still be signed); their app devices, app links and notification
 preferences; the transcript of their conversations and the messages already written to them
-or about them (a lead card or a relayed answer on its way to a supplier's agent).
+or about them (a lead card or a relayed answer on its way to a supplier's agent); and what
+of them a supplier agent's own chat keeps, outbox rows and transcript lines alike (the
+contact the agent was shown on accepting their lead, a card opened from `/leads`, the
+questions the agent relayed to them). Those lines are deleted rather than replaced with a
+placeholder: the chat's readers (the web chat's reloaded history, the terminal's last turn)
+already skip a gap, the lead they were about is gone too, and a placeholder stored now
+would speak one language whatever the agent's.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, the inbound message ids that stop a
 redelivered message from being answered twice, and signed contracts with their evidence.
@@ -74,13 +80,22 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     leads = _delete(session, delete(Lead).where(Lead.consumer_id == consumer_id))
     consents = _delete(session, delete(Consent).where(Consent.consumer_id == consumer_id))
     lines = _delete(
-        session, delete(Transcript).where(Transcript.conversation_id.in_(conversations))
+        session,
+        delete(Transcript).where(
+            # Their own chats, and the lines of an agent's chat that carry their data: the
+            # contact shown on accepting their lead, its card, the questions relayed to them.
+            or_(
+                Transcript.conversation_id.in_(conversations),
+                Transcript.about_consumer_id == consumer_id,
+            )
+        ),
     )
     messages = _delete(
         session,
         delete(OutboxMessage).where(
-            # The chat's own messages, and every notification about the consumer: news to
-            # them, and what they shared on its way to a supplier (a lead card, an answer).
+            # The chat's own messages, and every message about the consumer: news to them,
+            # what they shared on its way to a supplier (a lead card, an answer) and the
+            # agent's replies that showed it (the contact, on accepting their lead).
             or_(
                 OutboxMessage.conversation_id.in_(conversations),
                 OutboxMessage.about_consumer_id == consumer_id,
