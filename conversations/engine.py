@@ -315,8 +315,9 @@ def _drafts(
             payload=payload,
             conversation_id=conversation.id,
             inbound_message_id=item.inbound_id,
+            about_consumer_id=reply.about_consumer,
         )
-        for payload in payloads
+        for reply, payload in zip(item.result.replies, payloads, strict=True)
     ]
 
 
@@ -332,8 +333,11 @@ def _transcript(
         said["text"] = item.result.heard
     if event.option_id is not None:
         said["option_id"] = clean_text(event.option_id, limit=MAX_OPTION_ID).text
-    lines = [TranscriptLine(conversation_id, "in", said, now)]
-    lines.extend(TranscriptLine(conversation_id, "out", payload, now) for payload in payloads)
+    lines = [TranscriptLine(conversation_id, "in", said, now, item.result.heard_about)]
+    lines.extend(
+        TranscriptLine(conversation_id, "out", payload, now, reply.about_consumer)
+        for reply, payload in zip(item.result.replies, payloads, strict=True)
+    )
     return lines
 
 

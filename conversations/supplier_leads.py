@@ -8,6 +8,8 @@ wins and the other is told who was faster.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from conversations.contract_news import link_news
 from conversations.events import Option, Reply
 from conversations.flow import (
@@ -87,7 +89,9 @@ def act_accept(context: StepContext) -> Transition | Reask:
         + contract_notifications(context, lead.id)
         + _tell_colleagues(context, agent, lead)
     )
-    return Transition(SupplierState.HOME, replies=(Reply(done),), notify=notify)
+    # The contact the consumer shared, now in this chat: it goes when they are forgotten.
+    reply = Reply(done, about_consumer=lead.consumer_id)
+    return Transition(SupplierState.HOME, replies=(reply,), notify=notify)
 
 
 def act_decline(context: StepContext) -> Transition | Reask:
@@ -209,6 +213,14 @@ def handle_decline_reason(context: StepContext) -> Transition | Reask:
     )
     notify = declined_news(context.session, lead, reason, context.clock)
     return Transition(SupplierState.HOME, replies=(Reply(done),), forget=(LEAD_ID,), notify=notify)
+
+
+def consumer_of_lead(context: AskContext) -> int | None:
+    """The consumer of the lead being answered: what the agent types now is for them."""
+    lead_id = context.data.get(LEAD_ID)
+    if lead_id is None:
+        return None
+    return context.session.scalar(select(Lead.consumer_id).where(Lead.id == int(lead_id)))
 
 
 def ask_question(context: AskContext) -> Reply:

@@ -3,20 +3,24 @@ with the next offer for the consumer, and questions relayed both ways."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat_tokens import ChatTokens
+from bot.webchat import WebChat
 from conversations.engine import ConversationEngine
 from conversations.events import Reply
+from conversations.supplier_leads import MAX_QUESTION
 from marketplace.clock import FixedClock
 from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Offer, OutboxMessage, Supplier, SupplierAgent
+from marketplace.models import Lead, Offer, OutboxMessage, Supplier, SupplierAgent, TranscriptEntry
 from marketplace.people import Person
-from tests.conversations.conftest import Chat
+from tests.conversations.conftest import CONTRACT_SECRET, Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
     SOLAR_SUPPLIER,
@@ -436,3 +440,75 @@ def test_relayed_words_stay_out_of_push_which_only_says_a_message_came(
     assert f"{SOLAR_SUPPLIER} sent you a question about your request." in pushed
     assert f"The consumer of lead #{lead.id} sent you an answer." in pushed
     assert not [text for text in pushed if "9999" in text or "8888" in text or "@" in text]
+
+
+def stored_words(sessions: sessionmaker[Session]) -> str:
+    """Everything the outbox and the transcripts hold, every chat and every kind, as text."""
+    with sessions() as session:
+        payloads = session.scalars(select(OutboxMessage.payload)).all()
+        bodies = session.scalars(select(TranscriptEntry.body)).all()
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in (*payloads, *bodies))
+
+
+def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # An agent on the web chat (whose reloaded page rebuilds the chat from what is stored)
+    # and one on Telegram.
+    first = Chat(market_engine, "agent-web-token", channel="web", locale="en")
+    second = Chat(market_engine, "7002", channel="telegram", locale="en")
+    first.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    second.say(f"/start {invite_code(sessions, clock, SOLAR_SUPPLIER)}")
+    consumer = Chat(market_engine, CONSUMER_CHAT, channel="web", locale="en")
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    second.say("/leads")
+    [card] = second.tap(f"lead:{lead_id}")
+    first.tap(f"ask:{lead_id}")
+    first.say(f"Maria, {'please ' * (MAX_QUESTION // 5)}")  # too long to relay: asked again
+    first.say(f"Maria, {'please ' * MAX_QUESTION}")  # too long even to read
+    first.say("Maria, is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    consumer.say("Yes, call me on my other number 85 97777-0000.")
+    [accepted, *_home] = first.tap(f"accept:{lead_id}")
+    assert "Maria Silva, (85) 99999-1234" in card.text
+    assert accepted.text == (
+        f"You accepted lead #{lead_id}. "
+        "Shared with you by the consumer: Maria Silva, (85) 99999-1234"
+    )
+    assert stored_words(sessions).count("Maria") > 4  # the agents' chats hold copies
+
+    consumer.say("/restart")
+    consumer.tap("decline")
+
+    left = stored_words(sessions)
+    for said in ("Maria", "99999-1234", "ceramic tiles", "please please", "97777-0000"):
+        assert said not in left
+    # The agents' chats go on, and the web chat's reloaded history still reads well.
+    assert first.say("/leads")[0].text == "No open leads right now."
+    assert second.say("back")[-1].text == "No open leads right now."  # it was on the card
+    webchat = WebChat(market_engine, sessions, clock, tokens=ChatTokens(CONTRACT_SECRET))
+    history = webchat.history(first.chat_id)
+    shown = [line["text"] for line in history.lines]
+    assert not any("Maria" in text for text in shown)
+    assert shown[-2:] == ["/leads", "No open leads right now."]
+    assert history.last > 0
+
+
+def test_a_reason_typed_for_a_forgotten_consumer_is_not_kept_in_the_agents_chat(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"decline:{lead_id}")
+    first.say("Maria, our crews do not reach Rua das Flores.")
+    assert "Rua das Flores" in stored_words(sessions)
+
+    consumer.say("/restart")
+    consumer.tap("decline")
+
+    assert "Rua das Flores" not in stored_words(sessions)
+    assert first.say("/leads")[0].text == "No open leads right now."
