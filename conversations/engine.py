@@ -29,6 +29,7 @@ from marketplace.clock import Clock
 from marketplace.consumers import ensure_consumers, touch_identities
 from marketplace.contract_tokens import ContractLinks
 from marketplace.conversation_store import ChatKey, MessageKey, NewConversation, StoredConversation
+from marketplace.erasure import forget_later_copies
 from marketplace.payments import Payments
 from marketplace.transcripts import SqlTranscriptStore, TranscriptLine, TranscriptStore
 
@@ -262,6 +263,8 @@ class ConversationEngine:
             for note in item.result.notifications if item.result is not None else ():
                 note.write(session, now)
         self.transcripts.append(session, lines)
+        # A consumer forgotten by a later turn of the batch takes the earlier turns' copies.
+        forget_later_copies(session)
 
         outcomes: list[Outcome] = []
         for item in work:

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 # A dispatcher holds a message it is sending; it marks it sent or failed when done.
 IN_FLIGHT = "sending"
+# The consumers forgotten in a session's transaction, for `forget_later_copies`.
+_FORGOTTEN = "erasure.forgotten_consumers"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,36 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     contracts = _delete(session, delete(Contract).where(Contract.id.in_(unsigned)))
     leads = _delete(session, delete(Lead).where(Lead.consumer_id == consumer_id))
     consents = _delete(session, delete(Consent).where(Consent.consumer_id == consumer_id))
+    lines, messages = _forget_words(session, {consumer_id}, conversations)
+    _clear_personal_fields(session, consumer_id)
+    _forget_app(session, consumer_id)
+    session.info.setdefault(_FORGOTTEN, set()).add(consumer_id)
+
+    erasure = Erasure(leads, contracts, consents, lines, messages)
+    logger.info("forgot consumer %s: %s", consumer_id, erasure)
+    return erasure
+
+
+def forget_later_copies(session: Session) -> int:
+    """Delete what this transaction wrote about consumers it forgot before writing it.
+
+    The engine writes a batch's replies and notifications after running all its turns: an
+    agent's answer to a lead, earlier in the batch than its consumer declining, is written
+    after they were forgotten. Returns how many rows went.
+    """
+    forgotten = session.info.pop(_FORGOTTEN, set())
+    if not forgotten:
+        return 0
+    lines, messages = _forget_words(session, forgotten, set())
+    if lines or messages:
+        logger.info("forgot %s later copies about consumers %s", lines + messages, forgotten)
+    return lines + messages
+
+
+def _forget_words(
+    session: Session, consumer_ids: set[int], conversations: set[int]
+) -> tuple[int, int]:
+    """Delete the transcript lines and messages of these chats and about these consumers."""
     lines = _delete(
         session,
         delete(Transcript).where(
@@ -86,7 +118,7 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
             # contact shown on accepting their lead, its card, the questions relayed to them.
             or_(
                 Transcript.conversation_id.in_(conversations),
-                Transcript.about_consumer_id == consumer_id,
+                Transcript.about_consumer_id.in_(consumer_ids),
             )
         ),
     )
@@ -98,17 +130,12 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
             # agent's replies that showed it (the contact, on accepting their lead).
             or_(
                 OutboxMessage.conversation_id.in_(conversations),
-                OutboxMessage.about_consumer_id == consumer_id,
+                OutboxMessage.about_consumer_id.in_(consumer_ids),
             ),
             OutboxMessage.status != IN_FLIGHT,
         ),
     )
-    _clear_personal_fields(session, consumer_id)
-    _forget_app(session, consumer_id)
-
-    erasure = Erasure(leads, contracts, consents, lines, messages)
-    logger.info("forgot consumer %s: %s", consumer_id, erasure)
-    return erasure
+    return lines, messages
 
 
 def _forget_app(session: Session, consumer_id: int) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat_tokens import ChatTokens
 from bot.webchat import WebChat
 from conversations.engine import ConversationEngine
-from conversations.events import Reply
+from conversations.events import InboundKind, Reply
 from conversations.supplier_leads import MAX_QUESTION
 from marketplace.clock import FixedClock
 from marketplace.devices import Platform, register_device
@@ -511,4 +511,30 @@ def test_a_reason_typed_for_a_forgotten_consumer_is_not_kept_in_the_agents_chat(
     consumer.tap("decline")
 
     assert "Rua das Flores" not in stored_words(sessions)
+    assert first.say("/leads")[0].text == "No open leads right now."
+
+
+def test_a_consumer_forgotten_in_the_same_batch_as_the_agents_answer_leaves_nothing(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    consumer.say("/restart")
+
+    # The agent accepts (and is shown the contact) first, then the consumer declines.
+    accepted, declined = market_engine.handle_batch(
+        [
+            first.event(kind=InboundKind.OPTION, option_id=f"accept:{lead_id}"),
+            consumer.event(kind=InboundKind.OPTION, option_id="decline"),
+        ]
+    )
+
+    assert "Maria Silva" in accepted.replies[0].text
+    assert declined.replies[0].text.startswith("All right: I have erased your answers")
+    left = stored_words(sessions)
+    assert "Maria" not in left
+    assert "99999-1234" not in left
     assert first.say("/leads")[0].text == "No open leads right now."
