@@ -158,7 +158,8 @@ def handle_leads(context: StepContext) -> Transition | Reask:
 
 def ask_lead(context: AskContext) -> Reply:
     """The card of the lead picked from the list, with its buttons."""
-    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    # Held: a consumer forgotten meanwhile takes the copy written here with them.
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]), hold=True)
     if lead is None:
         return Reply(context.gettext("This lead no longer exists."))
     return lead_card(context.translator, lead)

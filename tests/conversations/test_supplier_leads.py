@@ -4,7 +4,9 @@ with the next offer for the consumer, and questions relayed both ways."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat_tokens import ChatTokens
 from bot.webchat import WebChat
+from conversations.consumer_flow import CONSUMER
 from conversations.engine import ConversationEngine
 from conversations.events import InboundKind, Reply
 from conversations.supplier_leads import MAX_QUESTION
@@ -20,6 +23,7 @@ from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
 from marketplace.models import Lead, Offer, OutboxMessage, Supplier, SupplierAgent, TranscriptEntry
 from marketplace.people import Person
+from marketplace.transcripts import SqlTranscriptStore, TranscriptLine
 from tests.conversations.conftest import CONTRACT_SECRET, Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
@@ -538,3 +542,54 @@ def test_a_consumer_forgotten_in_the_same_batch_as_the_agents_answer_leaves_noth
     assert "Maria" not in left
     assert "99999-1234" not in left
     assert first.say("/leads")[0].text == "No open leads right now."
+
+
+class PausedTranscripts(SqlTranscriptStore):
+    """The SQL store, holding its transaction open after writing until told to go on."""
+
+    def __init__(self) -> None:
+        self.written = threading.Event()
+        self.go_on = threading.Event()
+
+    def append(self, session: Session, lines: Sequence[TranscriptLine]) -> None:
+        super().append(session, lines)
+        self.written.set()
+        self.go_on.wait(timeout=30)
+
+
+def test_a_card_opened_while_its_consumer_is_forgotten_is_forgotten_too(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.say("/leads")
+    consumer.say("/restart")
+    paused = PausedTranscripts()
+    agents_engine = ConversationEngine(
+        sessions,
+        market_engine.runner.flows,
+        clock=clock,
+        default_flow=CONSUMER.name,
+        transcripts=paused,
+    )
+
+    agent = Chat(agents_engine, first.chat_id, channel=first.channel, locale="en")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The agent opens the card; its turn has written it and not committed yet...
+        opened = pool.submit(agent.tap, f"lead:{lead_id}")
+        assert paused.written.wait(timeout=30)
+        # ...when the consumer declines: forgetting them waits for the card to be written.
+        declined = pool.submit(consumer.tap, "decline")
+        raced = wait([declined], timeout=1).done
+        paused.go_on.set()
+        [card] = opened.result(timeout=30)
+        declined.result(timeout=30)
+
+    assert "Maria Silva" in card.text
+    assert not raced
+    assert "Maria" not in stored_words(sessions)
