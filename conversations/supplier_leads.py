@@ -132,6 +132,9 @@ def ask_leads(context: AskContext) -> Reply:
         key=lambda lead: (lead.created_at, lead.id),
     )
     back = Option(BACK, _("Back"))
+    # TODO: each option shows a consumer's state and distributor, and one reply can name
+    # only one consumer (Reply.about_consumer): this list stays in the agent's transcript
+    # (and conversation data, as the options shown) after those consumers are forgotten.
     if not leads:
         return Reply(_("No open leads right now."), options=(back,))
     options = tuple(

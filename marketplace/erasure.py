@@ -43,6 +43,8 @@ from marketplace.models import TranscriptEntry as Transcript
 logger = logging.getLogger(__name__)
 
 # A dispatcher holds a message it is sending; it marks it sent or failed when done.
+# TODO: such a row is left to it and then kept, payload and all, once sent (sent rows are
+# never pruned): a message in flight at erasure outlives the consumer it is about.
 IN_FLIGHT = "sending"
 # The consumers forgotten in a session's transaction, for `forget_later_copies`.
 _FORGOTTEN = "erasure.forgotten_consumers"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.chat_tokens import ChatTokens
@@ -21,7 +21,15 @@ from conversations.supplier_leads import MAX_QUESTION
 from marketplace.clock import FixedClock
 from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Offer, OutboxMessage, Supplier, SupplierAgent, TranscriptEntry
+from marketplace.models import (
+    Lead,
+    LeadMessage,
+    Offer,
+    OutboxMessage,
+    Supplier,
+    SupplierAgent,
+    TranscriptEntry,
+)
 from marketplace.people import Person
 from marketplace.transcripts import SqlTranscriptStore, TranscriptLine
 from tests.conversations.conftest import CONTRACT_SECRET, Chat
@@ -454,6 +462,12 @@ def stored_words(sessions: sessionmaker[Session]) -> str:
     return "\n".join(json.dumps(row, ensure_ascii=False) for row in (*payloads, *bodies))
 
 
+def lead_transcript_rows(sessions: sessionmaker[Session]) -> int:
+    """How many relayed messages are kept, for every lead."""
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(LeadMessage)) or 0
+
+
 def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
     market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
@@ -483,6 +497,7 @@ def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
         "Shared with you by the consumer: Maria Silva, (85) 99999-1234"
     )
     assert stored_words(sessions).count("Maria") > 4  # the agents' chats hold copies
+    assert lead_transcript_rows(sessions) == 2
 
     consumer.say("/restart")
     consumer.tap("decline")
@@ -490,6 +505,7 @@ def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
     left = stored_words(sessions)
     for said in ("Maria", "99999-1234", "ceramic tiles", "please please", "97777-0000"):
         assert said not in left
+    assert lead_transcript_rows(sessions) == 0  # the relayed messages went with the lead
     # The agents' chats go on, and the web chat's reloaded history still reads well.
     assert first.say("/leads")[0].text == "No open leads right now."
     assert second.say("back")[-1].text == "No open leads right now."  # it was on the card
