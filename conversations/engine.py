@@ -264,6 +264,9 @@ class ConversationEngine:
                 note.write(session, now)
         self.transcripts.append(session, lines)
         # A consumer forgotten by a later turn of the batch takes the earlier turns' copies.
+        # TODO: only the rows about them (about_consumer_id): the lines and replies of their
+        # own chat's earlier turns in the same batch (before the decline) are written after
+        # the erasure and stay; telling them from the decline's farewell needs the turn order.
         forget_later_copies(session)
 
         outcomes: list[Outcome] = []
