@@ -29,6 +29,7 @@ from marketplace.clock import Clock
 from marketplace.consumers import ensure_consumers, touch_identities
 from marketplace.contract_tokens import ContractLinks
 from marketplace.conversation_store import ChatKey, MessageKey, NewConversation, StoredConversation
+from marketplace.erasure import forget_later_copies
 from marketplace.payments import Payments
 from marketplace.transcripts import SqlTranscriptStore, TranscriptLine, TranscriptStore
 
@@ -262,6 +263,11 @@ class ConversationEngine:
             for note in item.result.notifications if item.result is not None else ():
                 note.write(session, now)
         self.transcripts.append(session, lines)
+        # A consumer forgotten by a later turn of the batch takes the earlier turns' copies.
+        # TODO: only the rows about them (about_consumer_id): the lines and replies of their
+        # own chat's earlier turns in the same batch (before the decline) are written after
+        # the erasure and stay; telling them from the decline's farewell needs the turn order.
+        forget_later_copies(session)
 
         outcomes: list[Outcome] = []
         for item in work:
@@ -315,8 +321,9 @@ def _drafts(
             payload=payload,
             conversation_id=conversation.id,
             inbound_message_id=item.inbound_id,
+            about_consumer_id=reply.about_consumer,
         )
-        for payload in payloads
+        for reply, payload in zip(item.result.replies, payloads, strict=True)
     ]
 
 
@@ -324,7 +331,10 @@ def _transcript(
     item: _Work, conversation_id: int, payloads: list[dict[str, Any]], now: datetime
 ) -> list[TranscriptLine]:
     assert item.result is not None
-    replies = [TranscriptLine(conversation_id, "out", payload, now) for payload in payloads]
+    replies = [
+        TranscriptLine(conversation_id, "out", payload, now, reply.about_consumer)
+        for reply, payload in zip(item.result.replies, payloads, strict=True)
+    ]
     if not item.result.recorded:
         return replies if item.result.replies_recorded else []
     event = item.event
@@ -333,7 +343,8 @@ def _transcript(
         said["text"] = item.result.heard
     if event.option_id is not None:
         said["option_id"] = clean_text(event.option_id, limit=MAX_OPTION_ID).text
-    return [TranscriptLine(conversation_id, "in", said, now), *replies]
+    said_line = TranscriptLine(conversation_id, "in", said, now, item.result.heard_about)
+    return [said_line, *replies]
 
 
 def _outcome(

@@ -76,12 +76,19 @@ class Image:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message the bot sends back; channels decide how options and images look."""
+    """One message the bot sends back; channels decide how options and images look.
+
+    `about_consumer` names the consumer whose personal data a reply in someone else's chat
+    carries (the contact a consumer shared, shown to the agent who accepted their lead).
+    It is no part of the message: the engine keeps it with the reply's outbox row and
+    transcript line, so that forgetting that consumer deletes them.
+    """
 
     text: str
     options: tuple[Option, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
     image: Image | None = None
+    about_consumer: int | None = field(default=None, kw_only=True)
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON form stored in the outbox."""

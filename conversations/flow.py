@@ -107,7 +107,8 @@ class Notification:
     It goes to the chat `channel`/`recipient` first; naming the `person` it is for lets the
     notification service (marketplace.notifications) add their push and e-mail deliveries,
     as `kind` allows. `about_consumer` names the consumer whose personal data it carries
-    (a lead card, a relayed answer), so that forgetting them deletes it. `push_text`
+    (a lead card, a relayed answer), so that forgetting them deletes it; the reply's own
+    `about_consumer` stands in when it is not given. `push_text`
     replaces the first line as the push body when that line quotes what someone typed.
     """
 
@@ -128,7 +129,11 @@ class Notification:
             chat_payload=self.reply.to_payload(),
             chat=ChatTarget(self.channel, self.recipient),
             data=self.data,
-            about_consumer=self.about_consumer,
+            about_consumer=(
+                self.about_consumer
+                if self.about_consumer is not None
+                else self.reply.about_consumer
+            ),
             push_text=self.push_text,
         )
         return notify(session, self.person, notification, now)
@@ -180,6 +185,7 @@ AskFunction = Callable[[AskContext], Reply | Sequence[Reply]]
 HandleFunction = Callable[[StepContext], Transition | Reask]
 HelpFunction = Callable[[AskContext], str]
 EntryFunction = Callable[[StepContext], Transition | Reask | None]
+AboutFunction = Callable[[AskContext], int | None]
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,10 @@ class Step:
     A step with `transcript=False` keeps no transcript of the turns answered in it (the
     privacy consent: nothing typed before agreeing is kept), except the bot's replies of the
     turn that leaves it, so that a reloaded chat starts at the question that follows.
+    `about_consumer` names, from the conversation's data, the consumer whose personal data
+    the words typed in this state concern (an agent's question for the consumer of a lead):
+    the transcript keeps each message answered in it as about them, so that forgetting them
+    deletes it.
     """
 
     ask: AskFunction
@@ -197,6 +207,7 @@ class Step:
     goes_to: tuple[str, ...] = ()
     help: HelpFunction | None = None
     transcript: bool = True
+    about_consumer: AboutFunction | None = None
 
 
 @dataclass(frozen=True)

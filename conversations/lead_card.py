@@ -80,7 +80,7 @@ def to_agents(
 
 
 def lead_card(translator: Translator, lead: LeadView) -> Reply:
-    """The card of one lead, with its three buttons."""
+    """The card of one lead, with its three buttons; it carries the consumer's data."""
     _ = translator.gettext
     lines = [
         _("New lead #{number}: {offer} ({kind})").format(
@@ -99,7 +99,11 @@ def lead_card(translator: Translator, lead: LeadView) -> Reply:
                 "Please answer within {hours} hour.", "Please answer within {hours} hours.", hours
             ).format(hours=hours)
         )
-    return Reply("\n".join(lines), options=card_options(translator, lead.id))
+    return Reply(
+        "\n".join(lines),
+        options=card_options(translator, lead.id),
+        about_consumer=lead.consumer_id,
+    )
 
 
 def card_options(translator: Translator, lead_id: int) -> tuple[Option, ...]:

@@ -124,6 +124,7 @@ class TurnResult:
     heard: str = ""  # the message's text as read: cleaned, capped
     recorded: bool = True  # whether the turn goes into the transcript
     replies_recorded: bool = True  # whether the bot's replies do, when the turn is not
+    heard_about: int | None = None  # the consumer whose data the message is about, if any
 
     def extend(self, replies: Sequence[Reply]) -> TurnResult:
         """Add replies after the ones already there; returns self, for chaining."""
@@ -158,8 +159,10 @@ class FlowRunner:
         """Answer one message, changing `conversation` in place."""
         cleaned = clean_text(event.text) if event.text else CleanText("")
         private = self._is_private(conversation)
+        about = self._typed_about(conversation, scope)
         result = self._turn(conversation, event, cleaned, scope)
         result.heard = cleaned.text
+        result.heard_about = about
         if private:
             # The turn that leaves the private step (the consent given, an agent's invite
             # code) keeps the bot's replies, not the person's words: a reloaded chat then
@@ -175,6 +178,15 @@ class FlowRunner:
         state = flow.start if conversation.state in (NEW, END) else conversation.state
         step = flow.steps.get(state)
         return step is not None and not step.transcript
+
+    def _typed_about(self, conversation: ConversationState, scope: TurnScope) -> int | None:
+        # Whatever is typed in a state that asks for words for a consumer (an agent's
+        # question) is kept as about them: too long, a command or the words themselves.
+        flow = self.flows.get(conversation.flow)
+        step = flow.steps.get(conversation.state) if flow is not None else None
+        if step is None or step.about_consumer is None:
+            return None
+        return step.about_consumer(self._ask_context(conversation, scope))
 
     def _turn(
         self,

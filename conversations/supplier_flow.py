@@ -20,6 +20,7 @@ from conversations.supplier_leads import (
     ask_lead,
     ask_leads,
     ask_question,
+    consumer_of_lead,
     handle_decline_reason,
     handle_lead,
     handle_leads,
@@ -37,10 +38,19 @@ SUPPLIER = Flow(
             handle=handle_lead,
             goes_to=(S.HOME, S.DECLINE_REASON, S.QUESTION),
         ),
+        # Words typed here are for the lead's consumer: forgetting them deletes them.
         S.DECLINE_REASON: Step(
-            ask=ask_decline_reason, handle=handle_decline_reason, goes_to=(S.HOME,)
+            ask=ask_decline_reason,
+            handle=handle_decline_reason,
+            goes_to=(S.HOME,),
+            about_consumer=consumer_of_lead,
         ),
-        S.QUESTION: Step(ask=ask_question, handle=handle_question, goes_to=(S.HOME,)),
+        S.QUESTION: Step(
+            ask=ask_question,
+            handle=handle_question,
+            goes_to=(S.HOME,),
+            about_consumer=consumer_of_lead,
+        ),
     },
     entry=enter_with_invite,
     actions={ACCEPT: act_accept, DECLINE: act_decline, ASK: act_ask},

@@ -8,6 +8,8 @@ wins and the other is told who was faster.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from conversations.contract_news import link_news
 from conversations.events import Option, Reply
 from conversations.flow import (
@@ -87,7 +89,9 @@ def act_accept(context: StepContext) -> Transition | Reask:
         + contract_notifications(context, lead.id)
         + _tell_colleagues(context, agent, lead)
     )
-    return Transition(SupplierState.HOME, replies=(Reply(done),), notify=notify)
+    # The contact the consumer shared, now in this chat: it goes when they are forgotten.
+    reply = Reply(done, about_consumer=lead.consumer_id)
+    return Transition(SupplierState.HOME, replies=(reply,), notify=notify)
 
 
 def act_decline(context: StepContext) -> Transition | Reask:
@@ -128,6 +132,9 @@ def ask_leads(context: AskContext) -> Reply:
         key=lambda lead: (lead.created_at, lead.id),
     )
     back = Option(BACK, _("Back"))
+    # TODO: each option shows a consumer's state and distributor, and one reply can name
+    # only one consumer (Reply.about_consumer): this list stays in the agent's transcript
+    # (and conversation data, as the options shown) after those consumers are forgotten.
     if not leads:
         return Reply(_("No open leads right now."), options=(back,))
     options = tuple(
@@ -154,7 +161,8 @@ def handle_leads(context: StepContext) -> Transition | Reask:
 
 def ask_lead(context: AskContext) -> Reply:
     """The card of the lead picked from the list, with its buttons."""
-    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    # Held: a consumer forgotten meanwhile takes the copy written here with them.
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]), hold=True)
     if lead is None:
         return Reply(context.gettext("This lead no longer exists."))
     return lead_card(context.translator, lead)
@@ -209,6 +217,14 @@ def handle_decline_reason(context: StepContext) -> Transition | Reask:
     )
     notify = declined_news(context.session, lead, reason, context.clock)
     return Transition(SupplierState.HOME, replies=(Reply(done),), forget=(LEAD_ID,), notify=notify)
+
+
+def consumer_of_lead(context: AskContext) -> int | None:
+    """The consumer of the lead being answered: what the agent types now is for them."""
+    lead_id = context.data.get(LEAD_ID)
+    if lead_id is None:
+        return None
+    return context.session.scalar(select(Lead.consumer_id).where(Lead.id == int(lead_id)))
 
 
 def ask_question(context: AskContext) -> Reply:

@@ -4,7 +4,13 @@ What goes: the consumer's name, contacts, state, distributor and bill; their con
 leads; their contracts not signed yet (whose text carries the bill's estimate, and whose
 link could otherwise still be signed); their app devices, app links and notification
 preferences; the transcript of their conversations and the messages already written to them
-or about them (a lead card or a relayed answer on its way to a supplier's agent).
+or about them (a lead card or a relayed answer on its way to a supplier's agent); and what
+of them a supplier agent's own chat keeps, outbox rows and transcript lines alike (the
+contact the agent was shown on accepting their lead, a card opened from `/leads`, the
+questions the agent relayed to them). Those lines are deleted rather than replaced with a
+placeholder: the chat's readers (the web chat's reloaded history, the terminal's last turn)
+already skip a gap, the lead they were about is gone too, and a placeholder stored now
+would speak one language whatever the agent's.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, the inbound message ids that stop a
 redelivered message from being answered twice, and signed contracts with their evidence.
@@ -37,7 +43,11 @@ from marketplace.models import TranscriptEntry as Transcript
 logger = logging.getLogger(__name__)
 
 # A dispatcher holds a message it is sending; it marks it sent or failed when done.
+# TODO: such a row is left to it and then kept, payload and all, once sent (sent rows are
+# never pruned): a message in flight at erasure outlives the consumer it is about.
 IN_FLIGHT = "sending"
+# The consumers forgotten in a session's transaction, for `forget_later_copies`.
+_FORGOTTEN = "erasure.forgotten_consumers"
 
 
 @dataclass(frozen=True)
@@ -73,27 +83,61 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     contracts = _delete(session, delete(Contract).where(Contract.id.in_(unsigned)))
     leads = _delete(session, delete(Lead).where(Lead.consumer_id == consumer_id))
     consents = _delete(session, delete(Consent).where(Consent.consumer_id == consumer_id))
-    lines = _delete(
-        session, delete(Transcript).where(Transcript.conversation_id.in_(conversations))
-    )
-    messages = _delete(
-        session,
-        delete(OutboxMessage).where(
-            # The chat's own messages, and every notification about the consumer: news to
-            # them, and what they shared on its way to a supplier (a lead card, an answer).
-            or_(
-                OutboxMessage.conversation_id.in_(conversations),
-                OutboxMessage.about_consumer_id == consumer_id,
-            ),
-            OutboxMessage.status != IN_FLIGHT,
-        ),
-    )
+    lines, messages = _forget_words(session, {consumer_id}, conversations)
     _clear_personal_fields(session, consumer_id)
     _forget_app(session, consumer_id)
+    session.info.setdefault(_FORGOTTEN, set()).add(consumer_id)
 
     erasure = Erasure(leads, contracts, consents, lines, messages)
     logger.info("forgot consumer %s: %s", consumer_id, erasure)
     return erasure
+
+
+def forget_later_copies(session: Session) -> int:
+    """Delete what this transaction wrote about consumers it forgot before writing it.
+
+    The engine writes a batch's replies and notifications after running all its turns: an
+    agent's answer to a lead, earlier in the batch than its consumer declining, is written
+    after they were forgotten. Returns how many rows went.
+    """
+    forgotten = session.info.pop(_FORGOTTEN, set())
+    if not forgotten:
+        return 0
+    lines, messages = _forget_words(session, forgotten, set())
+    if lines or messages:
+        logger.info("forgot %s later copies about consumers %s", lines + messages, forgotten)
+    return lines + messages
+
+
+def _forget_words(
+    session: Session, consumer_ids: set[int], conversations: set[int]
+) -> tuple[int, int]:
+    """Delete the transcript lines and messages of these chats and about these consumers."""
+    lines = _delete(
+        session,
+        delete(Transcript).where(
+            # Their own chats, and the lines of an agent's chat that carry their data: the
+            # contact shown on accepting their lead, its card, the questions relayed to them.
+            or_(
+                Transcript.conversation_id.in_(conversations),
+                Transcript.about_consumer_id.in_(consumer_ids),
+            )
+        ),
+    )
+    messages = _delete(
+        session,
+        delete(OutboxMessage).where(
+            # The chat's own messages, and every message about the consumer: news to them,
+            # what they shared on its way to a supplier (a lead card, an answer) and the
+            # agent's replies that showed it (the contact, on accepting their lead).
+            or_(
+                OutboxMessage.conversation_id.in_(conversations),
+                OutboxMessage.about_consumer_id.in_(consumer_ids),
+            ),
+            OutboxMessage.status != IN_FLIGHT,
+        ),
+    )
+    return lines, messages
 
 
 def _forget_app(session: Session, consumer_id: int) -> None:

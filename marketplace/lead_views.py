@@ -50,9 +50,18 @@ class LeadView:
     consumer_id: int = 0
 
 
-def load_lead_view(session: Session, lead_id: int) -> LeadView | None:
-    """The lead with this id, as an agent sees it, or None when there is none."""
-    row = session.execute(_query().where(Lead.id == lead_id)).first()
+def load_lead_view(session: Session, lead_id: int, *, hold: bool = False) -> LeadView | None:
+    """The lead with this id, as an agent sees it, or None when there is none.
+
+    `hold` keeps the lead from being deleted until the transaction ends, for one that shows
+    it to someone: forgetting its consumer (marketplace.erasure) then waits, and finds the
+    copies written, instead of missing them while they are not committed yet; one that
+    comes second finds no lead.
+    """
+    statement = _query().where(Lead.id == lead_id)
+    if hold:
+        statement = statement.with_for_update(read=True, key_share=True, of=Lead)
+    row = session.execute(statement).first()
     return _view(session, *row) if row else None
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -511,13 +512,27 @@ class TranscriptEntry(Base):
     """One line of a conversation as it happened, in either direction."""
 
     __tablename__ = "transcript_entries"
-    __table_args__ = (Index("ix_transcript_conversation", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_transcript_conversation", "conversation_id", "id"),
+        # Partial: nearly every line is about no one else, and those cost the index nothing.
+        Index(
+            "ix_transcript_about_consumer",
+            "about_consumer_id",
+            postgresql_where=text("about_consumer_id IS NOT NULL"),
+            sqlite_where=text("about_consumer_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     conversation_id: Mapped[int] = mapped_column(BigInteger)
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     body: Mapped[dict[str, Any]] = mapped_column(Document)
     created_at: Mapped[datetime] = mapped_column(Timestamp())
+    # The consumer whose personal data a line of someone else's chat carries (the contact an
+    # agent was shown on accepting a lead, a question the agent relayed to them): forgetting
+    # that consumer deletes the line. No foreign key, like conversation_id: the transcript
+    # is written in bulk and may move to a document store.
+    about_consumer_id: Mapped[int | None] = mapped_column(Integer)
 
 
 # Contracts ----------------------------------------------------------------------------

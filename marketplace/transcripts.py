@@ -27,6 +27,9 @@ class TranscriptLine(NamedTuple):
     direction: Direction
     body: dict[str, Any]
     created_at: datetime
+    about_consumer: int | None = None
+    """The consumer whose personal data this line of someone else's chat carries, if any
+    (the contact an agent was shown on accepting their lead): forgetting them deletes it."""
 
 
 class TranscriptStore(Protocol):
@@ -54,29 +57,41 @@ class SqlTranscriptStore:
         """Add lines, in order, in the session's transaction."""
         if not lines:
             return
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "conversation_id": line.conversation_id,
                 "direction": line.direction,
                 "body": line.body,
                 "created_at": line.created_at,
+                "about_consumer_id": line.about_consumer,
             }
             for line in lines
         ]
+        # Rows all have the same keys; what every row shares goes once, or not at all.
+        constants: dict[str, Any] = {}
+        shared: list[str] = []
         instants = {line.created_at for line in lines}
         if len(instants) == 1:  # the usual batch: one instant, sent once
-            for row in rows:
-                del row["created_at"]
-            bulk.insert_rows(session, _entries, rows, constants={"created_at": instants.pop()})
-            return
-        bulk.insert_rows(session, _entries, rows)
+            constants["created_at"] = instants.pop()
+            shared.append("created_at")
+        if all(line.about_consumer is None for line in lines):  # usually about no one: NULL
+            shared.append("about_consumer_id")
+        for row in rows:
+            for name in shared:
+                del row[name]
+        bulk.insert_rows(session, _entries, rows, constants=constants)
 
     def history(
         self, session: Session, conversation_id: int, *, limit: int | None = None
     ) -> list[TranscriptLine]:
         """The lines of one conversation, oldest first (the last `limit` ones if given)."""
         statement = (
-            select(_entries.c.direction, _entries.c.body, _entries.c.created_at)
+            select(
+                _entries.c.direction,
+                _entries.c.body,
+                _entries.c.created_at,
+                _entries.c.about_consumer_id,
+            )
             .where(_entries.c.conversation_id == conversation_id)
             .order_by(_entries.c.id.desc())
         )
@@ -84,6 +99,8 @@ class SqlTranscriptStore:
             statement = statement.limit(limit)
         rows = list(session.connection().execute(statement))
         return [
-            TranscriptLine(conversation_id, row.direction, row.body, row.created_at)
+            TranscriptLine(
+                conversation_id, row.direction, row.body, row.created_at, row.about_consumer_id
+            )
             for row in reversed(rows)
         ]

@@ -3,20 +3,36 @@ with the next offer for the consumer, and questions relayed both ways."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import json
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.chat_tokens import ChatTokens
+from bot.webchat import WebChat
+from conversations.consumer_flow import CONSUMER
 from conversations.engine import ConversationEngine
-from conversations.events import Reply
+from conversations.events import InboundKind, Reply
+from conversations.supplier_leads import MAX_QUESTION
 from marketplace.clock import FixedClock
 from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
-from marketplace.models import Lead, Offer, OutboxMessage, Supplier, SupplierAgent
+from marketplace.models import (
+    Lead,
+    LeadMessage,
+    Offer,
+    OutboxMessage,
+    Supplier,
+    SupplierAgent,
+    TranscriptEntry,
+)
 from marketplace.people import Person
-from tests.conversations.conftest import Chat
+from marketplace.transcripts import SqlTranscriptStore, TranscriptLine
+from tests.conversations.conftest import CONTRACT_SECRET, Chat
 from tests.conversations.consumer_support import PATHS
 from tests.conversations.supplier_support import (
     SOLAR_SUPPLIER,
@@ -473,3 +489,160 @@ def test_an_offer_without_leads_says_none_in_portuguese(
 
     assert ": nenhum contato ainda" in offers
     assert "0 contato" not in offers
+
+
+def stored_words(sessions: sessionmaker[Session]) -> str:
+    """Everything the outbox and the transcripts hold, every chat and every kind, as text."""
+    with sessions() as session:
+        payloads = session.scalars(select(OutboxMessage.payload)).all()
+        bodies = session.scalars(select(TranscriptEntry.body)).all()
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in (*payloads, *bodies))
+
+
+def lead_transcript_rows(sessions: sessionmaker[Session]) -> int:
+    """How many relayed messages are kept, for every lead."""
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(LeadMessage)) or 0
+
+
+def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
+    market_engine: ConversationEngine, sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # An agent on the web chat (whose reloaded page rebuilds the chat from what is stored)
+    # and one on Telegram.
+    first = Chat(market_engine, "agent-web-token", channel="web", locale="en")
+    second = Chat(market_engine, "7002", channel="telegram", locale="en")
+    first.say(invite_code(sessions, clock, SOLAR_SUPPLIER))
+    second.say(f"/start {invite_code(sessions, clock, SOLAR_SUPPLIER)}")
+    consumer = Chat(market_engine, CONSUMER_CHAT, channel="web", locale="en")
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    second.say("/leads")
+    [card] = second.tap(f"lead:{lead_id}")
+    first.tap(f"ask:{lead_id}")
+    first.say(f"Maria, {'please ' * (MAX_QUESTION // 5)}")  # too long to relay: asked again
+    first.say(f"Maria, {'please ' * MAX_QUESTION}")  # too long even to read
+    first.say("Maria, is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)
+    consumer.say("Yes, call me on my other number 85 97777-0000.")
+    [accepted, *_home] = first.tap(f"accept:{lead_id}")
+    assert "Maria Silva, (85) 99999-1234" in card.text
+    assert accepted.text == (
+        f"You accepted lead #{lead_id}. "
+        "Shared with you by the consumer: Maria Silva, (85) 99999-1234"
+    )
+    assert stored_words(sessions).count("Maria") > 4  # the agents' chats hold copies
+    assert lead_transcript_rows(sessions) == 2
+
+    consumer.say("/restart")
+    consumer.tap("decline")
+
+    left = stored_words(sessions)
+    for said in ("Maria", "99999-1234", "ceramic tiles", "please please", "97777-0000"):
+        assert said not in left
+    assert lead_transcript_rows(sessions) == 0  # the relayed messages went with the lead
+    # The agents' chats go on, and the web chat's reloaded history still reads well.
+    assert first.say("/leads")[0].text == "No open leads right now."
+    assert second.say("back")[-1].text == "No open leads right now."  # it was on the card
+    webchat = WebChat(market_engine, sessions, clock, tokens=ChatTokens(CONTRACT_SECRET))
+    history = webchat.history(first.chat_id)
+    shown = [line["text"] for line in history.lines]
+    assert not any("Maria" in text for text in shown)
+    assert shown[-2:] == ["/leads", "No open leads right now."]
+    assert history.last > 0
+
+
+def test_a_reason_typed_for_a_forgotten_consumer_is_not_kept_in_the_agents_chat(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"decline:{lead_id}")
+    first.say("Maria, our crews do not reach Rua das Flores.")
+    assert "Rua das Flores" in stored_words(sessions)
+
+    consumer.say("/restart")
+    consumer.tap("decline")
+
+    assert "Rua das Flores" not in stored_words(sessions)
+    assert first.say("/leads")[0].text == "No open leads right now."
+
+
+def test_a_consumer_forgotten_in_the_same_batch_as_the_agents_answer_leaves_nothing(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    consumer.say("/restart")
+
+    # The agent accepts (and is shown the contact) first, then the consumer declines.
+    accepted, declined = market_engine.handle_batch(
+        [
+            first.event(kind=InboundKind.OPTION, option_id=f"accept:{lead_id}"),
+            consumer.event(kind=InboundKind.OPTION, option_id="decline"),
+        ]
+    )
+
+    assert "Maria Silva" in accepted.replies[0].text
+    assert declined.replies[0].text.startswith("All right: I have erased your answers")
+    left = stored_words(sessions)
+    assert "Maria" not in left
+    assert "99999-1234" not in left
+    assert first.say("/leads")[0].text == "No open leads right now."
+
+
+class PausedTranscripts(SqlTranscriptStore):
+    """The SQL store, holding its transaction open after writing until told to go on."""
+
+    def __init__(self) -> None:
+        self.written = threading.Event()
+        self.go_on = threading.Event()
+
+    def append(self, session: Session, lines: Sequence[TranscriptLine]) -> None:
+        super().append(session, lines)
+        self.written.set()
+        self.go_on.wait(timeout=30)
+
+
+def test_a_card_opened_while_its_consumer_is_forgotten_is_forgotten_too(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.say("/leads")
+    consumer.say("/restart")
+    paused = PausedTranscripts()
+    agents_engine = ConversationEngine(
+        sessions,
+        market_engine.runner.flows,
+        clock=clock,
+        default_flow=CONSUMER.name,
+        transcripts=paused,
+    )
+
+    agent = Chat(agents_engine, first.chat_id, channel=first.channel, locale="en")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The agent opens the card; its turn has written it and not committed yet...
+        opened = pool.submit(agent.tap, f"lead:{lead_id}")
+        assert paused.written.wait(timeout=30)
+        # ...when the consumer declines: forgetting them waits for the card to be written.
+        declined = pool.submit(consumer.tap, "decline")
+        raced = wait([declined], timeout=1).done
+        paused.go_on.set()
+        [card] = opened.result(timeout=30)
+        declined.result(timeout=30)
+
+    assert "Maria Silva" in card.text
+    assert not raced
+    assert "Maria" not in stored_words(sessions)

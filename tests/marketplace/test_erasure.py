@@ -125,3 +125,44 @@ def test_a_message_being_sent_is_left_to_its_dispatcher(
     assert erasure.messages == 1
     with sessions() as session:
         assert session.scalars(select(OutboxMessage.id)).all() == [claimed[0].id]
+
+
+def test_what_an_agents_chat_keeps_of_the_consumer_goes_with_them(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        consumer, neighbour, agent = (new_consumer(session) for _ in range(3))
+        mine = add_conversation(session, consumer, "maria")
+        agents = add_conversation(session, agent, "agent")
+        SqlTranscriptStore().append(
+            session,
+            [
+                TranscriptLine(agents, "in", {"text": "accept"}, TEST_NOW),
+                TranscriptLine(agents, "out", {"text": "Maria Silva"}, TEST_NOW, consumer),
+                TranscriptLine(agents, "out", {"text": "João Souza"}, TEST_NOW, neighbour),
+                TranscriptLine(agents, "out", {"text": "Home"}, TEST_NOW),
+            ],
+        )
+        replies = [
+            outbox.OutboxDraft(
+                "test", "agent", {"text": text}, conversation_id=agents, about_consumer_id=about
+            )
+            for text, about in (("Maria Silva", consumer), ("João Souza", neighbour))
+        ]
+        sent, _pending = outbox.add_messages(session, replies, TEST_NOW)
+        assert outbox.claim_due(session, "test", TEST_NOW, limit=1)[0].id == sent
+        outbox.mark_sent(session, sent, TEST_NOW)  # already delivered: it goes all the same
+
+    with sessions.begin() as session:
+        erasure = forget_consumer(session, consumer, conversation_id=mine)
+
+    assert (erasure.transcript_lines, erasure.messages) == (1, 1)
+    with sessions() as session:
+        lines = SqlTranscriptStore().history(session, agents)
+        left = session.scalars(select(OutboxMessage.payload)).all()
+    assert [(line.body["text"], line.about_consumer) for line in lines] == [
+        ("accept", None),
+        ("João Souza", neighbour),
+        ("Home", None),
+    ]
+    assert left == [{"text": "João Souza"}]

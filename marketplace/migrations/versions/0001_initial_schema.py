@@ -140,9 +140,17 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("about_consumer_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transcript_entries")),
     )
     with op.batch_alter_table("transcript_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_transcript_about_consumer",
+            ["about_consumer_id"],
+            unique=False,
+            postgresql_where=sa.text("about_consumer_id IS NOT NULL"),
+            sqlite_where=sa.text("about_consumer_id IS NOT NULL"),
+        )
         batch_op.create_index(
             "ix_transcript_conversation", ["conversation_id", "id"], unique=False
         )
@@ -734,6 +742,11 @@ def downgrade() -> None:
     op.drop_table("used_tokens")
     with op.batch_alter_table("transcript_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_transcript_conversation")
+        batch_op.drop_index(
+            "ix_transcript_about_consumer",
+            postgresql_where=sa.text("about_consumer_id IS NOT NULL"),
+            sqlite_where=sa.text("about_consumer_id IS NOT NULL"),
+        )
 
     op.drop_table("transcript_entries")
     op.drop_table("suppliers")
