@@ -19,6 +19,7 @@ from marketplace.geography import (
     DistributorChoiceError,
     GeographyError,
     find_distributor,
+    known_as,
     state_for_cep,
 )
 from marketplace.money import format_plain
@@ -119,7 +120,7 @@ def find_offers(
         logger.info("rejected --bill: %s", error)
         raise UsageError(
             f"--bill: R$ {format_plain(error.bill_brl)} is less than the minimum bill at "
-            f"{found.sigla}, about R$ {format_plain(error.minimum_brl)} (street lighting "
+            f"{known_as(found)}, about R$ {format_plain(error.minimum_brl)} (street lighting "
             f"R$ {format_plain(error.cip_brl)} plus the minimum charge of {error.minimum_kwh} kWh)"
         ) from error
     except BillError as error:
@@ -129,6 +130,6 @@ def find_offers(
 
 def _with_candidates(error: DistributorChoiceError) -> str:
     lines = [f"{error}: name the one on the bill with --distributor, one of:"]
-    width = max((len(candidate.sigla) for candidate in error.candidates), default=0)
-    lines += [f"  {c.sigla:<{width}}  {c.name}" for c in error.candidates]
+    width = max((len(known_as(candidate)) for candidate in error.candidates), default=0)
+    lines += [f"  {known_as(c):<{width}}  {c.name}" for c in error.candidates]
     return "\n".join(lines)

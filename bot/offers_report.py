@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from marketplace.bills import BillEstimate, TaxAssumptions
+from marketplace.geography import known_as
 from marketplace.money import format_plain
 from marketplace.savings import SOLAR_YIELD_KWH_PER_KWP, SavingEstimate, SolarSystem
 from marketplace.search import OfferSearchResult, RankedOffer
@@ -35,13 +36,13 @@ def offers_json(result: OfferSearchResult) -> dict[str, Any]:
 
 def note(result: OfferSearchResult) -> str | None:
     """Why savings are missing or rest on a tariff that is not in force, if either holds."""
-    sigla = result.distributor.sigla
+    distributor = known_as(result.distributor)
     if result.estimate is None:
-        return f"ANEEL data has no B1 tariff for {sigla}, so savings cannot be estimated."
+        return f"ANEEL data has no B1 tariff for {distributor}, so savings cannot be estimated."
     tariff = result.estimate.basis.tariff
     if not tariff.in_force:
         return (
-            f"No tariff of {sigla} is in force on {tariff.on.isoformat()}; the latest known "
+            f"No tariff of {distributor} is in force on {tariff.on.isoformat()}; the latest known "
             f"({tariff.act}, {_window(tariff)}) was used."
         )
     return None
@@ -49,7 +50,8 @@ def note(result: OfferSearchResult) -> str | None:
 
 def offers_table(result: OfferSearchResult) -> str:
     """A readable summary: distributor, tariff, assumptions, then one row per offer."""
-    lines = [f"{result.distributor.sigla} ({result.distributor.name}), {result.uf}"]
+    # The name the chat gives it; ANEEL's register names it in brackets (ENEL SP is ELETROPAULO).
+    lines = [f"{known_as(result.distributor)} ({result.distributor.name}), {result.uf}"]
     if result.estimate is not None:
         lines += _estimate_lines(result.estimate)
     remark = note(result)

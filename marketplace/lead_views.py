@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from marketplace.consents import SHARE_WITH_SUPPLIER
+from marketplace.geography import DistributorRef, known_as
 from marketplace.models import Consent, Distributor, Lead, Offer, State, Supplier
 
 
@@ -39,7 +40,7 @@ class LeadView:
     offer_kind: str
     uf: str
     state_name: str
-    distributor_name: str
+    distributor_name: str  # as the consumer's chat names it (marketplace.geography.known_as)
     monthly_kwh: Decimal | None
     bill_brl: Decimal | None
     monthly_saving_brl: Decimal | None
@@ -76,9 +77,9 @@ def open_leads(session: Session, supplier_id: int, *, limit: int = 20) -> list[L
     return [_view(session, *row) for row in rows]
 
 
-def _query() -> Select[Lead, Offer, str, str, str]:
+def _query() -> Select[Lead, Offer, str, str, Distributor]:
     return (
-        select(Lead, Offer, Supplier.name, State.name, Distributor.sigla)
+        select(Lead, Offer, Supplier.name, State.name, Distributor)
         .join(Offer, Offer.id == Lead.offer_id)
         .join(Supplier, Supplier.id == Lead.supplier_id)
         .join(State, State.uf == Lead.uf)
@@ -87,7 +88,12 @@ def _query() -> Select[Lead, Offer, str, str, str]:
 
 
 def _view(
-    session: Session, lead: Lead, offer: Offer, supplier: str, state: str, distributor: str
+    session: Session,
+    lead: Lead,
+    offer: Offer,
+    supplier: str,
+    state: str,
+    distributor: Distributor,
 ) -> LeadView:
     return LeadView(
         id=lead.id,
@@ -99,7 +105,9 @@ def _view(
         offer_kind=offer.kind,
         uf=lead.uf,
         state_name=state,
-        distributor_name=distributor,
+        distributor_name=known_as(
+            DistributorRef(distributor.id, distributor.sigla, distributor.name, distributor.cnpj)
+        ),
         monthly_kwh=lead.monthly_kwh,
         bill_brl=lead.bill_brl,
         monthly_saving_brl=lead.monthly_saving_brl,

@@ -236,8 +236,10 @@ def test_state_with_several_distributors_lists_them(offers: Offers) -> None:
 
     assert (run.status, run.out) == (2, "")
     assert "--distributor" in run.err
-    for sigla in ("ELETROPAULO", "CPFL-PAULISTA", "ELEKTRO", "EDP SP"):
-        assert re.search(rf"^\s+{re.escape(sigla)}\s", run.err, re.MULTILINE)
+    # Each by the name the chat gives it (ANEEL's sigla for ENEL SP is ELETROPAULO).
+    for name in ("ENEL SP", "CPFL-PAULISTA", "ELEKTRO", "EDP SP"):
+        assert re.search(rf"^\s+{re.escape(name)}\s", run.err, re.MULTILINE)
+    assert not re.search(r"^\s+ELETROPAULO\s", run.err, re.MULTILINE)
     assert "Traceback" not in run.err
 
 
@@ -246,6 +248,15 @@ def test_distributor_named_by_its_slug(offers: Offers) -> None:
 
     assert run.status == 0
     assert run.json()["distributor"]["sigla"] == "ELETROPAULO"
+
+
+def test_the_table_names_the_distributor_as_the_chat_does(offers: Offers) -> None:
+    run = offers("--cep", "01310-100", "--bill", "350", "--distributor", "ELETROPAULO")
+
+    assert run.status == 0
+    assert run.out.splitlines()[0] == (
+        "ENEL SP (ELETROPAULO METROPOLITANA ELETRICIDADE DE SAO PAULO S.A.), SP"
+    )
 
 
 def test_distributor_without_tariff_gives_null_savings_and_a_note(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from marketplace.catalog import load_demo_catalog
 from marketplace.clock import FixedClock
 from marketplace.consents import SHARE_WITH_SUPPLIER, MissingConsent
+from marketplace.lead_views import load_lead_view
 from marketplace.leads import (
     LeadContact,
     LeadRequest,
@@ -34,13 +35,15 @@ def demo_catalog(sessions: sessionmaker[Session], clock: FixedClock) -> None:
         load_demo_catalog(session, clock=clock)
 
 
-def request_for(session: Session, consumer_id: int, code: str) -> LeadRequest:
+def request_for(
+    session: Session, consumer_id: int, code: str, *, uf: str = "CE", sigla: str = "ENEL CE"
+) -> LeadRequest:
     return LeadRequest(
         consumer_id=consumer_id,
         offer_id=offer_id(session, code),
         contact=MARIA,
-        uf="CE",
-        distributor_id=distributor_id(session, "ENEL CE"),
+        uf=uf,
+        distributor_id=distributor_id(session, sigla),
         monthly_kwh=Decimal("348.66"),
         bill_brl=Decimal("350"),
         monthly_saving_brl=Decimal("45.93"),
@@ -77,6 +80,22 @@ def test_a_lead_rests_on_a_consent_naming_the_offers_supplier(
         Decimal("350.00"),
         Decimal("45.93"),
     )
+
+
+@pytest.mark.usefixtures("demo_catalog")
+def test_the_agent_sees_the_distributor_by_the_name_the_consumer_chose(
+    sessions: sessionmaker[Session],
+) -> None:
+    # ANEEL registers ENEL SP as ELETROPAULO; the consumer's chat offered "ENEL SP".
+    with sessions.begin() as session:
+        consumer = new_consumer(session)
+        request = request_for(session, consumer, "RL-ENELSP-12M", uf="SP", sigla="ELETROPAULO")
+        record = create_lead(session, request, TEST_NOW)
+
+    with sessions() as session:
+        view = load_lead_view(session, record.id)
+    assert view is not None
+    assert view.distributor_name == "ENEL SP"
 
 
 @pytest.mark.usefixtures("demo_catalog")
