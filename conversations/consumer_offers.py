@@ -1,9 +1,10 @@
 """The ranked offers, five at a time: one message with the estimate and a line per offer.
 
-Each offer gets an option labelled with its number in the list, its supplier's name (as
-many words as fit) and its monthly saving in whole reais; "See more" pages on, and the
-consumer can go back and change the bill. Money, numbers and percentages always go through
-the translator.
+Each offer's line names its supplier and its own title, so two offers of one supplier and
+kind read apart; its option is labelled with its number in the list, its supplier's name (as
+many words as fit) and its monthly saving in whole reais, marked as a month's; "See more"
+pages on, and the consumer can go back and change the bill. Money, numbers and percentages
+always go through the translator.
 """
 
 from __future__ import annotations
@@ -110,17 +111,20 @@ def loyalty_words(translator: Translator, months: int) -> str:
 
 
 def offer_line(translator: Translator, number: int, offer: RankedOffer) -> str:
-    """One offer of the list: number, supplier, kind, saving, investment, loyalty, rating."""
+    """One offer of the list: number, supplier and title; kind, saving, investment, loyalty,
+    rating."""
     _ = translator.gettext
-    title = _("{number}. {supplier}: {kind}").format(
-        number=number, supplier=offer.supplier_name, kind=kind_name(translator, offer.kind)
+    # The title, as the fact sheet shows it: the kind alone reads the same for two offers of
+    # one supplier.
+    title = _("{number}. {supplier}: {title}").format(
+        number=number, supplier=offer.supplier_name, title=offer.title
     )
     rating = (
         _("no ratings yet")
         if offer.rating is None
         else "★ " + translator.format_number(offer.rating, decimals=1)
     )
-    details = [_saving_words(translator, offer)]
+    details = [kind_name(translator, offer.kind), _saving_words(translator, offer)]
     system = offer.saving.solar if offer.saving else None
     if system is not None and system.price_brl > 0:  # no system at all below the minimum
         details.append(investment_words(translator, system))
@@ -251,7 +255,10 @@ def _short_saving(translator: Translator, offer: RankedOffer) -> str | None:
     monthly = offer.monthly_saving_brl
     if monthly is None or monthly <= 0:
         return None
-    return translator.format_money(monthly, centavos=False)
+    # A figure alone could be the new bill: say it is a month's, as short as a button allows.
+    return translator.gettext("{amount}/mo").format(
+        amount=translator.format_money(monthly, centavos=False)
+    )
 
 
 def _no_offers(context: AskContext, result: OfferSearchResult) -> Reply:

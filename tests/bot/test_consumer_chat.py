@@ -82,4 +82,4 @@ def test_a_named_user_continues_where_they_stopped(
 
     assert status == 0
     assert messages[0]["text"].startswith("Ofertas para a sua conta da ENEL CE (estimativa):")
-    assert messages[0]["options"][0]["label"] == "1. Telhado \N{EN DASH} R$ 140"
+    assert messages[0]["options"][0]["label"] == "1. Telhado \N{EN DASH} R$ 140/mês"

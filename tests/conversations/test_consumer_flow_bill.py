@@ -133,15 +133,17 @@ def test_a_consumption_below_the_minimum_charge_lists_no_zero_savings(
     assert "R$ 0,00" not in text
     assert "R$ 0,00" not in " ".join(labels(replies[0]))
     lines = text.splitlines()
-    assert lines[3] == "1. Vento Alísio Comercializadora (demo): Mercado livre (lista de espera)"
-    assert lines[4].startswith("   economia de R$ ")
+    assert lines[3] == (
+        "1. Vento Alísio Comercializadora (demo): Mercado livre no Nordeste: lista de espera"
+    )
+    assert lines[4].startswith("   Mercado livre (lista de espera) · economia de R$ ")
     assert lines[5:7] == [
-        "2. Pequena Conta: Assinatura de energia solar",
-        "   sem economia para a sua conta · sem fidelidade · ★ 5,0",
+        "2. Pequena Conta: subscription offer gd-any-bill",
+        "   Assinatura de energia solar · sem economia para a sua conta · sem fidelidade · ★ 5,0",
     ]
     assert lines[7:9] == [
-        "3. Pequena Conta: Energia solar própria",
-        "   sem economia para a sua conta · sem fidelidade · ★ 5,0",
+        "3. Pequena Conta: solar offer solar-any-bill",
+        "   Energia solar própria · sem economia para a sua conta · sem fidelidade · ★ 5,0",
     ]
     assert labels(replies[0])[1:3] == ["2. Pequena Conta", "3. Pequena Conta"]
 

@@ -75,27 +75,41 @@ def test_offers_come_in_one_message_ranked_by_saving(person: Chat) -> None:
         "Consumo estimado: 349 kWh por mês. Conta atual: R$ 350,00.",
     ]
     assert lines[3:5] == [
-        "1. Telhado Limpo Energia Solar (demo): Energia solar própria",
+        "1. Telhado Limpo Energia Solar (demo): Energia solar no seu telhado (Nordeste)",
         # 318.67 kWh above the minimum: 318.67 / 115 * 3600 = 9975.76 for the system, 166.26 a
         # month over 60 months; the energy is worth 306.18; 306.18 - 166.26 = 139.92.
-        "   economia de R$ 139,92/mês (R$ 1.679,04/ano) · investimento de R$ 9.975,76 (retorno "
-        "em 33 meses) · sem fidelidade · ★ 4,3",
+        "   Energia solar própria · economia de R$ 139,92/mês (R$ 1.679,04/ano) · investimento "
+        "de R$ 9.975,76 (retorno em 33 meses) · sem fidelidade · ★ 4,3",
     ]
-    assert "2. Sol Nascente Energia (demo): Assinatura de energia solar" in lines
-    assert "4. Vento Alísio Comercializadora (demo): Mercado livre (lista de espera)" in lines
-    assert "   economia de R$ 45,93/mês (R$ 551,16/ano) · fidelidade de 12 meses · ★ 4,6" in lines
-    # Numbered as in the list, so unique; whole words within 24 characters, whole reais.
+    # Two subscriptions of one supplier, told apart by their titles.
+    assert lines[5:9] == [
+        "2. Sol Nascente Energia (demo): Assinatura solar no Ceará, 15% de desconto",
+        "   Assinatura de energia solar · economia de R$ 45,93/mês (R$ 551,16/ano) · fidelidade "
+        "de 12 meses · ★ 4,6",
+        "3. Sol Nascente Energia (demo): Assinatura solar sem fidelidade no Ceará",
+        "   Assinatura de energia solar · economia de R$ 30,62/mês (R$ 367,44/ano) · sem "
+        "fidelidade · ★ 4,6",
+    ]
+    assert (
+        "4. Vento Alísio Comercializadora (demo): Mercado livre no Nordeste: lista de espera"
+        in (lines)
+    )
+    # Numbered as in the list, so unique; whole words within 24 characters, whole reais a
+    # month.
     assert labels(replies[0]) == [
-        f"1. Telhado {DASH} R$ 140",
-        f"2. Sol Nascente {DASH} R$ 46",
-        f"3. Sol Nascente {DASH} R$ 31",
+        f"1. Telhado {DASH} R$ 140/mês",
+        f"2. Sol {DASH} R$ 46/mês",
+        f"3. Sol {DASH} R$ 31/mês",
         # 348.67 kWh: 348.67 * 232.11 / 1000 / 0.75 = 107.91 less 348.67 * 195 / 1000 / 0.75
         # = 90.65, the two values as shown: 17.26.
-        f"4. Vento Alísio {DASH} R$ 17",
+        f"4. Vento {DASH} R$ 17/mês",
         "Como você calculou?",
         "Mudar valor da conta",
     ]
-    assert "   economia de R$ 17,26/mês (R$ 207,12/ano) · fidelidade de 24 meses · ★ 4,1" in lines
+    assert (
+        "   Mercado livre (lista de espera) · economia de R$ 17,26/mês (R$ 207,12/ano) · "
+        "fidelidade de 24 meses · ★ 4,1"
+    ) in lines
 
 
 def test_offers_page_on_and_back_to_the_first(

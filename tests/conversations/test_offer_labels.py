@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 
 from conversations.consumer_offers import LABEL_LIMIT, offer_label
-from conversations.i18n import translator_for
+from conversations.i18n import Translator, translator_for
 from marketplace.savings import OfferKind, SavingBase, SavingEstimate
 from marketplace.search import RankedOffer
 
 PT = translator_for("pt_BR")
+EN = translator_for("en")
+ES = translator_for("es")
 DASH = "\N{EN DASH}"
 
 
@@ -51,21 +53,22 @@ def test_two_offers_of_one_supplier_with_the_same_saving_get_different_labels() 
 
     first, second = (offer_label(PT, number, offer) for number, offer in enumerate(offers, 1))
 
-    # "1. Sol do Sertão - R$ 306" would be 25 characters; "Sol do" would end on "do".
-    assert (first, second) == (f"1. Sol {DASH} R$ 306", f"2. Sol {DASH} R$ 306")
+    # "1. Sol do Sertão - R$ 306/mês" would be 29 characters; "Sol do" would end on "do".
+    assert (first, second) == (f"1. Sol {DASH} R$ 306/mês", f"2. Sol {DASH} R$ 306/mês")
 
 
 @pytest.mark.parametrize(
     ("supplier", "saving", "label"),
     [
-        ("Telhado Limpo Energia Solar (demo)", "139.92", f"1. Telhado {DASH} R$ 140"),
-        ("Sol Nascente Energia (demo)", "45.93", f"1. Sol Nascente {DASH} R$ 46"),
-        ("Vento Alísio Comercializadora (demo)", "17.26", f"1. Vento Alísio {DASH} R$ 17"),
-        ("Luz", "1234.56", f"1. Luz {DASH} R$ 1.235"),
+        ("Telhado Limpo Energia Solar (demo)", "139.92", f"1. Telhado {DASH} R$ 140/mês"),
+        ("Sol Nascente Energia (demo)", "45.93", f"1. Sol {DASH} R$ 46/mês"),
+        ("Vento Alísio Comercializadora (demo)", "17.26", f"1. Vento {DASH} R$ 17/mês"),
+        ("Sol Leste Energia", "45.93", f"1. Sol Leste {DASH} R$ 46/mês"),
+        ("Luz", "1234.56", f"1. Luz {DASH} R$ 1.235/mês"),
         ("Pequena Conta", "0.00", "1. Pequena Conta"),
         ("Pequena Conta", "-4.48", "1. Pequena Conta"),
         ("Sem Tarifa Energia Renovável", None, "1. Sem Tarifa Energia"),
-        ("Supercalifragilisticexpialidocious Energia", "12.00", f"1. Supercalifra… {DASH} R$ 12"),
+        ("Supercalifragilisticexpialidocious Energia", "12.00", f"1. Supercal… {DASH} R$ 12/mês"),
     ],
 )
 def test_labels_keep_whole_words_within_the_limit(
@@ -76,3 +79,15 @@ def test_labels_keep_whole_words_within_the_limit(
     assert shown == label
     assert len(shown) <= LABEL_LIMIT
     assert "R$ 0" not in shown
+
+
+@pytest.mark.parametrize(
+    ("translator", "label"),
+    [
+        (PT, f"1. Luz {DASH} R$ 46/mês"),
+        (EN, f"1. Luz {DASH} R$ 46/mo"),
+        (ES, f"1. Luz {DASH} R$ 46/mes"),
+    ],
+)
+def test_the_saving_on_a_button_is_said_to_be_a_months(translator: Translator, label: str) -> None:
+    assert offer_label(translator, 1, ranked("Luz", "45.93")) == label

@@ -42,7 +42,7 @@ def test_from_oi_to_a_lead_with_buttons_and_lists(
     [cep] = maria.tap("Concordo")
     distributor, bill = maria.say("60110-000")
     [offers] = maria.say("350")
-    [fact_sheet] = maria.pick("1. Telhado \u2013 R$ 140")
+    [fact_sheet] = maria.pick("1. Telhado \u2013 R$ 140/mês")
     [share] = maria.tap("Pedir contato")
     [name] = maria.tap("Sim, autorizo")
     [contact] = maria.say("Maria Silva")
@@ -54,7 +54,7 @@ def test_from_oi_to_a_lead_with_buttons_and_lists(
     assert texts([distributor]) == ["Sua distribuidora é a ENEL CE."]
     assert bill["type"] == "text"
     assert offers["interactive"]["type"] == "list"
-    assert rows(offers)[0]["title"] == "1. Telhado \u2013 R$ 140"
+    assert rows(offers)[0]["title"] == "1. Telhado \u2013 R$ 140/mês"
     assert texts([fact_sheet])[0].startswith(f"{TELHADO}: Energia solar no seu telhado")
     assert buttons(share) == ["Sim, autorizo", "Não"]
     assert texts([name]) == ["Como você se chama?"]

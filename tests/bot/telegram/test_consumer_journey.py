@@ -59,7 +59,7 @@ def test_a_consumer_goes_from_start_to_a_lead_with_buttons(
     asked_cep = chat.tap("Concordo")
     asked_bill = chat.say("60110-000")
     offers = chat.say("uns 350")
-    fact_sheet = chat.tap("1. Telhado \u2013 R$ 140")
+    fact_sheet = chat.tap("1. Telhado \u2013 R$ 140/mês")
     asked_share = chat.tap("Pedir contato")
     asked_name = chat.tap("Sim, autorizo")
     asked_contact = chat.say("Maria Silva")
@@ -68,7 +68,7 @@ def test_a_consumer_goes_from_start_to_a_lead_with_buttons(
     assert greeting[0]["text"].startswith("Olá, Maria!")
     assert labels(asked_cep[-1]) == ["Não sei meu CEP"]
     assert "ENEL CE" in asked_bill[-1]["text"]
-    assert "1. Telhado \u2013 R$ 140" in labels(offers[-1])
+    assert "1. Telhado \u2013 R$ 140/mês" in labels(offers[-1])
     assert fact_sheet[0]["text"].startswith(TELHADO)
     assert labels(asked_share[-1]) == ["Sim, autorizo", "Não"]
     assert texts(asked_name) == ["Como você se chama?"]
