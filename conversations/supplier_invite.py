@@ -9,7 +9,6 @@ is refused there (and stays unspent), since lead news and contracts need consume
 
 from __future__ import annotations
 
-from conversations.events import Reply
 from conversations.flow import Reask, StepContext, Transition
 from conversations.parsing import clean_text
 from conversations.supplier_data import AGENT_ID, SupplierState
@@ -53,10 +52,9 @@ def enter_with_invite(context: StepContext) -> Transition | Reask | None:
         )
     except InviteRejected as rejected:
         return Reask(_refusal(context, rejected.problem))
-    welcome = context.gettext(
-        "Welcome! You now answer for {supplier} here: new leads arrive in this chat."
-    ).format(supplier=agent.supplier_name)
-    return Transition(SupplierState.HOME, replies=(Reply(welcome),), data={AGENT_ID: agent.id})
+    # The home's question is the welcome: whom the agent now answers for, whether leads
+    # arrive or are paused, and what to do. A greeting of its own would say it twice.
+    return Transition(SupplierState.HOME, data={AGENT_ID: agent.id})
 
 
 def _profile_name(user_name: str | None) -> str | None:

@@ -21,7 +21,10 @@ def test_telegram_start_with_a_code_makes_the_sender_an_agent(
 
     replies = agent.say(f"/start {code}")
 
-    assert replies[0].text.startswith(f"Welcome! You now answer for {SOLAR_SUPPLIER}")
+    # One message says whom the agent now answers for, with what they can do: no second
+    # greeting repeating it.
+    assert texts(replies) == [f"You answer for {SOLAR_SUPPLIER}. New leads arrive here as cards."]
+    assert [option.id for option in replies[0].options] == ["leads", "offers", "pause"]
     assert agent.state(sessions).flow == "supplier"
     [linked] = agents(sessions)
     assert (linked.channel, linked.chat_id) == ("telegram", "7001")
@@ -106,7 +109,7 @@ def test_a_long_or_garbled_profile_name_does_not_stop_the_code(
 
     replies = list(agent.send(agent.event(code, user_name="Ana\x00 " + "ã" * 250)).replies)
 
-    assert replies[0].text.startswith(f"Welcome! You now answer for {SOLAR_SUPPLIER}")
+    assert replies[0].text.startswith(f"You answer for {SOLAR_SUPPLIER}")
     [linked] = agents(sessions)
     assert linked.name is not None
     assert linked.name.startswith("Ana ã")
@@ -127,7 +130,7 @@ def test_a_chat_that_asked_a_supplier_as_a_consumer_keeps_that_role(
 
     assert refused[0].text.startswith("This chat holds your own requests as a consumer")
     assert consumer.state(sessions).flow == "consumer"
-    assert welcome[0].text.startswith("Welcome!")  # the refusal did not spend the code
+    assert welcome[0].text.startswith("You answer for")  # the refusal did not spend the code
     assert [(a.channel, a.chat_id) for a in agents(sessions)] == [("telegram", "7002")]
 
 
@@ -143,5 +146,5 @@ def test_a_reloaded_chat_shows_the_welcome_of_an_agent_who_joined_before_any_con
     with sessions() as session:
         lines = session.execute(select(TranscriptEntry.direction, TranscriptEntry.body)).all()
     assert [body["text"] for _direction, body in lines] == [reply.text for reply in replies]
-    assert replies[0].text.startswith(f"Welcome! You now answer for {SOLAR_SUPPLIER}")
+    assert replies[0].text.startswith(f"You answer for {SOLAR_SUPPLIER}")
     assert code not in repr(lines)
