@@ -37,7 +37,7 @@ from conversations.contract_signing import (
 )
 from conversations.i18n import N_, Translator, negotiate_locale, translator_for
 from marketplace.contract_tokens import ContractLinks
-from marketplace.contracts import StaleDocument
+from marketplace.contracts import ContractRecord, ContractStatus, StaleDocument
 from marketplace.conversation_store import chat_of
 from marketplace.payments import Payments
 from webhooks.csrf import FormGuard
@@ -178,6 +178,7 @@ async def sign_contract(token: str, request: Request) -> Response:
     context = _base(translator) | {
         "contract": signed.contract,
         "amount_line": amount_line(translator, signed.contract),
+        "payment_line": _payment_line(translator, signed.contract),
         "signed_sha256": signed.signed_sha256,
     }
     response = _render(request, "contracts/signed.html", context, status_code=200)
@@ -322,10 +323,6 @@ def _base(translator: Translator) -> dict[str, Any]:
             "signed_intro": _("Thank you. Your contract #{number} with {supplier} is signed."),
             "next_title": _("What happens next"),
             "next_copy": _("Your signed copy was sent to your conversation with us."),
-            "next_payment": _(
-                "When there is an amount to pay, the payment link arrives in the same "
-                "conversation; the contract starts once it is paid."
-            ),
             "next_withdraw": _(
                 'You may withdraw within 7 days by typing "arrependimento" in the '
                 "conversation; anything paid is refunded in full."
@@ -333,6 +330,15 @@ def _base(translator: Translator) -> dict[str, Any]:
             "signed_hash": _("Fingerprint of your signed copy (SHA-256)"),
         },
     }
+
+
+def _payment_line(translator: Translator, contract: ContractRecord) -> str:
+    """When the signed contract starts: now, with nothing to pay; once paid, otherwise."""
+    if contract.status == ContractStatus.ACTIVE:  # conversations.contract_signing: nothing due
+        return translator.gettext("With nothing to pay, your contract is active now.")
+    return translator.gettext(
+        "The payment link arrives in the same conversation; the contract starts once it is paid."
+    )
 
 
 def _request_translator(request: Request) -> Translator:

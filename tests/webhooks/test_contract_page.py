@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import httpx
 import jwt
@@ -78,6 +79,8 @@ def test_signing_records_the_evidence_and_says_what_happens_next(
 
     assert done.status_code == 200
     assert "Contrato assinado" in done.text
+    assert "O link de pagamento chega na mesma conversa" in done.text
+    assert "nada a pagar" not in done.text
     contract = only_contract(sessions)
     assert contract.status == ContractStatus.SIGNED
     with sessions() as session:
@@ -90,6 +93,24 @@ def test_signing_records_the_evidence_and_says_what_happens_next(
     assert signature.channel == "web"
     assert signature.signed_text.startswith(contract.text.rstrip("\n"))
     assert count(sessions, UsedToken) == 1
+
+
+def test_with_nothing_due_the_signed_page_says_the_contract_is_active(
+    contract_client: TestClient, contract_token: str, sessions: sessionmaker[Session]
+) -> None:
+    with sessions.begin() as session:
+        session.execute(
+            update(Contract).values(amount_due_brl=Decimal("0.00"), amount_basis="none")
+        )
+    page = contract_client.get(f"/contracts/{contract_token}")
+
+    done = contract_client.post(f"/contracts/{contract_token}", data=filled(page))
+
+    assert done.status_code == 200
+    assert only_contract(sessions).status == ContractStatus.ACTIVE
+    assert "Nada é pago na assinatura." in done.text
+    assert "Como não há nada a pagar, o seu contrato já está ativo." in done.text
+    assert "link de pagamento" not in done.text
 
 
 def test_opening_and_previews_consume_nothing(
