@@ -262,6 +262,7 @@ class TerminalChat:
             message_id=uuid.uuid4().hex,
             text=text,
             locale=self.runtime.settings.default_locale,
+            buttons=False,  # options are printed numbered, and typed
         )
         try:
             self.engine.handle(event)

@@ -56,11 +56,20 @@ def handle_consent(context: StepContext) -> Transition | Reask:
     if choice == POLICY:
         policy = Reply(_policy(context))
         return Transition(ConsumerState.CONSENT, replies=(policy,), data={POLICY_SHOWN: True})
+    if not context.buttons:
+        return Reask(
+            context.gettext("Please answer yes or no, or type the number of one of the options.")
+        )
     return Reask(context.gettext('Please tap "I agree" or "No, thanks", or answer yes or no.'))
 
 
 def help_consent(context: AskContext) -> str:
     """What the consent question is for."""
+    if not context.buttons:
+        return context.gettext(
+            "I need your agreement to keep your answers while I compare offers for you. "
+            'To know more before deciding, type the number of "Read the policy".'
+        )
     return context.gettext(
         "I need your agreement to keep your answers while I compare offers for you. "
         'Tap "Read the policy" to know more before deciding.'

@@ -307,6 +307,11 @@ def handle_done(context: StepContext) -> Transition | Reask:
 
 def help_done(context: AskContext) -> str:
     """What can be done after the request."""
+    if not context.buttons:
+        return context.gettext(
+            'Your request is recorded. Type the number of "See other offers" to keep '
+            "comparing, or restart."
+        )
     return context.gettext(
         'Your request is recorded. Tap "See other offers" to keep comparing, or restart.'
     )

@@ -128,9 +128,16 @@ def ask_distributor(context: AskContext) -> Reply:
     options = [_option(d) for d in distributors[:TOP_DISTRIBUTORS]]
     if len(distributors) > TOP_DISTRIBUTORS:
         options.append(Option(OTHER, _("Other")))
-    text = _(
-        "{state} has several distributors. Which one is on your electricity bill? "
-        "Tap it or type its name."
+    text = (
+        _(
+            "{state} has several distributors. Which one is on your electricity bill? "
+            "Tap it or type its name."
+        )
+        if context.buttons
+        else _(
+            "{state} has several distributors. Which one is on your electricity bill? "
+            "Type its number or its name."
+        )
     ).format(state=list_states(context.session)[uf])
     return Reply(text, options=tuple(options))
 
@@ -154,8 +161,16 @@ def ask_distributor_other(context: AskContext) -> Reply:
     options = [_option(d) for d in others[start : start + OTHERS_PAGE_SIZE]]
     if page < pages:
         options.append(Option(MORE, _("More")))
-    text = _(
-        "The other distributors of {state} (page {page} of {pages}). Tap yours or type its name."
+    text = (
+        _(
+            "The other distributors of {state} (page {page} of {pages}). Tap yours or type its "
+            "name."
+        )
+        if context.buttons
+        else _(
+            "The other distributors of {state} (page {page} of {pages}). Type the number or the "
+            "name of yours."
+        )
     ).format(state=list_states(context.session)[uf], page=page, pages=pages)
     return Reply(text, options=tuple(options))
 
@@ -199,11 +214,19 @@ def _chosen(context: StepContext) -> Transition | Reask:
     except AmbiguousDistributor as error:
         return _reask_ambiguous(context, error)
     except GeographyError:
-        return Reask(
+        not_found = (
             context.gettext(
                 "I did not find that distributor. Tap one of the options, or type the name "
                 "printed on your bill, for example {example}."
-            ).format(example=known_as(distributors_serving(context.session, uf)[0]))
+            )
+            if context.buttons
+            else context.gettext(
+                "I did not find that distributor. Type the number of one of the options, or "
+                "the name printed on your bill, for example {example}."
+            )
+        )
+        return Reask(
+            not_found.format(example=known_as(distributors_serving(context.session, uf)[0]))
         )
     return Transition(ConsumerState.BILL, data={DISTRIBUTOR_ID: found.id})
 

@@ -64,7 +64,11 @@ def ask_offers(context: AskContext) -> Reply:
     lines.append("")
     if pages > 1:
         lines.append(_("Page {page} of {pages}.").format(page=result.page, pages=pages))
-    lines.append(_("Tap an offer, or type its number, to see all its terms."))
+    lines.append(
+        _("Tap an offer, or type its number, to see all its terms.")
+        if context.buttons
+        else _("Type an offer's number to see all its terms.")
+    )
     return Reply("\n".join(lines), options=_options(context.translator, result, pages))
 
 
@@ -89,6 +93,12 @@ def handle_offers(context: StepContext) -> Transition | Reask:
 
 def help_offers(context: AskContext) -> str:
     """How to read and pick offers."""
+    if not context.buttons:
+        return context.gettext(
+            "Offers are ranked by what you would save on your own bill. Type an offer's "
+            'number to see all its terms; "See more" shows the next ones; "How did you '
+            'calculate?" shows how your bill was estimated. Every figure is an estimate.'
+        )
     return context.gettext(
         "Offers are ranked by what you would save on your own bill. Tap one, or type its "
         'number, to see all its terms; "See more" shows the next ones; "How did you '

@@ -221,6 +221,7 @@ class ConversationEngine:
             user_name=event.user_name,
             contract_links=self.contract_links,
             payments=self.payments,
+            buttons=event.buttons,
         )
         flow_name, state_name = state.flow, state.state
         try:

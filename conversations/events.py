@@ -38,6 +38,9 @@ class InboundEvent:
     phone: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    buttons: bool = True
+    """Whether the channel shows options as buttons to tap; False where they are a numbered
+    list to type from (the terminal), so the bot says "type the number" there."""
 
 
 @dataclass(frozen=True)

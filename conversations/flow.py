@@ -64,6 +64,9 @@ class AskContext:
     """Mints signing links for contracts; None where the process has no secret key."""
     payments: Payments | None = field(default=None, kw_only=True)
     """Opens contract payments; None where the process takes none (the terminal)."""
+    buttons: bool = field(default=True, kw_only=True)
+    """Whether options are buttons to tap; False where the person types their number (the
+    terminal), so hints say "type the number" rather than "tap"."""
 
     def gettext(self, message: str) -> str:
         """`message` in the conversation's language."""
@@ -89,6 +92,12 @@ class StepContext(AskContext):
 
     def reask_choice(self) -> Reask:
         """A re-ask for a question that needs one of its options, with an example."""
+        if not self.buttons:
+            return Reask(
+                self.gettext(
+                    "Please choose one of the options by typing its number (for example 1)."
+                )
+            )
         return Reask(
             self.gettext(
                 "Please choose one of the options: tap it, or type its number (for example 1)."

@@ -58,6 +58,7 @@ class _ContextFields(TypedDict):
     user_name: str | None
     contract_links: ContractLinks | None
     payments: Payments | None
+    buttons: bool
 
 
 @dataclass
@@ -113,6 +114,7 @@ class TurnScope:
     user_name: str | None = None
     contract_links: ContractLinks | None = None
     payments: Payments | None = None
+    buttons: bool = True  # options are tapped (False: typed by number, at the terminal)
 
 
 @dataclass
@@ -352,9 +354,15 @@ class FlowRunner:
         conversation.values.clear()  # what was said stays in no state once the flow is over
         conversation.history.clear()
         conversation.shown = [[restart]]
-        farewell = _(
-            "Okay, I have stopped here. Whenever you like, tap Restart or send any message "
-            "to begin again."
+        farewell = (
+            _(
+                "Okay, I have stopped here. Whenever you like, tap Restart or send any message "
+                "to begin again."
+            )
+            if scope.buttons
+            else _(
+                "Okay, I have stopped here. Whenever you like, send any message to begin again."
+            )
         )
         return TurnResult(replies=[Reply(farewell, options=(restart,))])
 
@@ -438,9 +446,16 @@ class FlowRunner:
 
     def _help_offer(self, scope: TurnScope) -> Reply:
         _ = scope.translator.gettext
-        offer = _(
-            'Having trouble? Tap "Help" to see what I understand, send "back" to change your '
-            'previous answer, or "restart" to begin again.'
+        offer = (
+            _(
+                'Having trouble? Tap "Help" to see what I understand, send "back" to change your '
+                'previous answer, or "restart" to begin again.'
+            )
+            if scope.buttons
+            else _(
+                'Having trouble? Send "help" to see what I understand, "back" to change your '
+                'previous answer, or "restart" to begin again.'
+            )
         )
         return Reply(offer, options=(Option(id=HELP_OPTION_ID, label=_("Help")),))
 
@@ -515,6 +530,7 @@ class FlowRunner:
             "user_name": scope.user_name,
             "contract_links": scope.contract_links,
             "payments": scope.payments,
+            "buttons": scope.buttons,
         }
 
 

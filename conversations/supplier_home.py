@@ -70,6 +70,15 @@ def handle_home(context: StepContext) -> Transition | Reask:
 
 def help_home(context: AskContext) -> str:
     """What the home's commands do."""
+    if not context.buttons:
+        # A card's buttons cannot be typed: /leads numbers the open leads to pick from.
+        return context.gettext(
+            "New leads arrive here as cards; type /leads to pick one (oldest first) and answer "
+            "it. You can also type /ofertas (your offers and their leads), pausar or retomar "
+            "(stop or resume new leads). Where else leads reach you: /email ADDRESS (cards also "
+            "by e-mail; /email off stops it), /app (a code to link the app for push), /push on "
+            "or off."
+        )
     return context.gettext(
         "New leads arrive here as cards; tap accept, decline or ask. You can also type "
         "/leads (open leads, oldest first), /ofertas (your offers and their leads), pausar "

@@ -183,12 +183,12 @@ def ask_decline_reason(context: AskContext) -> Reply:
     options = tuple(
         Option(reason, reason_label(context.translator, reason)) for reason in DECLINE_REASONS
     )
-    return Reply(
-        _("Why are you declining lead #{number}? Tap a reason or type your own.").format(
-            number=context.data[LEAD_ID]
-        ),
-        options=options,
+    question = (
+        _("Why are you declining lead #{number}? Tap a reason or type your own.")
+        if context.buttons
+        else _("Why are you declining lead #{number}? Type the number of a reason, or your own.")
     )
+    return Reply(question.format(number=context.data[LEAD_ID]), options=options)
 
 
 def handle_decline_reason(context: StepContext) -> Transition | Reask:

@@ -73,6 +73,21 @@ def test_chat_json_goes_from_greeting_to_a_lead(
     assert (lead.contact_name, lead.contact_phone) == ("Maria Silva", "+5585999991234")
 
 
+def test_the_terminal_asks_to_type_numbers_never_to_tap(chat_cli: Any) -> None:
+    # Offers, a choice that is no option, the distributors of a state, help: where other
+    # channels say "tap", the terminal, whose options are a numbered list, says "type".
+    status, messages = chat_cli("oi\nquem sabe\nsim\n01310-100\najuda\nENEL SP\n350\n")
+
+    assert status == 0
+    said = "\n".join(message["text"] for message in messages)
+    assert "Por favor, responda sim ou não, ou digite o número de uma das opções." in said
+    assert "Qual distribuidora aparece na sua conta de luz? Digite o número ou o nome dela." in (
+        said
+    )
+    assert "Digite o número de uma oferta para ver todas as condições." in said
+    assert "toque" not in said.casefold()
+
+
 def test_a_named_user_continues_where_they_stopped(
     chat_cli: Any, sessions: sessionmaker[Session]
 ) -> None:

@@ -62,7 +62,7 @@ def test_chat_json_prints_one_object_per_bot_message(
         "Hello! May I keep your answers to help you?",
         "What is your name?",
         "Nice to meet you, Ana! Pick a colour.",
-        "Por favor, escolha uma das opções: toque nela ou digite o número dela (por exemplo 1).",
+        "Por favor, escolha uma das opções digitando o número dela (por exemplo 1).",
         "All set, Ana: c-green.",
     ]
     assert messages[0]["options"] == [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]

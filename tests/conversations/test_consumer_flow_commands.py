@@ -116,6 +116,29 @@ def test_the_third_wrong_answer_in_a_row_offers_help(person: Chat, state: str, w
     assert person.tap("/help")[0].text.endswith('"cancelar": para por aqui')
 
 
+def test_where_options_are_typed_the_engine_says_type_not_tap(
+    consumer_engine: ConversationEngine,
+) -> None:
+    # The terminal lists options numbered (InboundEvent.buttons false): nothing to tap.
+    typist = Chat(consumer_engine, chat_id="local-typist", channel="terminal", locale="pt_BR")
+
+    def say(text: str) -> list[str]:
+        return texts(list(typist.send(typist.event(text, buttons=False)).replies))
+
+    for text in PATHS["offers"]:
+        say(text)
+    first, _second, third = say("x"), say("x"), say("x")
+
+    assert first == ["Por favor, escolha uma das opções digitando o número dela (por exemplo 1)."]
+    assert third[1] == (
+        'Está com dificuldade? Envie "ajuda" para ver o que eu entendo, "voltar" para mudar a '
+        'resposta anterior ou "recomeçar" para começar de novo.'
+    )
+    assert say("cancelar") == [
+        "Tudo bem, parei por aqui. Quando quiser, mande qualquer mensagem para começar de novo."
+    ]
+
+
 @pytest.mark.parametrize("state", STATES)
 def test_hostile_text_gets_a_polite_re_ask_at_every_prompt(
     person: Chat, sessions: sessionmaker[Session], state: str
