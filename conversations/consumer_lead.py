@@ -214,21 +214,27 @@ def help_contact(context: AskContext) -> str:
     ).format(phone=EXAMPLE_PHONE)
 
 
-def _direct_signing_news(context: AskContext, lead: dict[str, Any], supplier: str) -> str:
-    """Where the directly signed contract stands: to sign at the link, signed, or withdrawn."""
+def _direct_signing_news(
+    context: AskContext, lead: dict[str, Any], supplier: str
+) -> tuple[str, bool]:
+    """Where the directly signed contract stands: to sign at the link, signed, or withdrawn;
+    and whether that is settled (signed or withdrawn: nothing more to wait for)."""
     number = lead.get("contract")
     contract = load_contract(context.session, number) if isinstance(number, int) else None
     news = _contract_news(context, contract, supplier) if contract is not None else None
     if news is not None:
-        return news
+        return news, True
     return context.gettext(
         "{supplier} takes this offer without a prior call: sign the contract at the link "
         'above. If the link stops working, type "contrato" for a new one.'
-    ).format(supplier=supplier)
+    ).format(supplier=supplier), False
 
 
-def _answered_lead_news(context: AskContext, lead: dict[str, Any], supplier: str) -> str | None:
-    """Where a lead the supplier accepted stands, by its contract; None while it waits."""
+def _answered_lead_news(
+    context: AskContext, lead: dict[str, Any], supplier: str
+) -> tuple[str, bool] | None:
+    """Where a lead the supplier accepted stands, by its contract, and whether that is
+    settled (as in _direct_signing_news); None while the lead waits."""
     _ = context.gettext
     number = lead.get("lead")
     if not isinstance(number, int):
@@ -237,16 +243,16 @@ def _answered_lead_news(context: AskContext, lead: dict[str, Any], supplier: str
     if contract is not None:
         news = _contract_news(context, contract, supplier)
         if news is not None:
-            return news
+            return news, True
         return _(
             "Your contract with {supplier} is ready: sign it at the link I sent. If the link "
             'stops working, type "contrato" for a new one.'
-        ).format(supplier=supplier)
+        ).format(supplier=supplier), False
     row = context.session.get(Lead, number)
     if row is not None and row.status == LeadStatus.ACCEPTED:
         return _("{supplier} accepted your request and will contact you.").format(
             supplier=supplier
-        )
+        ), False
     return None
 
 
@@ -269,15 +275,16 @@ def ask_done(context: AskContext) -> Reply:
     _ = context.gettext
     lead: dict[str, Any] = context.data.get(LEAD, {})
     supplier, hours = lead.get("supplier", ""), int(lead.get("hours", 24))
+    settled = False  # a contract signed or withdrawn: no "meanwhile", nothing is awaited
     if lead.get("direct"):
-        first = _direct_signing_news(context, lead, supplier)
+        first, settled = _direct_signing_news(context, lead, supplier)
     elif lead.get("waitlist"):
         first = _(
             "Done! You are on the {supplier} waitlist; they will tell you when the free market "
             "opens to homes."
         ).format(supplier=supplier)
     elif (answered := _answered_lead_news(context, lead, supplier)) is not None:
-        first = answered
+        first, settled = answered
     elif lead.get("existing"):
         first = context.ngettext(
             "Your request to {supplier} was already recorded. They will contact you within "
@@ -292,8 +299,12 @@ def ask_done(context: AskContext) -> Reply:
             "Done! {supplier} will contact you within {hours} hours.",
             hours,
         ).format(supplier=supplier, hours=hours)
-    meanwhile = _("Meanwhile, you can look at other offers or start over.")
-    text = f"{first}\n{meanwhile}"
+    then = (
+        _("You can look at other offers or start over.")
+        if settled
+        else _("Meanwhile, you can look at other offers or start over.")
+    )
+    text = f"{first}\n{then}"
     options = (Option(OFFERS, _("See other offers")), Option(RESTART_OPTION_ID, _("Restart")))
     return Reply(text, options=options)
 

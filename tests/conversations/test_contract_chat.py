@@ -240,8 +240,14 @@ def test_once_signed_or_withdrawn_the_chat_stops_asking_to_sign_at_the_link(
     assert "sign the contract at the link" not in after_signing[-1].text
     assert after_signing[-1].text.startswith(f"Your contract #{number} with {SUPPLIER} is signed.")
     assert "sign the contract at the link" not in after_withdrawing[-1].text
-    assert after_withdrawing[-1].text.startswith(
-        f"You withdrew from contract #{number} with {SUPPLIER}."
+    # Settled: nothing is awaited any more, so no "Meanwhile" follows.
+    assert after_signing[-1].text == (
+        f"Your contract #{number} with {SUPPLIER} is signed.\n"
+        "You can look at other offers or start over."
+    )
+    assert after_withdrawing[-1].text == (
+        f"You withdrew from contract #{number} with {SUPPLIER}.\n"
+        "You can look at other offers or start over."
     )
 
 
