@@ -340,8 +340,12 @@ class FlowRunner:
 
     def _back(self, conversation: ConversationState, flow: Flow, scope: TurnScope) -> TurnResult:
         _ = scope.translator.gettext
-        if not conversation.history:
+        if not conversation.history and conversation.state == flow.start:
             notice = Reply(_("This is the first question; there is nothing before it."))
+        elif not conversation.history:
+            # Past a point of no return (a lead sent: Transition.forget_history), or as far
+            # back as MAX_HISTORY keeps: not the first question, yet nothing to go back to.
+            notice = Reply(_("It is not possible to go back any further from here."))
         else:
             conversation.state = conversation.history.pop()
             notice = Reply(_("Okay, back to the previous question."))

@@ -95,7 +95,7 @@ def test_back_after_the_lead_cannot_resend_it(
 
     replies = person.say("voltar")
 
-    assert replies[0].text == "Esta é a primeira pergunta; não há nada antes dela."
+    assert replies[0].text == "Não é possível voltar mais a partir daqui."
     assert replies[-1].text == DONE
     assert len(leads(sessions)) == 1
 
