@@ -27,6 +27,7 @@ from conversations.contacts import (
     InvalidContact,
     InvalidName,
     NameProblem,
+    example_phone,
     format_phone,
     normalize_phone,
     read_contact,
@@ -60,7 +61,6 @@ from marketplace.offer_terms import OfferQuote, load_offer_terms
 
 YES, NO, USE_PHONE, OFFERS = "yes", "no", "use-phone", "offers"
 EXAMPLE_NAME = "Maria Silva"
-EXAMPLE_PHONE = "(85) 99999-1234"
 
 
 def ask_share_consent(context: AskContext) -> Reply:
@@ -135,7 +135,9 @@ def ask_contact(context: AskContext) -> Reply:
     text = _(
         "What phone number (with area code) or e-mail can {supplier} use to reach you? For "
         "example {phone}."
-    ).format(supplier=terms.supplier_name if terms else "", phone=EXAMPLE_PHONE)
+    ).format(
+        supplier=terms.supplier_name if terms else "", phone=example_phone(context.data.get(UF))
+    )
     shared = context.data.get(SHARED_PHONE)
     if not shared:
         return Reply(text)
@@ -211,7 +213,7 @@ def help_contact(context: AskContext) -> str:
     return context.gettext(
         "Type a phone with its area code, for example {phone}, or an e-mail. The supplier "
         "uses it only to talk to you about this offer."
-    ).format(phone=EXAMPLE_PHONE)
+    ).format(phone=example_phone(context.data.get(UF)))
 
 
 def _direct_signing_news(
@@ -430,4 +432,4 @@ def _contact_reask(context: StepContext, problem: ContactProblem) -> str:
             "That e-mail does not look right. Check it, for example maria@email.com."
         ),
     }
-    return reasks[problem].format(phone=EXAMPLE_PHONE)
+    return reasks[problem].format(phone=example_phone(context.data.get(UF)))

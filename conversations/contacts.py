@@ -20,6 +20,13 @@ VALID_DDDS = frozenset(
     {*range(11, 20), 21, 22, 24, 27, 28, *range(31, 36), 37, 38, *range(41, 50), 51, 53, 54}
     | {55, *range(61, 70), 71, 73, 74, 75, 77, 79, *range(81, 90), *range(91, 100)}
 )
+# The area code of each state's capital, for a phone example the consumer recognises.
+CAPITAL_DDDS = {
+    "AC": 68, "AL": 82, "AM": 92, "AP": 96, "BA": 71, "CE": 85, "DF": 61, "ES": 27, "GO": 62,
+    "MA": 98, "MG": 31, "MS": 67, "MT": 65, "PA": 91, "PB": 83, "PE": 81, "PI": 86, "PR": 41,
+    "RJ": 21, "RN": 84, "RO": 69, "RR": 95, "RS": 51, "SC": 48, "SE": 79, "SP": 11, "TO": 63,
+}  # fmt: skip
+EXAMPLE_MOBILE = "99999-1234"
 _NAME_PUNCTUATION = frozenset(" '-.\u2019")
 # Links, e-mails and file names ("foto.exe"); initials such as "J.R. Tolkien" stay names.
 _LINK = re.compile(r"(https?:|www\.|@|[^\W\d_]{2,}\.[^\W\d_]{2,})", re.IGNORECASE)
@@ -143,3 +150,10 @@ def _fits_length(digits: str) -> bool:
 
 def _name_character(char: str) -> bool:
     return char.isalpha() or char in _NAME_PUNCTUATION or unicodedata.category(char) == "Mn"
+
+
+def example_phone(uf: str | None) -> str:
+    """A mobile number to show as an example: with the area code of the capital of `uf`, or
+    a placeholder for the area code where the state is not known."""
+    ddd = CAPITAL_DDDS.get(uf or "")
+    return f"({ddd if ddd else 'DDD'}) {EXAMPLE_MOBILE}"

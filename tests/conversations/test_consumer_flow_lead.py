@@ -88,6 +88,17 @@ def test_the_name_and_contact_do_not_linger_in_the_conversation(
     assert stored.data["history"] == []  # "voltar" cannot re-send the lead
 
 
+def test_a_sao_paulo_consumer_gets_a_phone_example_with_a_sao_paulo_area_code(
+    person: Chat,
+) -> None:
+    replies = person.go_through(
+        *("oi", "sim", "01310-100", "ENEL SP", "350", "1", "quero", "sim", "Maria Silva")
+    )
+
+    assert replies[-1].text.endswith("Por exemplo (11) 99999-1234.")
+    assert "por exemplo (11) 99999-1234," in person.say("1234")[0].text
+
+
 def test_back_after_the_lead_cannot_resend_it(
     person: Chat, sessions: sessionmaker[Session]
 ) -> None:

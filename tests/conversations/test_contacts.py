@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
+import marketplace.data
 from conversations.contacts import (
+    CAPITAL_DDDS,
+    VALID_DDDS,
     Contact,
     ContactProblem,
     InvalidContact,
     InvalidName,
     NameProblem,
+    example_phone,
     format_phone,
     read_contact,
     read_person_name,
@@ -105,3 +112,14 @@ def test_what_is_not_a_contact_says_why(text: str, problem: ContactProblem) -> N
 )
 def test_phones_are_shown_the_brazilian_way(phone: str, shown: str) -> None:
     assert format_phone(phone) == shown
+
+
+def test_every_state_has_a_valid_area_code_for_its_phone_example() -> None:
+    bundled = Path(next(iter(marketplace.data.__path__))) / "cep_faixas_por_uf.csv"
+    with bundled.open(encoding="utf-8") as ranges:
+        states = {row["uf"] for row in csv.DictReader(ranges, delimiter=";")}
+
+    assert set(CAPITAL_DDDS) == states
+    assert all(ddd in VALID_DDDS for ddd in CAPITAL_DDDS.values())
+    assert (example_phone("SP"), example_phone("CE")) == ("(11) 99999-1234", "(85) 99999-1234")
+    assert example_phone(None) == "(DDD) 99999-1234"
