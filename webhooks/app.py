@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,6 +39,7 @@ from webhooks.body_limit import BodyLimit
 from webhooks.problems import ContainCrashes, invalid_request
 
 STATIC = Path(__file__).with_name("static")
+FAVICON = STATIC / "favicon.svg"  # our pages link it; /favicon.ico serves it to the rest
 
 
 def create_app(
@@ -135,6 +136,13 @@ def create_app(
     app.include_router(devices.router)
     app.include_router(picpay.router)
     app.include_router(sandbox.router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The icon browsers ask for by themselves: without it every page logs a 404."""
+        return FileResponse(
+            FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+        )
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
