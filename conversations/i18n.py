@@ -33,6 +33,10 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 
 _LANGUAGE_TO_LOCALE = {"pt": "pt_BR", "en": "en", "es": "es"}
+# Babel's English is American: 8/26/26 reads as 26 August only to an American, and Brazil's
+# dates come day first. English gets the month in words, day first: "26 Aug 2026".
+_DATE_STYLES = {"en": {"short": "d MMM yyyy", "medium": "d MMM yyyy"}}
+_DATETIME_STYLES = {"en": {"short": "d MMM yyyy, HH:mm", "medium": "d MMM yyyy, HH:mm"}}
 _CENTAVO = Decimal("0.01")
 
 
@@ -116,12 +120,14 @@ class Translator:
         """A date, or an instant shown on its America/Sao_Paulo calendar day."""
         if isinstance(value, datetime):
             value = value.astimezone(BRAZIL).date()
-        return str(babel_format_date(value, format=style, locale=self._babel_locale))
+        pattern = _DATE_STYLES.get(self.locale, {}).get(style, style)
+        return str(babel_format_date(value, format=pattern, locale=self._babel_locale))
 
     def format_datetime(self, value: datetime, *, style: str = "short") -> str:
         """An instant as the clock in America/Sao_Paulo shows it, date and time."""
+        pattern = _DATETIME_STYLES.get(self.locale, {}).get(style, style)
         return str(
-            babel_format_datetime(value, format=style, tzinfo=BRAZIL, locale=self._babel_locale)
+            babel_format_datetime(value, format=pattern, tzinfo=BRAZIL, locale=self._babel_locale)
         )
 
 

@@ -169,7 +169,7 @@ def test_withdrawal_after_7_days_says_until_when_it_was_possible(
     answer = consumer.say("arrependimento")
 
     assert answer[0].text.startswith("The 7 days to withdraw from contract #")
-    assert "ended on Oct 22, 2026" in answer[0].text
+    assert "ended on 22 Oct 2026" in answer[0].text
     assert only_contract(sessions).status == ContractStatus.SIGNED
 
 

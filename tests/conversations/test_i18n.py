@@ -104,7 +104,19 @@ def test_lists_are_joined_as_the_language_joins_them() -> None:
 def test_an_instant_is_dated_in_sao_paulo() -> None:
     late_evening_in_brazil = datetime(2026, 10, 16, 1, 30, tzinfo=UTC)
 
-    assert translator_for("en").format_date(late_evening_in_brazil, style="short") == "10/15/26"
+    assert translator_for("en").format_date(late_evening_in_brazil, style="short") == "15 Oct 2026"
+
+
+@pytest.mark.parametrize("style", ["short", "medium"])
+def test_english_dates_put_the_day_first_and_the_month_in_words(style: str) -> None:
+    english = translator_for("en")
+
+    assert english.format_date(date(2026, 8, 26), style=style) == "26 Aug 2026"
+    assert english.format_datetime(datetime(2026, 8, 26, 18, 30, tzinfo=UTC), style=style) == (
+        "26 Aug 2026, 15:30"
+    )
+    # Explicit patterns are kept: "08/2026" is a bill's month.
+    assert english.format_date(date(2026, 8, 1), style="MM/yyyy") == "08/2026"
 
 
 def test_plural_forms_follow_the_count() -> None:

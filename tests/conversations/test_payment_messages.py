@@ -50,7 +50,7 @@ SANDBOXED = dataclasses.replace(PAYMENT, provider="sandbox")
         (
             "en",
             "To pay R$ 1,234.50 with PicPay, open the link or scan the QR code:",
-            "The link can be paid until 10/16/26, 12:00\u202fPM (Brasília time).",
+            "The link can be paid until 16 Oct 2026, 12:00 (Brasília time).",
             "QR code to pay R$ 1,234.50 with PicPay",
         ),
         (
