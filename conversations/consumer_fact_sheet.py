@@ -101,11 +101,11 @@ def fact_sheet(translator: Translator, quote: OfferQuote) -> str:
         _("Kind: {kind}").format(kind=kind_name(translator, terms.kind)),
         _("Price: {price}").format(price=_price(translator, quote)),
         _("Estimated bill: {estimate}").format(estimate=_estimate(translator, quote)),
-        _("Loyalty: {loyalty}").format(loyalty=_loyalty(translator, terms.loyalty_months)),
+        _("Minimum term: {loyalty}").format(loyalty=_loyalty(translator, terms.loyalty_months)),
         _("Cancellation fee: {fee}").format(fee=_fee(translator, quote)),
         _("Notice period: {notice}").format(notice=_days(translator, terms.notice_days)),
         _("Starts: {start}").format(start=_start(translator, terms)),
-        _("Readjustment: {rule}").format(rule=terms.readjustment or _("not stated")),
+        _("Price adjustment: {rule}").format(rule=terms.readjustment or _("not stated")),
         _("Two bills: {answer}").format(answer=_two_bills(translator, terms)),
         _("Who may sign: {who}").format(who=_who(translator, terms)),
         "",
@@ -253,7 +253,7 @@ def _fee(translator: Translator, quote: OfferQuote) -> str:
     terms = quote.terms
     if not terms.loyalty_months or terms.cancellation_fee_pct is None:
         return _("no fee")
-    rule = _("{percent} of the supplier bills left in the loyalty period").format(
+    rule = _("{percent} of the supplier bills left in the minimum term").format(
         percent=translator.format_percent(terms.cancellation_fee_pct / HUNDRED, decimals=2)
     )
     amount = cancellation_fee(terms, quote.saving, leaving_month=LEAVING_MONTH)

@@ -112,11 +112,11 @@ def kind_name(translator: Translator, kind: str) -> str:
 
 
 def loyalty_words(translator: Translator, months: int) -> str:
-    """`sem fidelidade`, or the loyalty period in months."""
+    """`sem fidelidade`, or the loyalty period in months (in English, the minimum term)."""
     if months == 0:
-        return translator.gettext("no loyalty period")
+        return translator.gettext("no minimum term")
     return translator.ngettext(
-        "{months}-month loyalty period", "{months}-month loyalty period", months
+        "{months}-month minimum term", "{months}-month minimum term", months
     ).format(months=months)
 
 

@@ -193,6 +193,16 @@ def test_the_flow_speaks_english(consumer_engine: ConversationEngine) -> None:
     assert cep[0].text.startswith("What is your CEP?")
     assert "Current bill: R$ 350.00." in offers[0].text
     assert "saves R$ 139.92 a month (R$ 1,679.04 a year)" in offers[0].text
+    # Contract words as English contracts say them, not as translated from "fidelidade" and
+    # "reajuste".
+    assert "12-month minimum term" in offers[0].text
+    assert "loyalty" not in offers[0].text
+    sheet = chat.say("2")[0].text
+    assert "Minimum term: 12 months" in sheet
+    assert "Price adjustment: " in sheet
+    assert "of the supplier bills left in the minimum term" in sheet
+    assert "Loyalty" not in sheet
+    assert "Readjustment" not in sheet
 
 
 def test_the_flow_speaks_spanish(consumer_engine: ConversationEngine) -> None:
