@@ -80,3 +80,22 @@ def test_translations_keep_the_placeholders_of_their_message(locale: str) -> Non
         ]
 
     assert broken == []
+
+
+# Forms that address the person as "usted": the bot says "tú" in Spanish, as it says "você"
+# in Portuguese.
+USTED = re.compile(
+    r"\b(usted|ustedes|toque|escriba|elija|indique|pulse|contactarle|le avisaremos|que pagó)\b",
+    re.IGNORECASE,
+)
+
+
+def test_spanish_speaks_to_the_person_as_tu() -> None:
+    formal = [
+        translation
+        for message in entries(catalog_of("es"))
+        for translation in forms(message.string)
+        if USTED.search(translation)
+    ]
+
+    assert formal == []
