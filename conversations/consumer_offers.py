@@ -35,8 +35,11 @@ PAGE_SIZE = 5
 OFFER_PREFIX = "o:"
 MORE, FIRST, HOW, BILL, PLACE = "more", "first", "how", "bill", "place"
 DEMO_MARK = "(demo)"
-# WhatsApp cuts list row titles at 24 characters; buttons elsewhere are roomier.
+# WhatsApp cuts list row titles at 24 characters; buttons elsewhere are roomier. A reply of
+# up to three options becomes WhatsApp reply buttons instead, whose titles hold 20.
 LABEL_LIMIT = 24
+BUTTON_LABEL_LIMIT = 20
+MAX_BUTTONS = 3
 # Words a shortened name must not end on ("Sol do" for "Sol do Sertão").
 CONNECTORS = frozenset({"de", "da", "do", "das", "dos", "e", "&"})
 ELLIPSIS = "…"
@@ -154,11 +157,14 @@ def investment_words(translator: Translator, system: SolarSystem) -> str:
     ).format(price=price, months=system.payback_months)
 
 
-def offer_label(translator: Translator, number: int, offer: RankedOffer) -> str:
+def offer_label(
+    translator: Translator, number: int, offer: RankedOffer, *, limit: int = LABEL_LIMIT
+) -> str:
     """A button for the offer numbered `number` on the page, unique there thanks to it.
 
-    As many words of the supplier's name as keep it within LABEL_LIMIT, never ending on a
-    connector; a first word too long on its own is cut and marked with an ellipsis.
+    As many words of the supplier's name as keep it within `limit`, never ending on a
+    connector; a first word too long on its own is cut and marked with an ellipsis. The
+    saving always stays whole.
     """
     words = offer.supplier_name.replace(DEMO_MARK, "").split() or [offer.supplier_name]
     saving = _short_saving(translator, offer)
@@ -167,9 +173,9 @@ def offer_label(translator: Translator, number: int, offer: RankedOffer) -> str:
         while len(kept) > 1 and kept[-1].casefold() in CONNECTORS:
             kept.pop()
         label = _label(translator, number, " ".join(kept), saving)
-        if len(label) <= LABEL_LIMIT:
+        if len(label) <= limit:
             return label
-    room = LABEL_LIMIT - len(_label(translator, number, "", saving)) - len(ELLIPSIS)
+    room = limit - len(_label(translator, number, "", saving)) - len(ELLIPSIS)
     return _label(translator, number, words[0][: max(room, 1)] + ELLIPSIS, saving)
 
 
@@ -236,18 +242,23 @@ def _saving_words(translator: Translator, offer: RankedOffer) -> str:
 
 def _options(translator: Translator, result: OfferSearchResult, pages: int) -> tuple[Option, ...]:
     _ = translator.gettext
-    options = [
-        Option(f"{OFFER_PREFIX}{offer.offer_id}", offer_label(translator, number, offer))
+    others = []
+    if result.page < pages:
+        others.append(Option(MORE, _("See more")))
+    elif pages > 1:
+        others.append(Option(FIRST, _("Back to the first offers")))
+    if result.estimate is not None:
+        others.append(Option(HOW, _("How did you calculate?")))
+    others.append(Option(BILL, _("Change the bill amount")))
+    few = len(result.offers) + len(others) <= MAX_BUTTONS
+    limit = BUTTON_LABEL_LIMIT if few else LABEL_LIMIT
+    offers = [
+        Option(
+            f"{OFFER_PREFIX}{offer.offer_id}", offer_label(translator, number, offer, limit=limit)
+        )
         for number, offer in enumerate(result.offers, start=1)
     ]
-    if result.page < pages:
-        options.append(Option(MORE, _("See more")))
-    elif pages > 1:
-        options.append(Option(FIRST, _("Back to the first offers")))
-    if result.estimate is not None:
-        options.append(Option(HOW, _("How did you calculate?")))
-    options.append(Option(BILL, _("Change the bill amount")))
-    return tuple(options)
+    return (*offers, *others)
 
 
 def _label(translator: Translator, number: int, supplier: str, saving: str | None) -> str:

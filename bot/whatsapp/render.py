@@ -191,8 +191,12 @@ def _button_titles(options: tuple[Option, ...], text: str) -> tuple[list[str], s
         for title, option in zip(titles, options, strict=True)
     ):
         return titles, text
-    # Some label lost words on its button: spell every option out above the buttons.
-    listing = "\n".join(f"{n}. {option.label}" for n, option in enumerate(options, start=1))
+    # Some label lost words on its button: spell every option out above the buttons, each
+    # numbered once (an offer's label starts with its number already).
+    listing = "\n".join(
+        option.label if option.label.startswith(f"{n}. ") else f"{n}. {option.label}"
+        for n, option in enumerate(options, start=1)
+    )
     return titles, f"{text}\n\n{listing}" if text else listing
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from conversations.consumer_fact_sheet import fact_sheet
+from conversations.consumer_offers import BUTTON_LABEL_LIMIT
 from conversations.i18n import translator_for
 from marketplace.bills import BillAmount
 from marketplace.clock import FixedClock
@@ -57,6 +58,21 @@ def quote_at_350(sessions: sessionmaker[Session], clock: FixedClock, code: str) 
         )
     assert quote is not None
     return quote
+
+
+def test_a_page_of_three_options_keeps_offer_labels_within_whatsapp_buttons(
+    person: Chat,
+) -> None:
+    # Vitória has one offer: with "How did you calculate?" and "Change the bill amount" the
+    # page has three options, which WhatsApp shows as reply buttons of 20 characters.
+    replies = person.go_through("oi", "sim", "29010-000", "EDP ES", "350")
+
+    assert labels(replies[0]) == [
+        f"1. Tel… {DASH} R$ 141/mês",
+        "Como você calculou?",
+        "Mudar valor da conta",
+    ]
+    assert all(len(label) <= BUTTON_LABEL_LIMIT for label in labels(replies[0]))
 
 
 def field_lines(text: str) -> list[str]:

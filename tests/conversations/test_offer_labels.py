@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from conversations.consumer_offers import LABEL_LIMIT, offer_label
+from conversations.consumer_offers import BUTTON_LABEL_LIMIT, LABEL_LIMIT, offer_label
 from conversations.i18n import Translator, translator_for
 from marketplace.savings import OfferKind, SavingBase, SavingEstimate
 from marketplace.search import RankedOffer
@@ -91,3 +91,12 @@ def test_labels_keep_whole_words_within_the_limit(
 )
 def test_the_saving_on_a_button_is_said_to_be_a_months(translator: Translator, label: str) -> None:
     assert offer_label(translator, 1, ranked("Luz", "45.93")) == label
+
+
+def test_a_shorter_limit_drops_name_words_but_keeps_the_saving_whole() -> None:
+    offer = ranked("Sol Nascente Energia (demo)", "45.93")
+
+    shown = offer_label(PT, 1, offer, limit=BUTTON_LABEL_LIMIT)
+
+    assert shown == f"1. Sol {DASH} R$ 46/mês"
+    assert len(shown) <= BUTTON_LABEL_LIMIT

@@ -78,6 +78,20 @@ def test_long_button_labels_are_shortened_and_spelled_out_in_the_body() -> None:
     )
 
 
+def test_labels_spelled_out_in_the_body_are_numbered_once() -> None:
+    labels = ("1. Telhado Limpo \u2013 R$ 140/mês", "Como você calculou?", "Mudar valor da conta")
+    reply = Reply(
+        "Ofertas", options=tuple(Option(f"o{n}", label) for n, label in enumerate(labels))
+    )
+
+    [body] = rendered(reply)
+
+    assert body["interactive"]["body"]["text"] == (
+        "Ofertas\n\n1. Telhado Limpo \u2013 R$ 140/mês\n2. Como você calculou?\n"
+        "3. Mudar valor da conta"
+    )
+
+
 def test_button_titles_that_shorten_alike_are_numbered() -> None:
     reply = Reply("Qual?", options=options(3, "Plano Solar Residencial Premium {n}"))
 
