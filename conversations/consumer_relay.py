@@ -28,7 +28,7 @@ from conversations.flow import (
     too_long_to_relay,
 )
 from conversations.i18n import Translator
-from conversations.lead_card import card_options, to_agents
+from conversations.lead_card import card_options, to_agents, write_option
 from conversations.lead_news import ANSWER, NEXT_OFFER
 from conversations.parsing import parse_record_id
 from marketplace.lead_alternatives import offered_for_lead
@@ -121,8 +121,13 @@ def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notif
         text = translator.gettext('The consumer of lead #{number} answers: "{answer}"').format(
             number=lead.id, answer=answer
         )
-        open_card = lead.status == LeadStatus.NEW
-        return Reply(text, options=card_options(translator, lead.id) if open_card else ())
+        if lead.status == LeadStatus.NEW:
+            options = card_options(translator, lead.id)
+        elif lead.status == LeadStatus.ACCEPTED:
+            options = (write_option(translator, lead.id),)
+        else:
+            options = ()
+        return Reply(text, options=options)
 
     return to_agents(
         context.session,

@@ -18,6 +18,7 @@ from marketplace.clock import Clock
 from marketplace.conversation_store import ChatAddress, chat_of
 from marketplace.lead_alternatives import next_best_offer
 from marketplace.lead_views import LeadView
+from marketplace.leads import LeadStatus
 from marketplace.notifications import NotificationKind
 from marketplace.people import Person
 
@@ -82,9 +83,11 @@ def question_news(session: Session, lead: LeadView, question: str) -> tuple[Noti
     """Relay the supplier's question; the consumer answers with the button."""
 
     def render(translator: Translator) -> Reply:
-        text = translator.gettext('{supplier} asks about your request: "{question}"').format(
-            supplier=lead.supplier_name, question=question
-        )
+        if lead.status == LeadStatus.ACCEPTED:  # under way: news, not only questions
+            said = translator.gettext('{supplier} writes about your request: "{question}"')
+        else:
+            said = translator.gettext('{supplier} asks about your request: "{question}"')
+        text = said.format(supplier=lead.supplier_name, question=question)
         answer = Option(f"{ANSWER}{lead.id}", translator.gettext("Answer"))
         return Reply(text, options=(answer,))
 

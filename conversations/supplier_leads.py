@@ -27,6 +27,7 @@ from conversations.lead_card import (
     agent_translator,
     lead_card,
     shared_line,
+    write_option,
 )
 from conversations.lead_news import (
     DECLINE_REASONS,
@@ -90,7 +91,9 @@ def act_accept(context: StepContext) -> Transition | Reask:
         + _tell_colleagues(context, agent, lead)
     )
     # The contact the consumer shared, now in this chat: it goes when they are forgotten.
-    reply = Reply(done, about_consumer=lead.consumer_id)
+    # The button keeps the relay open: without a shared contact it is the only way to them.
+    write = write_option(context.translator, lead.id)
+    reply = Reply(done, options=(write,), about_consumer=lead.consumer_id)
     return Transition(SupplierState.HOME, replies=(reply,), notify=notify)
 
 
@@ -228,12 +231,14 @@ def consumer_of_lead(context: AskContext) -> int | None:
 
 
 def ask_question(context: AskContext) -> Reply:
-    """Ask what to relay."""
-    return Reply(
-        context.gettext(
-            "Type your question for the consumer of lead #{number}; I will relay it."
-        ).format(number=context.data[LEAD_ID])
-    )
+    """Ask what to relay: a question before accepting, any message after."""
+    _ = context.gettext
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    if lead is not None and lead.status == LeadStatus.ACCEPTED:
+        asked = _("Type your message for the consumer of lead #{number}; I will relay it.")
+    else:
+        asked = _("Type your question for the consumer of lead #{number}; I will relay it.")
+    return Reply(asked.format(number=context.data[LEAD_ID]))
 
 
 def handle_question(context: StepContext) -> Transition | Reask:

@@ -646,3 +646,32 @@ def test_a_card_opened_while_its_consumer_is_forgotten_is_forgotten_too(
     assert "Maria Silva" in card.text
     assert not raced
     assert "Maria" not in stored_words(sessions)
+
+
+def test_after_accepting_the_agent_writes_through_the_bot_and_the_relay_goes_on(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    [accepted, *_home] = first.tap(f"accept:{lead_id}")
+    assert [option.label for option in accepted.options] == ["Write to the consumer"]
+    first.tap(accepted.options[0].id)
+    first.say("We can visit your roof on Monday morning.")
+    message = notifications_to(sessions, CONSUMER_CHAT)[-1]
+    consumer.tap(message.options[0].id)
+    consumer.say("Monday works.")
+
+    assert message.text == (
+        f'{SOLAR_SUPPLIER} writes about your request: "We can visit your roof on Monday morning."'
+    )
+    answer = notifications_to(sessions, first.chat_id)[-1]
+    assert answer.text == f'The consumer of lead #{lead_id} answers: "Monday works."'
+    assert option_ids(answer) == [f"ask:{lead_id}"]  # and so on, both ways
+    with sessions() as session:
+        transcript = lead_transcript(session, lead_id)
+    assert [(line.sender, line.body) for line in transcript] == [
+        ("supplier", "We can visit your roof on Monday morning."),
+        ("consumer", "Monday works."),
+    ]
