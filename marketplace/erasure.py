@@ -4,13 +4,15 @@ What goes: the consumer's name, contacts, state, distributor and bill; their con
 leads; their contracts not signed yet (whose text carries the bill's estimate, and whose
 link could otherwise still be signed); their app devices, app links and notification
 preferences; the transcript of their conversations and the messages already written to them
-or about them (a lead card or a relayed answer on its way to a supplier's agent); and what
-of them a supplier agent's own chat keeps, outbox rows and transcript lines alike (the
-contact the agent was shown on accepting their lead, a card opened from `/leads`, the
-questions the agent relayed to them). Those lines are deleted rather than replaced with a
-placeholder: the chat's readers (the web chat's reloaded history, the terminal's last turn)
-already skip a gap, the lead they were about is gone too, and a placeholder stored now
-would speak one language whatever the agent's.
+or about them (a lead card or a relayed answer on its way to a supplier's agent), sent or
+not, and even one a dispatcher is sending at that moment (it finishes that attempt from the
+copy it holds, then finds no row to mark sent, hold or retry); and what of them a supplier
+agent's own chat keeps, outbox rows and transcript lines alike (the contact the agent was
+shown on accepting their lead, a card opened from `/leads`, the questions the agent relayed
+to them). Those lines are deleted rather than replaced with a placeholder: the chat's
+readers (the web chat's reloaded history, the terminal's last turn) already skip a gap, the
+lead they were about is gone too, and a placeholder stored now would speak one language
+whatever the agent's.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, the inbound message ids that stop a
 redelivered message from being answered twice, and signed contracts with their evidence.
@@ -42,10 +44,6 @@ from marketplace.models import TranscriptEntry as Transcript
 
 logger = logging.getLogger(__name__)
 
-# A dispatcher holds a message it is sending; it marks it sent or failed when done.
-# TODO: such a row is left to it and then kept, payload and all, once sent (sent rows are
-# never pruned): a message in flight at erasure outlives the consumer it is about.
-IN_FLIGHT = "sending"
 # The consumers forgotten in a session's transaction, for `forget_later_copies`.
 _FORGOTTEN = "erasure.forgotten_consumers"
 
@@ -130,11 +128,12 @@ def _forget_words(
             # The chat's own messages, and every message about the consumer: news to them,
             # what they shared on its way to a supplier (a lead card, an answer) and the
             # agent's replies that showed it (the contact, on accepting their lead).
+            # A row a dispatcher is sending goes too: the dispatcher has its copy in hand and
+            # finishes that attempt, then finds nothing to mark sent and nothing to retry.
             or_(
                 OutboxMessage.conversation_id.in_(conversations),
                 OutboxMessage.about_consumer_id.in_(consumer_ids),
             ),
-            OutboxMessage.status != IN_FLIGHT,
         ),
     )
     return lines, messages
