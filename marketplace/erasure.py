@@ -21,6 +21,7 @@ redelivered message from being answered twice, and signed contracts with their e
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Delete, delete, or_, select, update
@@ -44,8 +45,16 @@ from marketplace.models import TranscriptEntry as Transcript
 
 logger = logging.getLogger(__name__)
 
-# The consumers forgotten in a session's transaction, for `forget_later_copies`.
+# The consumers forgotten in a session's transaction, in order (`forgotten_so_far`).
 _FORGOTTEN = "erasure.forgotten_consumers"
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """A consumer forgotten in the session's transaction, and the conversations that went."""
+
+    consumer_id: int
+    conversations: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -84,11 +93,19 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     lines, messages = _forget_words(session, {consumer_id}, conversations)
     _clear_personal_fields(session, consumer_id)
     _forget_app(session, consumer_id)
-    session.info.setdefault(_FORGOTTEN, set()).add(consumer_id)
+    session.info.setdefault(_FORGOTTEN, []).append(
+        Forgotten(consumer_id, frozenset(conversations))
+    )
 
     erasure = Erasure(leads, contracts, consents, lines, messages)
     logger.info("forgot consumer %s: %s", consumer_id, erasure)
     return erasure
+
+
+def forgotten_so_far(session: Session) -> Sequence[Forgotten]:
+    """The consumers forgotten so far in this session's transaction, oldest first."""
+    forgotten: list[Forgotten] = session.info.get(_FORGOTTEN, [])
+    return forgotten
 
 
 def forget_later_copies(session: Session) -> int:
@@ -96,9 +113,12 @@ def forget_later_copies(session: Session) -> int:
 
     The engine writes a batch's replies and notifications after running all its turns: an
     agent's answer to a lead, earlier in the batch than its consumer declining, is written
-    after they were forgotten. Returns how many rows went.
+    after they were forgotten. Only the rows about them go (`about_consumer_id`): their own
+    chat's rows written now are those of turns after the decline, and its farewell, which
+    stay as they do outside a batch (the engine does not write the turns before it). Returns
+    how many rows went.
     """
-    forgotten = session.info.pop(_FORGOTTEN, set())
+    forgotten = {erased.consumer_id for erased in session.info.pop(_FORGOTTEN, [])}
     if not forgotten:
         return 0
     lines, messages = _forget_words(session, forgotten, set())
