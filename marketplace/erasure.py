@@ -15,7 +15,10 @@ lead they were about is gone too, and a placeholder stored now would speak one l
 whatever the agent's.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, the inbound message ids that stop a
-redelivered message from being answered twice, and signed contracts with their evidence.
+redelivered message from being answered twice, signed contracts with their evidence, and
+in an agent's chat a lead's bare number, with the state and distributor a `/leads` list
+showed for it (conversations/supplier_leads.py `ask_leads`): they identify no one once
+the lead is gone.
 """
 
 from __future__ import annotations
