@@ -135,9 +135,13 @@ def ask_leads(context: AskContext) -> Reply:
         key=lambda lead: (lead.created_at, lead.id),
     )
     back = Option(BACK, _("Back"))
-    # TODO: each option shows a consumer's state and distributor, and one reply can name
-    # only one consumer (Reply.about_consumer): this list stays in the agent's transcript
-    # (and conversation data, as the options shown) after those consumers are forgotten.
+    # Each option shows only the lead's number, state and distributor, and the list stays in
+    # the agent's transcript, outbox and conversation data (the options shown) after those
+    # consumers are forgotten. That keeps nothing personal: with the lead deleted its number
+    # leads to nothing kept (as in "Lead #N was accepted by a colleague"), and a state with
+    # its distributor is shared by every home of that concession area. A reply can be
+    # marked about one consumer only (Reply.about_consumer), so nothing more of a lead
+    # (bill, city, contact) may join these labels unless each lead gets a reply of its own.
     if not leads:
         return Reply(_("No open leads right now."), options=(back,))
     options = tuple(

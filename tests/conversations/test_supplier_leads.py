@@ -542,6 +542,9 @@ def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
     left = stored_words(sessions)
     for said in ("Maria", "99999-1234", "ceramic tiles", "please please", "97777-0000"):
         assert said not in left
+    assert "350" not in left  # the bill the card showed
+    # What stays of the lead: its number, state and distributor in the `/leads` list.
+    assert f'"label": "#{lead_id} CE, ENEL CE"' in left
     assert lead_transcript_rows(sessions) == 0  # the relayed messages went with the lead
     # The agents' chats go on, and the web chat's reloaded history still reads well.
     assert first.say("/leads")[0].text == "No open leads right now."
