@@ -247,6 +247,10 @@ def handle_question(context: StepContext) -> Transition | Reask:
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    if lead.status not in (LeadStatus.NEW, LeadStatus.ACCEPTED):
+        # Declined by a colleague, or missed, while this agent typed: the consumer was
+        # told it is over, and was offered another supplier.
+        return _already_answered(context, lead.id, agent)
     if _typed_command(context):
         return _not_a_command(context)
     if len(context.text) > MAX_QUESTION:

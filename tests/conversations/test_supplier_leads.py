@@ -675,3 +675,22 @@ def test_after_accepting_the_agent_writes_through_the_bot_and_the_relay_goes_on(
         ("supplier", "We can visit your roof on Monday morning."),
         ("consumer", "Monday works."),
     ]
+
+
+def test_a_question_typed_after_a_colleague_declined_the_lead_is_not_relayed(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"ask:{lead_id}")  # while the first types, a colleague declines
+    second.tap(f"decline:{lead_id}")
+    second.tap("area")
+    said = first.say("Is your roof made of ceramic tiles?")
+
+    assert said[0].text == f"Lead #{lead_id} was already answered."
+    [declined] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "cannot take your request" in declined.text
+    with sessions() as session:
+        assert lead_transcript(session, lead_id) == []
