@@ -694,3 +694,35 @@ def test_a_question_typed_after_a_colleague_declined_the_lead_is_not_relayed(
     assert "cannot take your request" in declined.text
     with sessions() as session:
         assert lead_transcript(session, lead_id) == []
+
+
+def test_a_typed_decline_reason_stays_out_of_the_consumers_push(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead = only_lead(sessions)
+    with sessions.begin() as session:
+        register_device(
+            session,
+            Person.consumer(lead.consumer_id),
+            "consumer-app",
+            Platform.ANDROID,
+            clock.now(),
+        )
+
+    first.tap(f"decline:{lead.id}")
+    first.say("The roof at Rua das Flores 12 is shaded, Maria")
+
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "Rua das Flores 12" in news.text  # the chat has the agent's words
+    with sessions() as session:
+        [pushed] = [
+            str(row.payload["text"])
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "push")
+            )
+        ]
+    assert pushed == f"{SOLAR_SUPPLIER} cannot take your request."
