@@ -39,6 +39,8 @@ from marketplace.models import Lead
 from marketplace.notifications import NotificationKind
 
 MAX_ANSWER = 1000
+# A supplier that declined, or let the time run out, hears nothing more of the lead.
+CLOSED = (LeadStatus.DECLINED, LeadStatus.MISSED)
 
 
 def act_answer(context: StepContext) -> Transition | Reask:
@@ -46,6 +48,8 @@ def act_answer(context: StepContext) -> Transition | Reask:
     lead = _own_lead(context, ANSWER)
     if lead is None:
         return Reask(context.gettext("That request is not yours."), show_options=False)
+    if lead.status in CLOSED:
+        return Reask(_closed(context, lead), show_options=False)
     return Transition(ConsumerState.ANSWER, data={ANSWER_LEAD: lead.id, RETURN_TO: context.state})
 
 
@@ -90,6 +94,9 @@ def handle_answer(context: StepContext) -> Transition | Reask:
     back = context.data.get(RETURN_TO) or ConsumerState.OFFERS
     if lead is None:
         return Transition(back, forget=(ANSWER_LEAD, RETURN_TO))
+    if lead.status in CLOSED:  # declined or missed while they typed
+        closed = Reply(_closed(context, lead))
+        return Transition(back, replies=(closed,), forget=(ANSWER_LEAD, RETURN_TO))
     if len(context.text) > MAX_ANSWER:
         return too_long_to_relay(context, MAX_ANSWER)
     answer = context.text
@@ -103,6 +110,12 @@ def handle_answer(context: StepContext) -> Transition | Reask:
         forget=(ANSWER_LEAD, RETURN_TO),
         notify=_to_agents(context, lead, answer),
     )
+
+
+def _closed(context: StepContext, lead: LeadView) -> str:
+    return context.gettext(
+        "{supplier} no longer takes this request, so there is nothing to answer."
+    ).format(supplier=lead.supplier_name)
 
 
 def _own_lead(context: StepContext, prefix: str) -> LeadView | None:

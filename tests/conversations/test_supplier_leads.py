@@ -726,3 +726,52 @@ def test_a_typed_decline_reason_stays_out_of_the_consumers_push(
             )
         ]
     assert pushed == f"{SOLAR_SUPPLIER} cannot take your request."
+
+
+def test_an_answer_to_a_supplier_that_declined_since_is_not_relayed(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    first.say("Is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    second.tap(f"decline:{lead_id}")
+    second.tap("area")
+    to_agents_before = len(notifications_to(sessions, first.chat_id))
+
+    tapped = consumer.tap(question.options[0].id)  # the question's button, after the decline
+
+    assert tapped[0].text == (
+        f"{SOLAR_SUPPLIER} no longer takes this request, so there is nothing to answer."
+    )
+    assert consumer.state(sessions).state == "done"  # where they were
+    assert len(notifications_to(sessions, first.chat_id)) == to_agents_before
+    with sessions() as session:
+        assert [line.sender for line in lead_transcript(session, lead_id)] == ["supplier"]
+
+
+def test_an_answer_typed_while_the_supplier_declined_is_not_relayed(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    first.say("Is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)  # while the consumer types, the supplier declines
+    second.tap(f"decline:{lead_id}")
+    second.tap("area")
+    to_agents_before = len(notifications_to(sessions, first.chat_id))
+
+    said = consumer.say("Yes, ceramic.")
+
+    assert said[0].text == (
+        f"{SOLAR_SUPPLIER} no longer takes this request, so there is nothing to answer."
+    )
+    assert consumer.state(sessions).state == "done"
+    assert len(notifications_to(sessions, first.chat_id)) == to_agents_before
+    with sessions() as session:
+        assert [line.sender for line in lead_transcript(session, lead_id)] == ["supplier"]
