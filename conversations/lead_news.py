@@ -98,9 +98,11 @@ def question_news(session: Session, lead: LeadView, question: str) -> tuple[Noti
         return Reply(text, options=(answer,))
 
     def push(translator: Translator) -> str:
-        return translator.gettext("{supplier} sent you a question about your request.").format(
-            supplier=lead.supplier_name
-        )
+        if lead.status == LeadStatus.ACCEPTED:
+            sent = translator.gettext("{supplier} sent you a message about your request.")
+        else:
+            sent = translator.gettext("{supplier} sent you a question about your request.")
+        return sent.format(supplier=lead.supplier_name)
 
     return _to_consumer(session, lead, render, push=push)
 

@@ -775,3 +775,34 @@ def test_an_answer_typed_while_the_supplier_declined_is_not_relayed(
     assert len(notifications_to(sessions, first.chat_id)) == to_agents_before
     with sessions() as session:
         assert [line.sender for line in lead_transcript(session, lead_id)] == ["supplier"]
+
+
+def test_a_message_after_accepting_is_pushed_as_a_message_not_a_question(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead = only_lead(sessions)
+    with sessions.begin() as session:
+        register_device(
+            session,
+            Person.consumer(lead.consumer_id),
+            "consumer-app",
+            Platform.ANDROID,
+            clock.now(),
+        )
+    [accepted, *_home] = first.tap(f"accept:{lead.id}")
+    first.tap(accepted.options[0].id)
+
+    first.say("We can visit your roof on Monday morning.")
+
+    with sessions() as session:
+        pushed = [
+            str(row.payload["text"])
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "push")
+            )
+        ]
+    assert pushed[-1] == f"{SOLAR_SUPPLIER} sent you a message about your request."
