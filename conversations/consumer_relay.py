@@ -32,7 +32,7 @@ from conversations.lead_card import card_options, to_agents, write_option
 from conversations.lead_news import ANSWER, NEXT_OFFER
 from conversations.parsing import parse_record_id
 from marketplace.lead_alternatives import offered_for_lead
-from marketplace.lead_responses import CONSUMER, record_lead_message
+from marketplace.lead_responses import CONSUMER, lead_status, record_lead_message
 from marketplace.lead_views import LeadView, load_lead_view
 from marketplace.leads import LeadStatus
 from marketplace.models import Lead
@@ -90,11 +90,14 @@ def ask_answer(context: AskContext) -> Reply:
 
 def handle_answer(context: StepContext) -> Transition | Reask:
     """Keep the answer in the lead's transcript, relay it, and go back where they were."""
-    lead = load_lead_view(context.session, int(context.data[ANSWER_LEAD]))
+    lead_id = int(context.data[ANSWER_LEAD])
+    # Held: a decline (or the miss) waits, so the answer goes while the lead is open.
+    status = lead_status(context.session, lead_id, hold=True)
+    lead = load_lead_view(context.session, lead_id)
     back = context.data.get(RETURN_TO) or ConsumerState.OFFERS
     if lead is None:
         return Transition(back, forget=(ANSWER_LEAD, RETURN_TO))
-    if lead.status in CLOSED:  # declined or missed while they typed
+    if status in CLOSED:  # declined or missed while they typed
         closed = Reply(_closed(context, lead))
         return Transition(back, replies=(closed,), forget=(ANSWER_LEAD, RETURN_TO))
     if len(context.text) > MAX_ANSWER:

@@ -806,3 +806,42 @@ def test_a_message_after_accepting_is_pushed_as_a_message_not_a_question(
             )
         ]
     assert pushed[-1] == f"{SOLAR_SUPPLIER} sent you a message about your request."
+
+
+def test_a_question_and_a_colleagues_decline_at_once_reach_the_consumer_in_order(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    second.tap(f"decline:{lead_id}")
+    paused = PausedTranscripts()
+    asking_engine = ConversationEngine(
+        sessions,
+        market_engine.runner.flows,
+        clock=clock,
+        default_flow=CONSUMER.name,
+        transcripts=paused,
+    )
+    asking = Chat(asking_engine, first.chat_id, channel=first.channel, locale="en")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The question is relayed, not committed yet...
+        sent = pool.submit(asking.say, "Is your roof made of ceramic tiles?")
+        assert paused.written.wait(timeout=30)
+        # ...when the colleague declines: the decline waits for the question.
+        declined = pool.submit(second.tap, "area")
+        raced = wait([declined], timeout=1).done
+        paused.go_on.set()
+        sent.result(timeout=30)
+        declined.result(timeout=30)
+
+    assert not raced
+    told = [note.text for note in notifications_to(sessions, CONSUMER_CHAT)]
+    assert len(told) == 2
+    assert "asks about your request" in told[0]
+    assert "cannot take your request" in told[1]  # the last word: it is over
