@@ -333,12 +333,14 @@ def pull_messages(
 
 
 def notifications_to(
-    session: Session, channel: str, recipient: str, *, limit: int
+    session: Session, channel: str, recipient: str, *, limit: int, delivered_up_to: int
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """The newest notifications written for one recipient (time and payload), oldest first.
+    """The newest notifications delivered to one recipient (time and payload), oldest first,
+    up to the id `pull_all` returned.
 
     Notifications are not in the recipient's transcript (another conversation caused
-    them), so a pulling client that rebuilds its view from the transcript reads them here.
+    them), so a pulling client that rebuilds its view from the transcript reads them here;
+    one still pending (committed after `pull_all`) is left for its next pull.
     """
     rows = session.execute(
         select(_outbox.c.created_at, _outbox.c.payload)
@@ -346,6 +348,8 @@ def notifications_to(
             _outbox.c.channel == channel,
             _outbox.c.recipient == recipient,
             _outbox.c.kind == "notification",
+            _outbox.c.id <= delivered_up_to,
+            _outbox.c.status == SENT,
         )
         .order_by(_outbox.c.id.desc())
         .limit(limit)

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from conversations.consumer_flow import CONSUMER
 from conversations.engine import ConversationEngine
 from conversations.events import InboundKind, Reply
 from conversations.supplier_leads import MAX_QUESTION
+from marketplace import outbox
 from marketplace.clock import FixedClock
 from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
@@ -845,3 +847,38 @@ def test_a_question_and_a_colleagues_decline_at_once_reach_the_consumer_in_order
     assert len(told) == 2
     assert "asks about your request" in told[0]
     assert "cannot take your request" in told[1]  # the last word: it is over
+
+
+def test_news_committed_while_a_web_chat_reloads_is_shown_once(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: ids are taken in commit order")
+    _first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    news = sessions()
+    news.begin()  # another conversation's news to this chat, its id taken, not committed
+    draft = outbox.OutboxDraft(
+        "web", CONSUMER_CHAT, {"text": "Late news", "options": []}, kind="notification"
+    )
+    outbox.add_messages(news, [draft], clock.now())
+    pull_all = outbox.pull_all
+
+    def committed_meanwhile(*args: Any, **kwargs: Any) -> int:
+        if news.in_transaction():
+            news.commit()  # while the page's history is being read
+        return pull_all(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "pull_all", committed_meanwhile)
+    webchat = WebChat(market_engine, sessions, clock, tokens=ChatTokens(CONTRACT_SECRET))
+
+    history = webchat.history(CONSUMER_CHAT)
+    pulled = webchat.pull(CONSUMER_CHAT, after=history.last)
+    news.close()
+
+    shown = [line["text"] for line in history.lines] + [message.text for message in pulled]
+    assert shown.count("Late news") == 1
