@@ -658,7 +658,7 @@ def test_after_accepting_the_agent_writes_through_the_bot_and_the_relay_goes_on(
     lead_id = only_lead(sessions).id
 
     [accepted, *_home] = first.tap(f"accept:{lead_id}")
-    assert [option.label for option in accepted.options] == ["Write to the consumer"]
+    assert [option.label for option in accepted.options] == ["Message the consumer"]
     first.tap(accepted.options[0].id)
     first.say("We can visit your roof on Monday morning.")
     message = notifications_to(sessions, CONSUMER_CHAT)[-1]
