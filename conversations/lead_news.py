@@ -64,7 +64,13 @@ def declined_news(
         ).format(supplier=lead.supplier_name, reason=reason_label(translator, reason))
         return _with_next_offer(session, translator, lead, said, clock)
 
-    return _to_consumer(session, lead, render)
+    def push(translator: Translator) -> str:
+        # Not the reason: an agent may have typed it, and push goes through Google.
+        return translator.gettext("{supplier} cannot take your request.").format(
+            supplier=lead.supplier_name
+        )
+
+    return _to_consumer(session, lead, render, push=push)
 
 
 def missed_news(session: Session, lead: LeadView, clock: Clock) -> tuple[Notification, ...]:
@@ -92,9 +98,11 @@ def question_news(session: Session, lead: LeadView, question: str) -> tuple[Noti
         return Reply(text, options=(answer,))
 
     def push(translator: Translator) -> str:
-        return translator.gettext("{supplier} sent you a question about your request.").format(
-            supplier=lead.supplier_name
-        )
+        if lead.status == LeadStatus.ACCEPTED:
+            sent = translator.gettext("{supplier} sent you a message about your request.")
+        else:
+            sent = translator.gettext("{supplier} sent you a question about your request.")
+        return sent.format(supplier=lead.supplier_name)
 
     return _to_consumer(session, lead, render, push=push)
 

@@ -50,6 +50,7 @@ from marketplace.lead_responses import (
     SUPPLIER,
     accept_lead,
     decline_lead,
+    lead_status,
     record_lead_message,
 )
 from marketplace.lead_views import LeadView, load_lead_view, open_leads
@@ -247,10 +248,17 @@ def ask_question(context: AskContext) -> Reply:
 
 def handle_question(context: StepContext) -> Transition | Reask:
     """Keep the question in the lead's transcript and relay it to the consumer."""
-    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    lead_id = int(context.data[LEAD_ID])
+    # Held: a colleague's decline (or the miss) waits, and reaches the consumer after this.
+    status = lead_status(context.session, lead_id, hold=True)
+    lead = load_lead_view(context.session, lead_id)
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    if status not in (LeadStatus.NEW, LeadStatus.ACCEPTED):
+        # Declined by a colleague, or missed, while this agent typed: the consumer was
+        # told it is over, and was offered another supplier.
+        return _already_answered(context, lead.id, agent)
     if _typed_command(context):
         return _not_a_command(context)
     if len(context.text) > MAX_QUESTION:

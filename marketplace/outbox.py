@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, exists, func, select, update
+from sqlalchemy import Table, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from marketplace import bulk
@@ -320,13 +320,18 @@ def pull_messages(
 
     A pulling channel has no dispatcher: the client asking is the delivery, and asking again
     with the same `after` returns the same rows, so a lost response loses nothing.
+
+    A row at or below `after` that was never delivered comes too, once: on PostgreSQL an id
+    is taken at insert, so of two transactions writing to one chat at once (two suppliers'
+    news), the one with the lower id may commit after a pull returned the higher.
     """
     rows = session.execute(
         select(_outbox.c.id, _outbox.c.payload, _outbox.c.created_at, _outbox.c.status)
         .where(
             _outbox.c.channel == channel,
             _outbox.c.recipient == recipient,
-            _outbox.c.id > after,
+            # Pending, not "not sent": the pending rows of every channel are few, and indexed.
+            or_(_outbox.c.id > after, _outbox.c.status == PENDING),
         )
         .order_by(_outbox.c.id)
         .limit(limit)
@@ -342,12 +347,14 @@ def pull_messages(
 
 
 def notifications_to(
-    session: Session, channel: str, recipient: str, *, limit: int
+    session: Session, channel: str, recipient: str, *, limit: int, delivered_up_to: int
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """The newest notifications written for one recipient (time and payload), oldest first.
+    """The newest notifications delivered to one recipient (time and payload), oldest first,
+    up to the id `pull_all` returned.
 
     Notifications are not in the recipient's transcript (another conversation caused
-    them), so a pulling client that rebuilds its view from the transcript reads them here.
+    them), so a pulling client that rebuilds its view from the transcript reads them here;
+    one still pending (committed after `pull_all`) is left for its next pull.
     """
     rows = session.execute(
         select(_outbox.c.created_at, _outbox.c.payload)
@@ -355,6 +362,8 @@ def notifications_to(
             _outbox.c.channel == channel,
             _outbox.c.recipient == recipient,
             _outbox.c.kind == "notification",
+            _outbox.c.id <= delivered_up_to,
+            _outbox.c.status == SENT,
         )
         .order_by(_outbox.c.id.desc())
         .limit(limit)
