@@ -291,7 +291,11 @@ def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, Lead
     lead = load_lead_view(context.session, number) if number is not None else None
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
-        unknown = context.gettext("That lead is not one of your company's.")
+        # One answer for both: telling them apart would say which numbers other
+        # suppliers' leads have, and a forgotten consumer's lead is gone like any other.
+        unknown = context.gettext(
+            "That lead is not one of your company's, or it no longer exists."
+        )
         return Transition(SupplierState.HOME, replies=(Reply(unknown),))
     return agent, lead
 

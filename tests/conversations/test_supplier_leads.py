@@ -182,7 +182,7 @@ def test_an_agent_cannot_answer_another_suppliers_lead(
 
     replies = stranger.tap(f"accept:{lead_id}")
 
-    assert replies[0].text == "That lead is not one of your company's."
+    assert replies[0].text == "That lead is not one of your company's, or it no longer exists."
     assert only_lead(sessions).status == "new"
 
 
@@ -348,7 +348,11 @@ def test_forged_buttons_with_odd_lead_numbers_get_an_answer_not_a_failure(
     answered = consumer.tap(f"answer:{number}")
     opened = consumer.tap(f"next:{number}:1")
 
-    assert accepted[0].text == asked[0].text == "That lead is not one of your company's."
+    assert (
+        accepted[0].text
+        == asked[0].text
+        == "That lead is not one of your company's, or it no longer exists."
+    )
     assert answered[0].text == opened[0].text == "That request is not yours."
     assert only_lead(sessions).status == "new"
 
