@@ -262,8 +262,7 @@ class Dispatcher:
             await asyncio.to_thread(self._hold, claimed.id, delivery.provider_message_id)
             report.held += 1
             return None
-        if not await asyncio.to_thread(self._mark_sent, claimed.id, delivery.provider_message_id):
-            logger.warning("outbox %s was sent but its claim had lapsed", claimed.id)
+        await asyncio.to_thread(self._mark_sent, claimed.id, delivery.provider_message_id)
         report.sent += 1
         return None
 
@@ -280,11 +279,17 @@ class Dispatcher:
         with self.sessions.begin() as session:
             outbox.note_parts_sent(session, message_id, parts_sent)
 
-    def _mark_sent(self, message_id: int, provider_message_id: str | None) -> bool:
+    def _mark_sent(self, message_id: int, provider_message_id: str | None) -> None:
         with self.sessions.begin() as session:
-            return outbox.mark_sent(
+            if outbox.mark_sent(
                 session, message_id, self.clock.now(), provider_message_id=provider_message_id
-            )
+            ):
+                return
+            if outbox.is_stored(session, message_id):
+                logger.warning("outbox %s was sent but its claim had lapsed", message_id)
+            else:
+                # Its consumer was forgotten while it was on its way: nothing of it is kept.
+                logger.info("outbox %s was sent while it was being erased", message_id)
 
     def _hold(self, message_id: int, provider_message_id: str | None) -> None:
         with self.sessions.begin() as session:

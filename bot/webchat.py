@@ -141,9 +141,14 @@ class WebChat:
             )
             if conversation_id is None:
                 raise UnknownChat(token)
-            lines = self.engine.transcripts.history(session, conversation_id, limit=HISTORY_LINES)
-            notes = outbox.notifications_to(session, CHANNEL, token, limit=HISTORY_LINES)
+            # Delivered first, then read: a notification from another conversation that
+            # commits meanwhile (on PostgreSQL a lower id may commit late) is either marked
+            # here and read below, or left pending, for the next pull to bring.
             last = outbox.pull_all(session, CHANNEL, token, now=self.clock.now())
+            lines = self.engine.transcripts.history(session, conversation_id, limit=HISTORY_LINES)
+            notes = outbox.notifications_to(
+                session, CHANNEL, token, limit=HISTORY_LINES, delivered_up_to=last
+            )
         # News from elsewhere (a signed contract, a supplier's answer) is not in this chat's
         # transcript; it takes its place by time, after the lines of the same instant. Each
         # side keeps its own order, the order it was written in: a turn that waited for the

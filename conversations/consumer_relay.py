@@ -28,17 +28,19 @@ from conversations.flow import (
     too_long_to_relay,
 )
 from conversations.i18n import Translator
-from conversations.lead_card import card_options, to_agents
+from conversations.lead_card import card_options, to_agents, write_option
 from conversations.lead_news import ANSWER, NEXT_OFFER
 from conversations.parsing import parse_record_id
 from marketplace.lead_alternatives import offered_for_lead
-from marketplace.lead_responses import CONSUMER, record_lead_message
+from marketplace.lead_responses import CONSUMER, lead_status, record_lead_message
 from marketplace.lead_views import LeadView, load_lead_view
 from marketplace.leads import LeadStatus
 from marketplace.models import Lead
 from marketplace.notifications import NotificationKind
 
 MAX_ANSWER = 1000
+# A supplier that declined, or let the time run out, hears nothing more of the lead.
+CLOSED = (LeadStatus.DECLINED, LeadStatus.MISSED)
 
 
 def act_answer(context: StepContext) -> Transition | Reask:
@@ -46,6 +48,8 @@ def act_answer(context: StepContext) -> Transition | Reask:
     lead = _own_lead(context, ANSWER)
     if lead is None:
         return Reask(context.gettext("That request is not yours."), show_options=False)
+    if lead.status in CLOSED:
+        return Reask(_closed(context, lead), show_options=False)
     return Transition(ConsumerState.ANSWER, data={ANSWER_LEAD: lead.id, RETURN_TO: context.state})
 
 
@@ -86,10 +90,16 @@ def ask_answer(context: AskContext) -> Reply:
 
 def handle_answer(context: StepContext) -> Transition | Reask:
     """Keep the answer in the lead's transcript, relay it, and go back where they were."""
-    lead = load_lead_view(context.session, int(context.data[ANSWER_LEAD]))
+    lead_id = int(context.data[ANSWER_LEAD])
+    # Held: a decline (or the miss) waits, so the answer goes while the lead is open.
+    status = lead_status(context.session, lead_id, hold=True)
+    lead = load_lead_view(context.session, lead_id)
     back = context.data.get(RETURN_TO) or ConsumerState.OFFERS
     if lead is None:
         return Transition(back, forget=(ANSWER_LEAD, RETURN_TO))
+    if status in CLOSED:  # declined or missed while they typed
+        closed = Reply(_closed(context, lead))
+        return Transition(back, replies=(closed,), forget=(ANSWER_LEAD, RETURN_TO))
     if len(context.text) > MAX_ANSWER:
         return too_long_to_relay(context, MAX_ANSWER)
     answer = context.text
@@ -103,6 +113,12 @@ def handle_answer(context: StepContext) -> Transition | Reask:
         forget=(ANSWER_LEAD, RETURN_TO),
         notify=_to_agents(context, lead, answer),
     )
+
+
+def _closed(context: StepContext, lead: LeadView) -> str:
+    return context.gettext(
+        "{supplier} no longer takes this request, so there is nothing to answer."
+    ).format(supplier=lead.supplier_name)
 
 
 def _own_lead(context: StepContext, prefix: str) -> LeadView | None:
@@ -121,8 +137,13 @@ def _to_agents(context: StepContext, lead: LeadView, answer: str) -> tuple[Notif
         text = translator.gettext('The consumer of lead #{number} answers: "{answer}"').format(
             number=lead.id, answer=answer
         )
-        open_card = lead.status == LeadStatus.NEW
-        return Reply(text, options=card_options(translator, lead.id) if open_card else ())
+        if lead.status == LeadStatus.NEW:
+            options = card_options(translator, lead.id)
+        elif lead.status == LeadStatus.ACCEPTED:
+            options = (write_option(translator, lead.id),)
+        else:
+            options = ()
+        return Reply(text, options=options)
 
     return to_agents(
         context.session,

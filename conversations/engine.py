@@ -29,7 +29,7 @@ from marketplace.clock import Clock
 from marketplace.consumers import ensure_consumers, touch_identities
 from marketplace.contract_tokens import ContractLinks
 from marketplace.conversation_store import ChatKey, MessageKey, NewConversation, StoredConversation
-from marketplace.erasure import forget_later_copies
+from marketplace.erasure import forget_later_copies, forgotten_so_far
 from marketplace.payments import Payments
 from marketplace.transcripts import SqlTranscriptStore, TranscriptLine, TranscriptStore
 
@@ -47,7 +47,8 @@ class Outcome:
     """What the engine did with one message.
 
     `duplicate` is True for a redelivery: `replies` and `outbox_ids` are then those of the
-    first delivery, and nothing new was written.
+    first delivery, and nothing new was written. A message whose sender declined the privacy
+    terms later in the same batch has neither: nothing of that turn was kept or is sent.
     """
 
     conversation_id: int
@@ -178,9 +179,16 @@ class ConversationEngine:
         self._attach_consumers(session, touched, now)
 
         states = {key: _state_of(conversations[key]) for key in chats}
-        for item in fresh:
+        erasures = len(forgotten_so_far(session))
+        for position, item in enumerate(fresh):
             key = _chat_key(item.event)
             item.result = self._run_one(session, item.event, conversations[key], states[key])
+            forgotten = forgotten_so_far(session)
+            if len(forgotten) > erasures:
+                # This turn forgot a consumer: their chats' turns before it are not written.
+                gone = frozenset().union(*(f.conversations for f in forgotten[erasures:]))
+                _forget_turns(fresh[:position], conversations, gone)
+                erasures = len(forgotten)
 
         for key, state in states.items():
             stored = conversations[key]
@@ -264,16 +272,32 @@ class ConversationEngine:
             for note in item.result.notifications if item.result is not None else ():
                 note.write(session, now)
         self.transcripts.append(session, lines)
-        # A consumer forgotten by a later turn of the batch takes the earlier turns' copies.
-        # TODO: only the rows about them (about_consumer_id): the lines and replies of their
-        # own chat's earlier turns in the same batch (before the decline) are written after
-        # the erasure and stay; telling them from the decline's farewell needs the turn order.
+        # A consumer forgotten by a later turn of the batch takes the earlier turns' copies
+        # in other chats (an agent's); those of their own chat were dropped (_forget_turns).
         forget_later_copies(session)
 
         outcomes: list[Outcome] = []
         for item in work:
             outcomes.append(_outcome(item, conversations, repeats, outbox_ids, outcomes))
         return outcomes
+
+
+def _forget_turns(
+    earlier: list[_Work],
+    conversations: dict[ChatKey, StoredConversation],
+    gone: frozenset[int],
+) -> None:
+    """Drop what the turns of forgotten chats said and heard, earlier in the batch.
+
+    A single-message decline finds those words already written and erases them; in a batch
+    they are written after it, so they are left out instead. Their notifications stay to
+    be written: `forget_later_copies` deletes those about the consumer, like the erasure.
+    """
+    for item in earlier:
+        if item.result is not None and conversations[_chat_key(item.event)].id in gone:
+            item.result = TurnResult(
+                notifications=item.result.notifications, recorded=False, replies_recorded=False
+            )
 
 
 def _state_of(stored: StoredConversation) -> ConversationState:

@@ -116,6 +116,11 @@ def card_options(translator: Translator, lead_id: int) -> tuple[Option, ...]:
     )
 
 
+def write_option(translator: Translator, lead_id: int) -> Option:
+    """For an accepted lead: write to its consumer through the bot (the relay goes on)."""
+    return Option(f"{ASK}{lead_id}", translator.gettext("Message the consumer"))
+
+
 def shared_line(translator: Translator, lead: LeadView) -> str:
     """What the consumer agreed to share with this supplier, or that they shared nothing."""
     _ = translator.gettext

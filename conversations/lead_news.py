@@ -18,6 +18,7 @@ from marketplace.clock import Clock
 from marketplace.conversation_store import ChatAddress, chat_of
 from marketplace.lead_alternatives import next_best_offer
 from marketplace.lead_views import LeadView
+from marketplace.leads import LeadStatus
 from marketplace.notifications import NotificationKind
 from marketplace.people import Person
 
@@ -63,7 +64,13 @@ def declined_news(
         ).format(supplier=lead.supplier_name, reason=reason_label(translator, reason))
         return _with_next_offer(session, translator, lead, said, clock)
 
-    return _to_consumer(session, lead, render)
+    def push(translator: Translator) -> str:
+        # Not the reason: an agent may have typed it, and push goes through Google.
+        return translator.gettext("{supplier} cannot take your request.").format(
+            supplier=lead.supplier_name
+        )
+
+    return _to_consumer(session, lead, render, push=push)
 
 
 def missed_news(session: Session, lead: LeadView, clock: Clock) -> tuple[Notification, ...]:
@@ -82,16 +89,20 @@ def question_news(session: Session, lead: LeadView, question: str) -> tuple[Noti
     """Relay the supplier's question; the consumer answers with the button."""
 
     def render(translator: Translator) -> Reply:
-        text = translator.gettext('{supplier} asks about your request: "{question}"').format(
-            supplier=lead.supplier_name, question=question
-        )
+        if lead.status == LeadStatus.ACCEPTED:  # under way: news, not only questions
+            said = translator.gettext('{supplier} writes about your request: "{question}"')
+        else:
+            said = translator.gettext('{supplier} asks about your request: "{question}"')
+        text = said.format(supplier=lead.supplier_name, question=question)
         answer = Option(f"{ANSWER}{lead.id}", translator.gettext("Answer"))
         return Reply(text, options=(answer,))
 
     def push(translator: Translator) -> str:
-        return translator.gettext("{supplier} sent you a question about your request.").format(
-            supplier=lead.supplier_name
-        )
+        if lead.status == LeadStatus.ACCEPTED:
+            sent = translator.gettext("{supplier} sent you a message about your request.")
+        else:
+            sent = translator.gettext("{supplier} sent you a question about your request.")
+        return sent.format(supplier=lead.supplier_name)
 
     return _to_consumer(session, lead, render, push=push)
 

@@ -27,6 +27,7 @@ from conversations.lead_card import (
     agent_translator,
     lead_card,
     shared_line,
+    write_option,
 )
 from conversations.lead_news import (
     DECLINE_REASONS,
@@ -49,6 +50,7 @@ from marketplace.lead_responses import (
     SUPPLIER,
     accept_lead,
     decline_lead,
+    lead_status,
     record_lead_message,
 )
 from marketplace.lead_views import LeadView, load_lead_view, open_leads
@@ -90,7 +92,9 @@ def act_accept(context: StepContext) -> Transition | Reask:
         + _tell_colleagues(context, agent, lead)
     )
     # The contact the consumer shared, now in this chat: it goes when they are forgotten.
-    reply = Reply(done, about_consumer=lead.consumer_id)
+    # The button keeps the relay open: without a shared contact it is the only way to them.
+    write = write_option(context.translator, lead.id)
+    reply = Reply(done, options=(write,), about_consumer=lead.consumer_id)
     return Transition(SupplierState.HOME, replies=(reply,), notify=notify)
 
 
@@ -132,9 +136,13 @@ def ask_leads(context: AskContext) -> Reply:
         key=lambda lead: (lead.created_at, lead.id),
     )
     back = Option(BACK, _("Back"))
-    # TODO: each option shows a consumer's state and distributor, and one reply can name
-    # only one consumer (Reply.about_consumer): this list stays in the agent's transcript
-    # (and conversation data, as the options shown) after those consumers are forgotten.
+    # Each option shows only the lead's number, state and distributor, and the list stays in
+    # the agent's transcript, outbox and conversation data (the options shown) after those
+    # consumers are forgotten. That keeps nothing personal: with the lead deleted its number
+    # leads to nothing kept (as in "Lead #N was accepted by a colleague"), and a state with
+    # its distributor is shared by every home of that concession area. A reply can be
+    # marked about one consumer only (Reply.about_consumer), so nothing more of a lead
+    # (bill, city, contact) may join these labels unless each lead gets a reply of its own.
     if not leads:
         return Reply(_("No open leads right now."), options=(back,))
     options = tuple(
@@ -228,20 +236,29 @@ def consumer_of_lead(context: AskContext) -> int | None:
 
 
 def ask_question(context: AskContext) -> Reply:
-    """Ask what to relay."""
-    return Reply(
-        context.gettext(
-            "Type your question for the consumer of lead #{number}; I will relay it."
-        ).format(number=context.data[LEAD_ID])
-    )
+    """Ask what to relay: a question before accepting, any message after."""
+    _ = context.gettext
+    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    if lead is not None and lead.status == LeadStatus.ACCEPTED:
+        asked = _("Type your message for the consumer of lead #{number}; I will relay it.")
+    else:
+        asked = _("Type your question for the consumer of lead #{number}; I will relay it.")
+    return Reply(asked.format(number=context.data[LEAD_ID]))
 
 
 def handle_question(context: StepContext) -> Transition | Reask:
     """Keep the question in the lead's transcript and relay it to the consumer."""
-    lead = load_lead_view(context.session, int(context.data[LEAD_ID]))
+    lead_id = int(context.data[LEAD_ID])
+    # Held: a colleague's decline (or the miss) waits, and reaches the consumer after this.
+    status = lead_status(context.session, lead_id, hold=True)
+    lead = load_lead_view(context.session, lead_id)
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
         return Transition(SupplierState.HOME, forget=(LEAD_ID,))
+    if status not in (LeadStatus.NEW, LeadStatus.ACCEPTED):
+        # Declined by a colleague, or missed, while this agent typed: the consumer was
+        # told it is over, and was offered another supplier.
+        return _already_answered(context, lead.id, agent)
     if _typed_command(context):
         return _not_a_command(context)
     if len(context.text) > MAX_QUESTION:
@@ -274,7 +291,11 @@ def _lead_of_agent(context: StepContext, prefix: str) -> tuple[AgentRecord, Lead
     lead = load_lead_view(context.session, number) if number is not None else None
     agent = agent_for_supplier(context, lead.supplier_id) if lead else None
     if agent is None or lead is None:
-        unknown = context.gettext("That lead is not one of your company's.")
+        # One answer for both: telling them apart would say which numbers other
+        # suppliers' leads have, and a forgotten consumer's lead is gone like any other.
+        unknown = context.gettext(
+            "That lead is not one of your company's, or it no longer exists."
+        )
         return Transition(SupplierState.HOME, replies=(Reply(unknown),))
     return agent, lead
 

@@ -4,21 +4,27 @@ What goes: the consumer's name, contacts, state, distributor and bill; their con
 leads; their contracts not signed yet (whose text carries the bill's estimate, and whose
 link could otherwise still be signed); their app devices, app links and notification
 preferences; the transcript of their conversations and the messages already written to them
-or about them (a lead card or a relayed answer on its way to a supplier's agent); and what
-of them a supplier agent's own chat keeps, outbox rows and transcript lines alike (the
-contact the agent was shown on accepting their lead, a card opened from `/leads`, the
-questions the agent relayed to them). Those lines are deleted rather than replaced with a
-placeholder: the chat's readers (the web chat's reloaded history, the terminal's last turn)
-already skip a gap, the lead they were about is gone too, and a placeholder stored now
-would speak one language whatever the agent's.
+or about them (a lead card or a relayed answer on its way to a supplier's agent), sent or
+not, and even one a dispatcher is sending at that moment (it finishes that attempt from the
+copy it holds, then finds no row to mark sent, hold or retry); and what of them a supplier
+agent's own chat keeps, outbox rows and transcript lines alike (the contact the agent was
+shown on accepting their lead, a card opened from `/leads`, the questions the agent relayed
+to them). Those lines are deleted rather than replaced with a placeholder: the chat's
+readers (the web chat's reloaded history, the terminal's last turn) already skip a gap, the
+lead they were about is gone too, and a placeholder stored now would speak one language
+whatever the agent's.
 What stays: the consumer row itself and its channel identity (bare ids the engine needs to
 recognise the chat), the conversation row, the inbound message ids that stop a
-redelivered message from being answered twice, and signed contracts with their evidence.
+redelivered message from being answered twice, signed contracts with their evidence, and
+in an agent's chat a lead's bare number, with the state and distributor a `/leads` list
+showed for it (conversations/supplier_leads.py `ask_leads`): they identify no one once
+the lead is gone.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Delete, delete, or_, select, update
@@ -42,12 +48,16 @@ from marketplace.models import TranscriptEntry as Transcript
 
 logger = logging.getLogger(__name__)
 
-# A dispatcher holds a message it is sending; it marks it sent or failed when done.
-# TODO: such a row is left to it and then kept, payload and all, once sent (sent rows are
-# never pruned): a message in flight at erasure outlives the consumer it is about.
-IN_FLIGHT = "sending"
-# The consumers forgotten in a session's transaction, for `forget_later_copies`.
+# The consumers forgotten in a session's transaction, in order (`forgotten_so_far`).
 _FORGOTTEN = "erasure.forgotten_consumers"
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """A consumer forgotten in the session's transaction, and the conversations that went."""
+
+    consumer_id: int
+    conversations: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -86,11 +96,19 @@ def forget_consumer(session: Session, consumer_id: int, *, conversation_id: int)
     lines, messages = _forget_words(session, {consumer_id}, conversations)
     _clear_personal_fields(session, consumer_id)
     _forget_app(session, consumer_id)
-    session.info.setdefault(_FORGOTTEN, set()).add(consumer_id)
+    session.info.setdefault(_FORGOTTEN, []).append(
+        Forgotten(consumer_id, frozenset(conversations))
+    )
 
     erasure = Erasure(leads, contracts, consents, lines, messages)
     logger.info("forgot consumer %s: %s", consumer_id, erasure)
     return erasure
+
+
+def forgotten_so_far(session: Session) -> Sequence[Forgotten]:
+    """The consumers forgotten so far in this session's transaction, oldest first."""
+    forgotten: list[Forgotten] = session.info.get(_FORGOTTEN, [])
+    return forgotten
 
 
 def forget_later_copies(session: Session) -> int:
@@ -98,9 +116,12 @@ def forget_later_copies(session: Session) -> int:
 
     The engine writes a batch's replies and notifications after running all its turns: an
     agent's answer to a lead, earlier in the batch than its consumer declining, is written
-    after they were forgotten. Returns how many rows went.
+    after they were forgotten. Only the rows about them go (`about_consumer_id`): their own
+    chat's rows written now are those of turns after the decline, and its farewell, which
+    stay as they do outside a batch (the engine does not write the turns before it). Returns
+    how many rows went.
     """
-    forgotten = session.info.pop(_FORGOTTEN, set())
+    forgotten = {erased.consumer_id for erased in session.info.pop(_FORGOTTEN, [])}
     if not forgotten:
         return 0
     lines, messages = _forget_words(session, forgotten, set())
@@ -130,11 +151,12 @@ def _forget_words(
             # The chat's own messages, and every message about the consumer: news to them,
             # what they shared on its way to a supplier (a lead card, an answer) and the
             # agent's replies that showed it (the contact, on accepting their lead).
+            # A row a dispatcher is sending goes too: the dispatcher has its copy in hand and
+            # finishes that attempt, then finds nothing to mark sent and nothing to retry.
             or_(
                 OutboxMessage.conversation_id.in_(conversations),
                 OutboxMessage.about_consumer_id.in_(consumer_ids),
             ),
-            OutboxMessage.status != IN_FLIGHT,
         ),
     )
     return lines, messages

@@ -70,9 +70,17 @@ def decline_lead(
     return won
 
 
-def lead_status(session: Session, lead_id: int) -> str | None:
-    """The lead's status now, or None when there is no such lead."""
-    return session.scalar(select(Lead.status).where(Lead.id == lead_id))
+def lead_status(session: Session, lead_id: int, *, hold: bool = False) -> str | None:
+    """The lead's status now, or None when there is no such lead.
+
+    `hold` keeps it until the transaction ends (FOR SHARE): an answer or a miss waits, so a
+    message relayed on the strength of it reaches the other side before the news that the
+    lead is closed, never after.
+    """
+    statement = select(Lead.status).where(Lead.id == lead_id)
+    if hold:
+        statement = statement.with_for_update(read=True)
+    return session.scalar(statement)
 
 
 def record_lead_message(

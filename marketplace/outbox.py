@@ -7,6 +7,10 @@ again, so a crash delays a message but never loses it. A channel that may only w
 people who wrote recently (WhatsApp's 24-hour window) parks a row as `held` until the
 person writes again.
 
+Forgetting a consumer deletes the rows about them whatever their status, even one being
+sent: its dispatcher finishes that attempt from the copy it holds, and then finds no row to
+mark, hold or retry, so nothing of it is kept or sent again.
+
 A row may go out as several platform messages (a long reply in parts). `parts_sent` counts
 those delivered, each recorded as it goes, so a retry resumes after them and no part is
 sent twice.
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, exists, func, select, update
+from sqlalchemy import Table, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from marketplace import bulk
@@ -195,6 +199,12 @@ def mark_sent(
     return result.rowcount == 1
 
 
+def is_stored(session: Session, message_id: int) -> bool:
+    """Whether the row is still there (forgetting its consumer deletes it, even mid-send)."""
+    statement = select(_outbox.c.id).where(_outbox.c.id == message_id)
+    return session.connection().execute(statement).first() is not None
+
+
 def hold(session: Session, message_id: int, *, provider_message_id: str | None = None) -> bool:
     """Park a claimed row until its recipient writes again; False when it was not claimed.
 
@@ -247,12 +257,15 @@ def mark_failed(
     """Count a failed attempt: due again at `retry_at`, or `failed` for good.
 
     The row fails for good when `retry_at` is None (a permanent error) or when this was
-    attempt number `max_attempts`. Returns the row's new status.
+    attempt number `max_attempts`. Returns the row's new status; `failed` for a row deleted
+    while it was being sent (its consumer forgotten), which leaves nothing to retry.
     """
     connection = session.connection()
     attempts = connection.execute(
         select(_outbox.c.attempts).where(_outbox.c.id == message_id)
-    ).scalar_one()
+    ).scalar()
+    if attempts is None:
+        return FAILED
     attempts += 1
     status = FAILED if retry_at is None or attempts >= max_attempts else PENDING
     values: dict[str, Any] = {
@@ -262,8 +275,9 @@ def mark_failed(
     }
     if status == PENDING:
         values["next_attempt_at"] = retry_at
-    connection.execute(update(_outbox).where(_outbox.c.id == message_id).values(**values))
-    return status
+    result = connection.execute(update(_outbox).where(_outbox.c.id == message_id).values(**values))
+    # Deleted between the two statements: there is nothing left to retry either.
+    return status if result.rowcount == 1 else FAILED
 
 
 def release(session: Session, message_ids: Sequence[int], retry_at: datetime) -> None:
@@ -306,13 +320,18 @@ def pull_messages(
 
     A pulling channel has no dispatcher: the client asking is the delivery, and asking again
     with the same `after` returns the same rows, so a lost response loses nothing.
+
+    A row at or below `after` that was never delivered comes too, once: on PostgreSQL an id
+    is taken at insert, so of two transactions writing to one chat at once (two suppliers'
+    news), the one with the lower id may commit after a pull returned the higher.
     """
     rows = session.execute(
         select(_outbox.c.id, _outbox.c.payload, _outbox.c.created_at, _outbox.c.status)
         .where(
             _outbox.c.channel == channel,
             _outbox.c.recipient == recipient,
-            _outbox.c.id > after,
+            # Pending, not "not sent": the pending rows of every channel are few, and indexed.
+            or_(_outbox.c.id > after, _outbox.c.status == PENDING),
         )
         .order_by(_outbox.c.id)
         .limit(limit)
@@ -328,12 +347,14 @@ def pull_messages(
 
 
 def notifications_to(
-    session: Session, channel: str, recipient: str, *, limit: int
+    session: Session, channel: str, recipient: str, *, limit: int, delivered_up_to: int
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """The newest notifications written for one recipient (time and payload), oldest first.
+    """The newest notifications delivered to one recipient (time and payload), oldest first,
+    up to the id `pull_all` returned.
 
     Notifications are not in the recipient's transcript (another conversation caused
-    them), so a pulling client that rebuilds its view from the transcript reads them here.
+    them), so a pulling client that rebuilds its view from the transcript reads them here;
+    one still pending (committed after `pull_all`) is left for its next pull.
     """
     rows = session.execute(
         select(_outbox.c.created_at, _outbox.c.payload)
@@ -341,6 +362,8 @@ def notifications_to(
             _outbox.c.channel == channel,
             _outbox.c.recipient == recipient,
             _outbox.c.kind == "notification",
+            _outbox.c.id <= delivered_up_to,
+            _outbox.c.status == SENT,
         )
         .order_by(_outbox.c.id.desc())
         .limit(limit)

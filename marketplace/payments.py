@@ -576,6 +576,9 @@ class Payments:
                 .where(
                     Payment.status.in_((CREATING, *PENDING)),
                     Payment.next_check_at <= now,
+                    # A refund due reads the status itself: claimed here, it would wait
+                    # for the next check while its link could still be paid.
+                    Payment.refund_due_at.is_(None),
                 )
                 .order_by(Payment.next_check_at)
                 .limit(limit)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dispatcher import (
+    Delivery,
     Dispatcher,
     OutgoingMessage,
     PermanentSendError,
@@ -15,7 +19,9 @@ from bot.dispatcher import (
 from conversations.events import Option, Reply
 from marketplace import outbox
 from marketplace.clock import FixedClock
-from marketplace.models import OutboxMessage
+from marketplace.erasure import forget_consumer
+from marketplace.models import Conversation, OutboxMessage
+from tests.support.consumers import new_consumer
 
 
 class RecordingSender:
@@ -198,3 +204,79 @@ def test_a_wake_ends_the_rest_between_passes(
     asyncio.run(write_then_wake())
 
     assert sender.sent == [("ana", "a1")]
+
+
+class ForgettingSender:
+    """Sends the lead card while its consumer declines, then ends the attempt as told."""
+
+    channel = "test"
+
+    def __init__(self, sessions: sessionmaker[Session], consumer: int, ending: str) -> None:
+        self.sessions, self.consumer, self.ending = sessions, consumer, ending
+        self.sent: list[tuple[str, str]] = []
+        self.cards = 0
+
+    async def send(self, message: OutgoingMessage) -> Delivery | None:
+        """Forget the consumer mid-card, then end as told; record anything else."""
+        if message.reply.text != "card":
+            self.sent.append((message.recipient, message.reply.text))
+            return None
+        self.cards += 1
+        await asyncio.to_thread(self._forget)
+        if self.ending == "retry":
+            raise RetryableSendError("timeout")
+        if self.ending == "failed":
+            raise PermanentSendError("blocked")
+        return Delivery(provider_message_id="wamid.1", held=self.ending == "held")
+
+    def _forget(self) -> None:
+        with self.sessions.begin() as session:
+            conversation = session.scalars(
+                select(Conversation.id).where(Conversation.consumer_id == self.consumer)
+            ).one()
+            forget_consumer(session, self.consumer, conversation_id=conversation)
+
+
+@pytest.mark.parametrize("ending", ["sent", "held", "retry", "failed"])
+def test_a_message_erased_while_it_is_sent_is_neither_kept_nor_sent_again(
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    ending: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with sessions.begin() as session:
+        consumer = new_consumer(session)
+        session.add(
+            Conversation(
+                channel="web",
+                chat_id="maria",
+                consumer_id=consumer,
+                flow="consumer",
+                state="consent",
+                data={},
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+        drafts = [
+            outbox.OutboxDraft("test", "agent", Reply(text).to_payload(), about_consumer_id=about)
+            for text, about in (("card", consumer), ("a2", None))
+        ]
+        outbox.add_messages(session, drafts, clock.now())
+    others = _write(sessions, clock, ("bia", "b1"))
+    sender = ForgettingSender(sessions, consumer, ending)
+    dispatcher = Dispatcher(sessions, [sender], clock)
+
+    asyncio.run(dispatcher.run_once())
+    # The card's row went with its consumer; the agent's next message was not held back.
+    assert sorted(sender.sent) == [("agent", "a2"), ("bia", "b1")]
+    with sessions() as session:
+        left = session.scalars(select(OutboxMessage.payload)).all()
+    assert sorted(payload["text"] for payload in left) == ["a2", "b1"]
+    assert _statuses(sessions, others) == [outbox.SENT]
+    if ending == "sent":  # expected, not a lapsed claim worth a warning
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+    clock.advance(hours=2)  # past any lease and retry
+    assert asyncio.run(dispatcher.run_once()).handled == 0
+    assert sender.cards == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations.engine import ConversationEngine
 from conversations.flow import END
 from marketplace.consents import PRIVACY_TERMS
 from marketplace.models import (
@@ -231,3 +232,43 @@ def test_the_turn_that_gives_the_consent_keeps_the_bots_words_not_the_persons(
     assert [body["text"] for _direction, body in lines] == [reply.text for reply in replies]
     assert "Zacarias" not in repr(lines)
     assert "Concordo" not in repr(lines)
+
+
+def kept_of(sessions: sessionmaker[Session], chat: Chat) -> tuple[list[str], list[str]]:
+    """What the outbox and the transcript keep of one chat: texts sent, texts heard or said."""
+    conversation = chat.state(sessions).id
+    with sessions() as session:
+        sent = session.scalars(
+            select(OutboxMessage.payload)
+            .where(OutboxMessage.recipient == chat.chat_id)
+            .order_by(OutboxMessage.id)
+        ).all()
+        lines = session.scalars(
+            select(TranscriptEntry.body)
+            .where(TranscriptEntry.conversation_id == conversation)
+            .order_by(TranscriptEntry.id)
+        ).all()
+    return [payload["text"] for payload in sent], [str(body.get("text")) for body in lines]
+
+
+def test_a_refusal_in_a_batch_erases_the_earlier_answers_of_that_batch_too(
+    consumer_engine: ConversationEngine, sessions: sessionmaker[Session]
+) -> None:
+    said = ("oi", "sim", "60110-000", "350", "recomeçar", "não", "oi")
+    alone = Chat(consumer_engine, chat_id="5585999990001", locale="pt_BR")
+    batched = Chat(consumer_engine, chat_id="5585999990002", locale="pt_BR")
+    for text in said:
+        alone.say(text)
+
+    outcomes = consumer_engine.handle_batch([batched.event(text) for text in said])
+
+    # What one message at a time keeps: the farewell, and the greeting that came after it.
+    sent, heard = kept_of(sessions, alone)
+    assert len(sent) == 2
+    assert sent[0].startswith("Tudo bem: apaguei suas respostas")
+    assert sent[1].startswith(GREETING_START)
+    assert heard == []
+    assert kept_of(sessions, batched) == (sent, heard)
+    # The earlier turns of the batch answer nothing that could still be sent.
+    assert [len(outcome.outbox_ids) for outcome in outcomes] == [0, 0, 0, 0, 0, 1, 1]
+    assert [len(outcome.replies) for outcome in outcomes] == [0, 0, 0, 0, 0, 1, 1]

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from conversations.consumer_flow import CONSUMER
 from conversations.engine import ConversationEngine
 from conversations.events import InboundKind, Reply
 from conversations.supplier_leads import MAX_QUESTION
+from marketplace import outbox
 from marketplace.clock import FixedClock
 from marketplace.devices import Platform, register_device
 from marketplace.lead_responses import lead_transcript
@@ -180,7 +182,7 @@ def test_an_agent_cannot_answer_another_suppliers_lead(
 
     replies = stranger.tap(f"accept:{lead_id}")
 
-    assert replies[0].text == "That lead is not one of your company's."
+    assert replies[0].text == "That lead is not one of your company's, or it no longer exists."
     assert only_lead(sessions).status == "new"
 
 
@@ -346,7 +348,11 @@ def test_forged_buttons_with_odd_lead_numbers_get_an_answer_not_a_failure(
     answered = consumer.tap(f"answer:{number}")
     opened = consumer.tap(f"next:{number}:1")
 
-    assert accepted[0].text == asked[0].text == "That lead is not one of your company's."
+    assert (
+        accepted[0].text
+        == asked[0].text
+        == "That lead is not one of your company's, or it no longer exists."
+    )
     assert answered[0].text == opened[0].text == "That request is not yours."
     assert only_lead(sessions).status == "new"
 
@@ -542,6 +548,9 @@ def test_a_forgotten_consumer_leaves_nothing_in_the_agents_own_chats(
     left = stored_words(sessions)
     for said in ("Maria", "99999-1234", "ceramic tiles", "please please", "97777-0000"):
         assert said not in left
+    assert "350" not in left  # the bill the card showed
+    # What stays of the lead: its number, state and distributor in the `/leads` list.
+    assert f'"label": "#{lead_id} CE, ENEL CE"' in left
     assert lead_transcript_rows(sessions) == 0  # the relayed messages went with the lead
     # The agents' chats go on, and the web chat's reloaded history still reads well.
     assert first.say("/leads")[0].text == "No open leads right now."
@@ -646,3 +655,237 @@ def test_a_card_opened_while_its_consumer_is_forgotten_is_forgotten_too(
     assert "Maria Silva" in card.text
     assert not raced
     assert "Maria" not in stored_words(sessions)
+
+
+def test_after_accepting_the_agent_writes_through_the_bot_and_the_relay_goes_on(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    [accepted, *_home] = first.tap(f"accept:{lead_id}")
+    assert [option.label for option in accepted.options] == ["Message the consumer"]
+    first.tap(accepted.options[0].id)
+    first.say("We can visit your roof on Monday morning.")
+    message = notifications_to(sessions, CONSUMER_CHAT)[-1]
+    consumer.tap(message.options[0].id)
+    consumer.say("Monday works.")
+
+    assert message.text == (
+        f'{SOLAR_SUPPLIER} writes about your request: "We can visit your roof on Monday morning."'
+    )
+    answer = notifications_to(sessions, first.chat_id)[-1]
+    assert answer.text == f'The consumer of lead #{lead_id} answers: "Monday works."'
+    assert option_ids(answer) == [f"ask:{lead_id}"]  # and so on, both ways
+    with sessions() as session:
+        transcript = lead_transcript(session, lead_id)
+    assert [(line.sender, line.body) for line in transcript] == [
+        ("supplier", "We can visit your roof on Monday morning."),
+        ("consumer", "Monday works."),
+    ]
+
+
+def test_a_question_typed_after_a_colleague_declined_the_lead_is_not_relayed(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+
+    first.tap(f"ask:{lead_id}")  # while the first types, a colleague declines
+    second.tap(f"decline:{lead_id}")
+    second.tap("area")
+    said = first.say("Is your roof made of ceramic tiles?")
+
+    assert said[0].text == f"Lead #{lead_id} was already answered."
+    [declined] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "cannot take your request" in declined.text
+    with sessions() as session:
+        assert lead_transcript(session, lead_id) == []
+
+
+def test_a_typed_decline_reason_stays_out_of_the_consumers_push(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead = only_lead(sessions)
+    with sessions.begin() as session:
+        register_device(
+            session,
+            Person.consumer(lead.consumer_id),
+            "consumer-app",
+            Platform.ANDROID,
+            clock.now(),
+        )
+
+    first.tap(f"decline:{lead.id}")
+    first.say("The roof at Rua das Flores 12 is shaded, Maria")
+
+    [news] = notifications_to(sessions, CONSUMER_CHAT)
+    assert "Rua das Flores 12" in news.text  # the chat has the agent's words
+    with sessions() as session:
+        [pushed] = [
+            str(row.payload["text"])
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "push")
+            )
+        ]
+    assert pushed == f"{SOLAR_SUPPLIER} cannot take your request."
+
+
+def test_an_answer_to_a_supplier_that_declined_since_is_not_relayed(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    first.say("Is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    second.tap(f"decline:{lead_id}")
+    second.tap("area")
+    to_agents_before = len(notifications_to(sessions, first.chat_id))
+
+    tapped = consumer.tap(question.options[0].id)  # the question's button, after the decline
+
+    assert tapped[0].text == (
+        f"{SOLAR_SUPPLIER} no longer takes this request, so there is nothing to answer."
+    )
+    assert consumer.state(sessions).state == "done"  # where they were
+    assert len(notifications_to(sessions, first.chat_id)) == to_agents_before
+    with sessions() as session:
+        assert [line.sender for line in lead_transcript(session, lead_id)] == ["supplier"]
+
+
+def test_an_answer_typed_while_the_supplier_declined_is_not_relayed(
+    agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    first.say("Is your roof made of ceramic tiles?")
+    [question] = notifications_to(sessions, CONSUMER_CHAT)
+    consumer.tap(question.options[0].id)  # while the consumer types, the supplier declines
+    second.tap(f"decline:{lead_id}")
+    second.tap("area")
+    to_agents_before = len(notifications_to(sessions, first.chat_id))
+
+    said = consumer.say("Yes, ceramic.")
+
+    assert said[0].text == (
+        f"{SOLAR_SUPPLIER} no longer takes this request, so there is nothing to answer."
+    )
+    assert consumer.state(sessions).state == "done"
+    assert len(notifications_to(sessions, first.chat_id)) == to_agents_before
+    with sessions() as session:
+        assert [line.sender for line in lead_transcript(session, lead_id)] == ["supplier"]
+
+
+def test_a_message_after_accepting_is_pushed_as_a_message_not_a_question(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead = only_lead(sessions)
+    with sessions.begin() as session:
+        register_device(
+            session,
+            Person.consumer(lead.consumer_id),
+            "consumer-app",
+            Platform.ANDROID,
+            clock.now(),
+        )
+    [accepted, *_home] = first.tap(f"accept:{lead.id}")
+    first.tap(accepted.options[0].id)
+
+    first.say("We can visit your roof on Monday morning.")
+
+    with sessions() as session:
+        pushed = [
+            str(row.payload["text"])
+            for row in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.channel == "push")
+            )
+        ]
+    assert pushed[-1] == f"{SOLAR_SUPPLIER} sent you a message about your request."
+
+
+def test_a_question_and_a_colleagues_decline_at_once_reach_the_consumer_in_order(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+) -> None:
+    first, second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    lead_id = only_lead(sessions).id
+    first.tap(f"ask:{lead_id}")
+    second.tap(f"decline:{lead_id}")
+    paused = PausedTranscripts()
+    asking_engine = ConversationEngine(
+        sessions,
+        market_engine.runner.flows,
+        clock=clock,
+        default_flow=CONSUMER.name,
+        transcripts=paused,
+    )
+    asking = Chat(asking_engine, first.chat_id, channel=first.channel, locale="en")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The question is relayed, not committed yet...
+        sent = pool.submit(asking.say, "Is your roof made of ceramic tiles?")
+        assert paused.written.wait(timeout=30)
+        # ...when the colleague declines: the decline waits for the question.
+        declined = pool.submit(second.tap, "area")
+        raced = wait([declined], timeout=1).done
+        paused.go_on.set()
+        sent.result(timeout=30)
+        declined.result(timeout=30)
+
+    assert not raced
+    told = [note.text for note in notifications_to(sessions, CONSUMER_CHAT)]
+    assert len(told) == 2
+    assert "asks about your request" in told[0]
+    assert "cannot take your request" in told[1]  # the last word: it is over
+
+
+def test_news_committed_while_a_web_chat_reloads_is_shown_once(
+    agents_and_consumer: tuple[Chat, Chat, Chat],
+    market_engine: ConversationEngine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: ids are taken in commit order")
+    _first, _second, consumer = agents_and_consumer
+    leave_lead(consumer)
+    news = sessions()
+    news.begin()  # another conversation's news to this chat, its id taken, not committed
+    draft = outbox.OutboxDraft(
+        "web", CONSUMER_CHAT, {"text": "Late news", "options": []}, kind="notification"
+    )
+    outbox.add_messages(news, [draft], clock.now())
+    pull_all = outbox.pull_all
+
+    def committed_meanwhile(*args: Any, **kwargs: Any) -> int:
+        if news.in_transaction():
+            news.commit()  # while the page's history is being read
+        return pull_all(*args, **kwargs)
+
+    monkeypatch.setattr(outbox, "pull_all", committed_meanwhile)
+    webchat = WebChat(market_engine, sessions, clock, tokens=ChatTokens(CONTRACT_SECRET))
+
+    history = webchat.history(CONSUMER_CHAT)
+    pulled = webchat.pull(CONSUMER_CHAT, after=history.last)
+    news.close()
+
+    shown = [line["text"] for line in history.lines] + [message.text for message in pulled]
+    assert shown.count("Late news") == 1

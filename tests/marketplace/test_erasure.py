@@ -109,7 +109,7 @@ def test_forgetting_leaves_no_personal_data_of_that_consumer(
         assert session.scalars(select(ChannelIdentity.consumer_id)).all().count(consumer) == 1
 
 
-def test_a_message_being_sent_is_left_to_its_dispatcher(
+def test_a_message_being_sent_goes_too_and_is_never_sent_again(
     sessions: sessionmaker[Session],
 ) -> None:
     with sessions.begin() as session:
@@ -117,14 +117,23 @@ def test_a_message_being_sent_is_left_to_its_dispatcher(
         conversation = add_conversation(session, consumer, "maria")
         add_history(session, conversation, "Olá, Maria!")
         add_history(session, conversation, "Qual o seu CEP?")
-        claimed = outbox.claim_due(session, "test", TEST_NOW, limit=1)
+        # A dispatcher holds the first one, and dies (or is still sending it).
+        [claimed] = outbox.claim_due(session, "test", TEST_NOW, limit=1)
 
     with sessions.begin() as session:
         erasure = forget_consumer(session, consumer, conversation_id=conversation)
 
-    assert erasure.messages == 1
-    with sessions() as session:
-        assert session.scalars(select(OutboxMessage.id)).all() == [claimed[0].id]
+    assert erasure.messages == 2
+    later = TEST_NOW + 10 * outbox.DEFAULT_LEASE  # its lease long run out
+    with sessions.begin() as session:
+        assert session.scalars(select(OutboxMessage.id)).all() == []
+        assert outbox.claim_due(session, "test", later, limit=10) == []
+        # What its dispatcher does once that attempt ends finds nothing to keep or retry.
+        assert not outbox.note_parts_sent(session, claimed.id, 1)
+        assert not outbox.mark_sent(session, claimed.id, later)
+        assert outbox.mark_failed(session, claimed.id, "timeout", later) == outbox.FAILED
+        assert not outbox.hold(session, claimed.id)
+        assert not outbox.is_stored(session, claimed.id)
 
 
 def test_what_an_agents_chat_keeps_of_the_consumer_goes_with_them(

@@ -224,3 +224,35 @@ def postgres_sessions(sessions: sessionmaker[Session], database_url: str) -> ses
     if not database_url.startswith("postgresql"):
         pytest.skip("SKIP LOCKED is a PostgreSQL feature")
     return sessions
+
+
+def test_a_pulled_message_committed_after_a_higher_one_is_still_pulled(
+    postgres_sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    def note(text: str) -> list[outbox.OutboxDraft]:
+        return [outbox.OutboxDraft("web", "chat-token", {"text": text}, kind="notification")]
+
+    late = postgres_sessions()
+    late.begin()  # takes the lower id, commits last: two suppliers' news at once
+    outbox.add_messages(late, note("first written, committed last"), clock.now())
+    with postgres_sessions.begin() as session:
+        outbox.add_messages(session, note("second"), clock.now())
+    with postgres_sessions.begin() as session:
+        pulled = outbox.pull_messages(
+            session, "web", "chat-token", after=0, limit=50, now=clock.now()
+        )
+    late.commit()
+    late.close()
+    after = max(message.id for message in pulled)
+    with postgres_sessions.begin() as session:
+        then = outbox.pull_messages(
+            session, "web", "chat-token", after=after, limit=50, now=clock.now()
+        )
+    with postgres_sessions.begin() as session:
+        again = outbox.pull_messages(
+            session, "web", "chat-token", after=after, limit=50, now=clock.now()
+        )
+
+    assert [m.payload["text"] for m in pulled] == ["second"]
+    assert [m.payload["text"] for m in then] == ["first written, committed last"]
+    assert again == []  # once: it was not delivered before, it is now

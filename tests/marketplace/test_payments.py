@@ -24,6 +24,7 @@ from marketplace.payments import (
     mark_refund_due,
 )
 from marketplace.picpay import (
+    Cancellation,
     PaymentRequest,
     PaymentStatus,
     PicPayClient,
@@ -31,6 +32,7 @@ from marketplace.picpay import (
     PicPayRejected,
     PicPayUnavailable,
 )
+from marketplace.picpay_sandbox import SandboxGateway
 from tests.fakes.picpay import FakePicPay, running_picpay
 from tests.marketplace.payment_support import (
     CONFIG,
@@ -648,3 +650,34 @@ def test_an_absurd_amount_paid_is_a_protocol_error_not_a_crash(
     with pytest.raises(PicPayProtocolError):
         payments.handle_callback(payment.reference_id)
     assert payments.view(payment.id).status == "created"
+
+
+def test_a_withdrawal_while_a_check_refunds_another_is_cancelled_at_the_next_check(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    class WithdrawingMeanwhile(SandboxGateway):
+        """While the check cancels one payment, the other's contract is withdrawn."""
+
+        withdrawn: int | None = None
+
+        def cancel_payment(self, reference_id: str, authorization_id: str | None) -> Cancellation:
+            if self.withdrawn is not None:
+                with transaction(sessions) as session:
+                    mark_refund_due(session, self.withdrawn, clock.now())
+                self.withdrawn = None
+            return super().cancel_payment(reference_id, authorization_id)
+
+    sandbox = WithdrawingMeanwhile(sessions, clock, CONFIG.public_url)
+    payments = make_payments(sessions, sandbox, clock)
+    first, second = (payments.create_at_provider(open_payment(payments).id) for _ in range(2))
+    clock.advance(minutes=11)  # both pending past the delay: due a status check
+    with transaction(sessions) as session:
+        mark_refund_due(session, first.id, clock.now())
+    sandbox.withdrawn = second.id
+
+    payments.check_due()  # refunds the first; the second is withdrawn meanwhile
+    payments.check_due()  # a round that comes back full runs the next at once
+
+    # Not checked as a pending payment and left for later: its link is cancelled now.
+    assert payments.view(second.id).status == "expired"
+    assert sandbox.view(second.reference_id).status == "expired"

@@ -228,3 +228,28 @@ def test_a_link_ends_before_the_punctuation_that_ends_its_sentence(
         "https://example.com/g",
     ]
     assert last["whole"] == text  # the punctuation is still there, after each link
+
+
+def test_a_message_pulled_late_with_a_lower_id_is_shown_once(page: ChatPage) -> None:
+    token, _ = _start_chat(page)
+    # The server sends a message written before the last one shown but committed after it
+    # (PostgreSQL takes ids at insert), on two polls in a row: the page shows it, once.
+    setup = f"""
+      localStorage.setItem("ce-chat-token", {json.dumps(token)});
+      const realFetch = window.fetch;
+      let polls = 0;
+      window.fetch = async function (path, options) {{
+        const response = await realFetch(path, options);
+        if (!path.startsWith("/chat/api/messages?after=") || path.endsWith("=0")) return response;
+        if (++polls > 2) return response;
+        const late = {{ id: 2, text: "Late news", options: [] }};
+        return new Response(JSON.stringify({{ messages: [late] }}), {{
+          status: 200, headers: {{ "content-type": "application/json" }},
+        }});
+      }};
+    """
+
+    shown = page.open(setup, budget_ms=30_000)
+
+    assert shown.texts("bot")[-2:] == ["Nice to meet you, Ana! Pick a colour.", "Late news"]
+    assert shown.texts().count("Late news") == 1

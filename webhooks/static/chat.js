@@ -16,6 +16,9 @@
 
   let token = localStorage.getItem(KEYS.token);
   let lastSeen = Number(localStorage.getItem(KEYS.last) || "0");
+  // The ids pulled and shown. Not only those above lastSeen: on PostgreSQL a message may
+  // commit after one with a higher id was shown, and the server then sends it below.
+  const shownIds = new Set();
   let queue = loadQueue();
   let ready = false;  // the conversation so far is on screen; the queue may go out
   let sending = false;
@@ -184,8 +187,9 @@
 
   function showMessages(messages) {
     messages.forEach(function (message) {
-      if (message.id <= lastSeen) return;
-      lastSeen = message.id;
+      if (shownIds.has(message.id)) return;
+      shownIds.add(message.id);
+      lastSeen = Math.max(lastSeen, message.id);
       place(bubble("bot", message.text, message.options, message.image));
     });
     localStorage.setItem(KEYS.last, String(lastSeen));

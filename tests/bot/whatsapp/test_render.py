@@ -17,8 +17,10 @@ from bot.whatsapp.render import (
     shorten,
     split_text,
 )
+from conversations.contract_payments import NEW_LINK
 from conversations.events import Image, Option, Reply
 from conversations.i18n import translator_for
+from conversations.lead_card import write_option
 from marketplace.picpay_sandbox import qr_png
 from tests.fakes.graph_api import message_problems
 
@@ -268,3 +270,15 @@ def test_an_image_goes_first_to_be_uploaded_and_its_message_fits_the_schema() ->
     assert message_problems(message) == []
     assert message["image"] == {"id": "900000001", "caption": "QR code"}
     assert [body["type"] for body in rest if isinstance(body, dict)] == ["interactive"]
+
+
+@pytest.mark.parametrize("locale", ["pt_BR", "en", "es"])
+def test_the_buttons_that_come_with_news_keep_their_whole_label(locale: str) -> None:
+    translator = translator_for(locale)
+    # The one button under an accepted lead's news, and under an expired payment's.
+    labels = [write_option(translator, 12).label, translator.gettext(NEW_LINK)]
+
+    for label in labels:
+        [body] = rendered(Reply("News", options=(Option("id", label),)))
+        [button] = body["interactive"]["action"]["buttons"]
+        assert button["reply"]["title"] == label
