@@ -65,6 +65,18 @@ def leave_lead(consumer: Chat) -> list[Reply]:
     return consumer.go_through(*PATHS["done"])
 
 
+def consumer_device(sessions: sessionmaker[Session], lead: Lead, clock: FixedClock) -> None:
+    """The lead's consumer installs the app: their pushes are written from now on."""
+    with sessions.begin() as session:
+        register_device(
+            session,
+            Person.consumer(lead.consumer_id),
+            "consumer-app",
+            Platform.ANDROID,
+            clock.now(),
+        )
+
+
 def test_every_agent_gets_the_card_with_what_the_consumer_shared(
     agents_and_consumer: tuple[Chat, Chat, Chat], sessions: sessionmaker[Session]
 ) -> None:
@@ -713,14 +725,7 @@ def test_a_typed_decline_reason_stays_out_of_the_consumers_push(
     first, _second, consumer = agents_and_consumer
     leave_lead(consumer)
     lead = only_lead(sessions)
-    with sessions.begin() as session:
-        register_device(
-            session,
-            Person.consumer(lead.consumer_id),
-            "consumer-app",
-            Platform.ANDROID,
-            clock.now(),
-        )
+    consumer_device(sessions, lead, clock)
 
     first.tap(f"decline:{lead.id}")
     first.say("The roof at Rua das Flores 12 is shaded, Maria")
@@ -794,14 +799,7 @@ def test_a_message_after_accepting_is_pushed_as_a_message_not_a_question(
     first, _second, consumer = agents_and_consumer
     leave_lead(consumer)
     lead = only_lead(sessions)
-    with sessions.begin() as session:
-        register_device(
-            session,
-            Person.consumer(lead.consumer_id),
-            "consumer-app",
-            Platform.ANDROID,
-            clock.now(),
-        )
+    consumer_device(sessions, lead, clock)
     [accepted, *_home] = first.tap(f"accept:{lead.id}")
     first.tap(accepted.options[0].id)
 

@@ -18,6 +18,7 @@ from marketplace.payments import (
     NotRefundable,
     Outcome,
     Payments,
+    PaymentView,
     UnknownPayment,
     creation_request,
     history,
@@ -64,6 +65,14 @@ def client(picpay: FakePicPay) -> Iterator[PicPayClient]:
 def payments(sessions: sessionmaker[Session], client: PicPayClient, clock: FixedClock) -> Payments:
     """The payments module talking to the fake PicPay."""
     return make_payments(sessions, client, clock)
+
+
+def paid_payment(payments: Payments, picpay: FakePicPay) -> PaymentView:
+    """A payment created at PicPay, paid, and its callback applied."""
+    payment = payments.create_at_provider(open_payment(payments).id)
+    picpay.set_status(payment.reference_id, "paid")
+    payments.handle_callback(payment.reference_id)
+    return payments.view(payment.id)
 
 
 def test_the_payment_row_exists_before_picpay_is_asked(
@@ -190,9 +199,7 @@ def test_a_paid_status_is_applied_once(payments: Payments, picpay: FakePicPay) -
 def test_a_late_status_after_paid_changes_nothing(
     payments: Payments, picpay: FakePicPay, late: str
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
 
     picpay.set_status(payment.reference_id, late)
     outcome = payments.handle_callback(payment.reference_id)
@@ -205,9 +212,7 @@ def test_a_late_status_after_paid_changes_nothing(
 def test_completed_after_paid_is_not_a_second_payment(
     payments: Payments, picpay: FakePicPay
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
 
     picpay.set_status(payment.reference_id, "completed")
 
@@ -393,9 +398,7 @@ def test_an_outage_longer_than_the_retries_changes_nothing(
 
 
 def test_a_paid_payment_is_refunded_in_full_once(payments: Payments, picpay: FakePicPay) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
 
     refunded = payments.refund(payment.id)
     again = payments.refund(payment.id)
@@ -414,9 +417,7 @@ def test_an_unpaid_payment_is_cancelled_instead(payments: Payments, picpay: Fake
 
 
 def test_a_refund_that_fails_can_be_asked_again(payments: Payments, picpay: FakePicPay) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
     picpay.fail_next_cancellation(503)
 
     with pytest.raises(PicPayUnavailable):
@@ -428,9 +429,7 @@ def test_a_refund_that_fails_can_be_asked_again(payments: Payments, picpay: Fake
 def test_a_refund_cut_short_by_a_crash_is_retried_by_the_check(
     payments: Payments, picpay: FakePicPay, clock: FixedClock
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
     with transaction(payments.sessions) as session:
         mark_refund_due(session, payment.id, clock.now())
         # The claim committed, then the process died before PicPay was asked.
@@ -450,9 +449,7 @@ def test_a_refund_cut_short_by_a_crash_is_retried_by_the_check(
 def test_a_refund_the_provider_failed_is_retried_by_the_check(
     payments: Payments, picpay: FakePicPay, clock: FixedClock
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
     picpay.fail_next_cancellation(422)
 
     with pytest.raises(PicPayRejected):
@@ -466,9 +463,7 @@ def test_a_refund_the_provider_failed_is_retried_by_the_check(
 def test_a_refund_the_provider_keeps_refusing_is_held_for_review_not_asked_for_ever(
     payments: Payments, picpay: FakePicPay, clock: FixedClock
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
     with transaction(payments.sessions) as session:
         mark_refund_due(session, payment.id, clock.now())
 
@@ -494,9 +489,7 @@ def test_a_refund_the_provider_keeps_refusing_is_held_for_review_not_asked_for_e
 def test_a_refund_the_provider_cannot_answer_stays_due_however_often(
     payments: Payments, picpay: FakePicPay, clock: FixedClock
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
     with transaction(payments.sessions) as session:
         mark_refund_due(session, payment.id, clock.now())
 
@@ -542,9 +535,7 @@ def test_a_payment_held_for_review_is_refunded_with_its_authorization(
 def test_a_refund_picpay_already_made_is_not_asked_again(
     payments: Payments, picpay: FakePicPay, clock: FixedClock
 ) -> None:
-    payment = payments.create_at_provider(open_payment(payments).id)
-    picpay.set_status(payment.reference_id, "paid")
-    payments.handle_callback(payment.reference_id)
+    payment = paid_payment(payments, picpay)
     with transaction(payments.sessions) as session:
         mark_refund_due(session, payment.id, clock.now())
         # The claim committed, PicPay refunded, then the process died before recording it.
