@@ -162,8 +162,8 @@ def summary(results: list[NotificationResult]) -> str:
         lines.append(
             f"  outage      {counts['outage.notifications']:>5} receipts during "
             f"{seconds['outage.length']:g} s of FCM 503 and SMTP down (product clock): "
-            f"all sent {_after(median, 'push')} (push), {_after(median, 'email')} (e-mail) "
-            f"after the recovery; up to {counts['outage.push_most_tries']} tries a push, "
+            f"all sent after the recovery: push {_after(median, 'push')}, e-mail "
+            f"{_after(median, 'email')}; up to {counts['outage.push_most_tries']} tries a push, "
             f"{counts['outage.email_most_tries']} an e-mail"
         )
     return "\n".join(lines)
@@ -190,6 +190,8 @@ def _drain(results: list[NotificationResult], channel: str, messages: str) -> li
 
 
 def _after(median: Callable[[Callable[[NotificationResult], float]], float], channel: str) -> str:
+    if median(lambda r: f"outage.{channel}_drained" in r.seconds) < 1:
+        return "never"  # in most runs nothing of the channel was sent after the outage
     drained = median(lambda r: r.seconds.get(f"outage.{channel}_drained", 0.0))
     wall = median(lambda r: r.seconds.get(f"outage.{channel}_drained_wall", 0.0))
     return f"{drained:.1f} s ({drained - wall:.1f} s of backoff, {wall:.2f} s of sending)"
