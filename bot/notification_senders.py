@@ -33,10 +33,12 @@ async def notification_senders(runtime: Runtime) -> AsyncIterator[list[ChannelSe
     settings = runtime.settings
     senders: list[ChannelSender] = []
     push: PushSender | None = None
+    email: EmailSender | None = None
     try:
         if settings.smtp_url:
             server = SmtpServer.from_url(settings.smtp_url)
-            senders.append(EmailSender(server, settings.email_sender()))
+            email = EmailSender(server, settings.email_sender())
+            senders.append(email)
         if settings.fcm_credentials:
             push = PushSender(runtime.sessions, settings.fcm_credentials, settings.fcm_api_url)
             senders.append(push)
@@ -55,7 +57,9 @@ async def notification_senders(runtime: Runtime) -> AsyncIterator[list[ChannelSe
     finally:
         stop.set()
         await loop
-        if push is not None:
-            # firebase-admin closes its async client with asyncio.run: not from this loop.
-            await asyncio.to_thread(push.close)
+        # Each waits for its threads; firebase-admin closes its async client with
+        # asyncio.run, which cannot run on this loop.
+        for sender in (push, email):
+            if sender is not None:
+                await asyncio.to_thread(sender.close)
         logger.info("notification senders stopped")
