@@ -142,6 +142,41 @@ def test_a_slow_fcm_leaves_the_apps_threads_to_the_app(
     assert len(fcm.sent) == 16
 
 
+def test_a_receipts_e_mail_does_not_wait_for_pushes_fcm_is_slow_to_take(
+    settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    fcm, port, mailbox = FakeFcm(delay_seconds=1.0).start(), free_port(), Mailbox()
+    configured = settings.model_copy(
+        update={
+            "smtp_url": f"smtp://127.0.0.1:{port}",
+            "fcm_credentials": str(fcm.write_credentials(tmp_path)),
+            "fcm_api_url": fcm.url,
+        }
+    )
+    pushes_queued(sessions, clock, 20)  # 1 s each, 8 at once: 3 s of pushing
+
+    async def pushed_when_mailed() -> int:
+        async with notification_senders(Runtime(configured, engine, sessions, clock)):
+            await wait_until(lambda: len(fcm.requests) > 1)
+            receipt_for_maria(sessions, clock)  # her e-mail, and a push behind the others
+            await wait_until(lambda: bool(mailbox.messages))
+            return len(fcm.sent)
+
+    smtp = start_smtp_server(mailbox, port)
+    try:
+        pushed = asyncio.run(pushed_when_mailed())
+    finally:
+        smtp.stop()
+        fcm.stop()
+
+    assert pushed < 20
+    assert len(mailbox.messages) == 1
+
+
 def test_without_smtp_or_fcm_no_sender_runs_and_rows_wait(
     settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:
