@@ -2,7 +2,8 @@
 of FCM and of the SMTP server is ridden out.
 
 Usage: python -m bench.notifications [--backend postgresql|sqlite|both] [--people 400]
-    [--live 100] [--rate 20] [--outage 100] [--outage-seconds 120] [--runs 1]
+    [--live 100] [--rate 20] [--outage 100] [--outage-seconds 120] [--slow 100]
+    [--slow-ms 200] [--runs 1]
     [--postgres-server postgresql://postgres@127.0.0.1:5432]
 
 Each run gets a throwaway database, migrated by one process (bench/prepare.py); a fresh
@@ -21,7 +22,10 @@ fakes after each; this parent prints what it measured. docs/performance.md
    notification's commit to each of its messages reaching the fake;
 4. `outage` receipts written while FCM answers 503 and the SMTP server is down, for
    `outage-seconds` of the product's clock (moved forward while every row waits for its
-   next try); how long after the recovery the backlog was sent.
+   next try); how long after the recovery the backlog was sent;
+5. `slow` receipts written at once while FCM answers each push `slow-ms` late: how long
+   the messages take, and how long a call waits meanwhile for the event loop's shared
+   threads, as the webhooks of `serve` do.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{arguments.people} people queued; {arguments.live} receipts live at "
         f"{arguments.rate:g}/s; {arguments.outage} during {arguments.outage_seconds:g} s of "
-        f"outage; {arguments.runs} run(s)"
+        f"outage; {arguments.slow} with FCM {arguments.slow_ms:g} ms slow; {arguments.runs} run(s)"
     )
     failed = False
     for backend in backends:
@@ -85,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         help="how long FCM and SMTP are down, on the product's clock (past about 635 s, "
         "the outbox's eight tries are spent and rows fail for good)",
     )
+    parser.add_argument(
+        "--slow", type=_count, default=100, help="receipts written while FCM is slow"
+    )
+    parser.add_argument(
+        "--slow-ms", type=_seconds, default=200.0, help="how late FCM answers each push"
+    )
     parser.add_argument("--runs", type=_positive, default=1)
     parser.add_argument("--postgres-server", default=DEFAULT_SERVER)
     return parser
@@ -100,6 +110,8 @@ def _one_run(arguments: argparse.Namespace, backend: str, number: int) -> Notifi
             rate=arguments.rate,
             outage=arguments.outage,
             outage_seconds=arguments.outage_seconds,
+            slow=arguments.slow,
+            slow_seconds=arguments.slow_ms / 1000,
         )
         output = _child([sys.executable, "-m", "bench.notifications_timed", spec.to_json()])
     result = NotificationResult.from_json(output.splitlines()[-1])
@@ -165,6 +177,14 @@ def summary(results: list[NotificationResult]) -> str:
             f"all sent after the recovery: push {_after(median, 'push')}, e-mail "
             f"{_after(median, 'email')}; up to {counts['outage.push_most_tries']} tries a push, "
             f"{counts['outage.email_most_tries']} an e-mail"
+        )
+    if "slow.notifications" in counts:
+        lines.append(
+            f"  slow_fcm    {counts['slow.notifications']:>5} receipts at once, FCM answering "
+            f"{seconds['slow.delay'] * 1000:g} ms late, from commit to the fake: push p50 "
+            f"{ms('slow_push', 50)}, p95 {ms('slow_push', 95)}; e-mail p50 "
+            f"{ms('slow_email', 50)}, p95 {ms('slow_email', 95)}; meanwhile a call waited for "
+            f"the loop's shared threads p50 {ms('slow_probe', 50)}, p95 {ms('slow_probe', 95)}"
         )
     return "\n".join(lines)
 

@@ -257,6 +257,8 @@ def run_phases(bench: Bench, spec: NotificationSpec) -> None:
         asyncio.run(live(bench, spec.live, spec.rate))
     if spec.outage:
         asyncio.run(outage(bench, spec.outage, timedelta(seconds=spec.outage_seconds)))
+    if spec.slow:
+        asyncio.run(slow_fcm(bench, spec.slow, spec.slow_seconds))
 
 
 # notify ---------------------------------------------------------------------------------
@@ -517,6 +519,66 @@ def _outage_figures(bench: Bench, state: Outage, arrived: Arrived, after: int) -
     recorder.phase_seconds["outage.recovered_after"] = (
         state.recovered - state.began
     ).total_seconds()
+
+
+# A slow FCM -----------------------------------------------------------------------------
+
+
+async def slow_fcm(bench: Bench, count: int, delay: float) -> None:
+    """`count` receipts written at once while FCM answers each push `delay` seconds late;
+    meanwhile, how long a call handed to the event loop's shared threads waits (what a
+    webhook of `serve` does with its work), and how long each message takes to arrive."""
+    recorder, mark = bench.recorder, bench.arrival_mark()
+    after = await asyncio.to_thread(last_outbox_id, bench.observed)
+    bench.fcm.delay_seconds = delay
+    probes: list[float] = []
+    try:
+        with recorder.phase("slow"):
+            async with notification_senders(bench.runtime_with(*SENDERS)):
+                written = await asyncio.to_thread(
+                    lambda: [
+                        notify_one(bench, bench.people[n % len(bench.people)])
+                        for n in range(count)
+                    ]
+                )
+                await _probing(bench, after, probes, within=60 + count * delay)
+    finally:
+        bench.fcm.delay_seconds = 0.0
+    arrived = bench.arrived_since(mark)
+    committed = _commit_times(bench, written)
+    for name, arrivals in (("slow_push", arrived.push), ("slow_email", arrived.mail)):
+        recorder.latencies[name] = [
+            arrival.at - committed[(arrival.recipient, arrival.line)]
+            for arrival in arrivals
+            if (arrival.recipient, arrival.line) in committed
+        ]
+    recorder.latencies["slow_probe"] = probes
+    recorder.counts["slow.notifications"] = len(written)
+    recorder.phase_seconds["slow.delay"] = delay
+    recorder.problems += _labelled(
+        "slow",
+        check_phase(
+            bench.observed,
+            written,
+            arrived,
+            outbox_after=after,
+            tokens=bench.tokens,
+            dead=bench.dead,
+            delivered=SENDERS,
+        ),
+    )
+
+
+async def _probing(bench: Bench, after: int, probes: list[float], *, within: float) -> None:
+    # Until every push and e-mail is sent: a call that does nothing, on the shared threads.
+    deadline = time.perf_counter() + within
+    while await asyncio.to_thread(_unsent, bench, SENDERS, after):
+        if time.perf_counter() > deadline:
+            raise RunFailed(f"slow FCM: rows still unsent after {within:.0f} s")
+        began = time.perf_counter()
+        await asyncio.to_thread(lambda: None)
+        probes.append(time.perf_counter() - began)
+        await asyncio.sleep(POLL_SECONDS)
 
 
 # Shared ---------------------------------------------------------------------------------

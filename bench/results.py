@@ -148,6 +148,8 @@ class NotificationSpec:
     rate: float  # live receipts written a second
     outage: int  # receipts written while FCM answers 503 and the SMTP server is down
     outage_seconds: float  # how long the outage lasts, on the product's clock
+    slow: int = 0  # receipts written at once while FCM answers each push late
+    slow_seconds: float = 0.2  # how late
     start: str | None = None  # the instant the run's clock starts at (ISO 8601); None: now
 
     def to_json(self) -> str:
