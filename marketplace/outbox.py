@@ -31,6 +31,10 @@ SENT = "sent"
 FAILED = "failed"
 HELD = "held"
 
+# TODO: the backoff doubles from 5 s, so the eighth and last try comes 635 s after the
+# first: an outage of a channel's service (FCM, the SMTP server, Telegram) longer than about
+# ten and a half minutes fails every row it caught for good, and `retry_delay`'s one-hour
+# cap is never reached (`python -m bench.notifications --outage-seconds 700` shows it).
 MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(minutes=2)
 MAX_ERROR_LENGTH = 500
