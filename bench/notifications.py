@@ -86,8 +86,8 @@ def _parser() -> argparse.ArgumentParser:
         "--outage-seconds",
         type=_seconds,
         default=120.0,
-        help="how long FCM and SMTP are down, on the product's clock (past about 635 s, "
-        "the outbox's eight tries are spent and rows fail for good)",
+        help="how long FCM and SMTP are down, on the product's clock (past about 24 h, "
+        "the outbox's tries are spent and rows fail for good)",
     )
     parser.add_argument(
         "--slow", type=_count, default=100, help="receipts written while FCM is slow"

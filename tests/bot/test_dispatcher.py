@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,3 +199,36 @@ def test_a_wake_ends_the_rest_between_passes(
     asyncio.run(write_then_wake())
 
     assert sender.sent == [("ana", "a1")]
+
+
+class SlowSender(RecordingSender):
+    """A service that takes `seconds` (on the test clock) to answer each message."""
+
+    def __init__(self, clock: FixedClock, seconds: float) -> None:
+        super().__init__()
+        self.clock, self.seconds = clock, seconds
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Record the message once the service has taken its time."""
+        self.clock.advance(seconds=self.seconds)
+        await super().send(message)
+
+
+def test_a_pass_sends_nothing_its_lease_no_longer_covers(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, *[("ana", f"a{n}") for n in range(5)])
+    slow = SlowSender(clock, seconds=40)  # a service timing out: 2 min fits three sends
+    first = Dispatcher(sessions, [slow], clock, lease=timedelta(minutes=2))
+
+    report = asyncio.run(first.run_once())
+
+    # The fourth send would start 30 s before the lease ends: it is left for the next claim.
+    assert [text for _to, text in slow.sent] == ["a0", "a1", "a2"]
+    assert (report.sent, report.lapsed) == (3, 2)
+    # Once the lease has run out, another process claims what is left, and nothing goes twice.
+    clock.advance(minutes=2)
+    other = RecordingSender()
+    asyncio.run(Dispatcher(sessions, [other], clock).run_once())
+    assert [text for _to, text in other.sent] == ["a3", "a4"]
+    assert _statuses(sessions, ids) == [outbox.SENT] * 5

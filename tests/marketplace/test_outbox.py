@@ -224,3 +224,10 @@ def postgres_sessions(sessions: sessionmaker[Session], database_url: str) -> ses
     if not database_url.startswith("postgresql"):
         pytest.skip("SKIP LOCKED is a PostgreSQL feature")
     return sessions
+
+
+def test_a_message_is_tried_for_a_day_before_it_fails_for_good() -> None:
+    waits = [outbox.retry_delay(attempt) for attempt in range(1, outbox.MAX_ATTEMPTS)]
+
+    assert sum(waits, timedelta(0)) >= timedelta(hours=24)
+    assert sum(waits[:-1], timedelta(0)) < timedelta(hours=24)  # and not much longer
