@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test chat bench bench-money catalogs clean
+.PHONY: setup run test chat bench bench-money bench-notifications catalogs clean
 
 setup: $(STAMP) catalogs
 
@@ -33,6 +33,12 @@ bench: setup
 # money path"); under a minute a backend, e.g. make bench-money BENCH="--runs 3".
 bench-money: setup
 	$(BIN)/python -m bench.money $(BENCH)
+
+# Notifications: notify(), the push and e-mail senders draining to local fakes, an outage
+# (docs/performance.md, "Notifications"); under a minute a backend, e.g.
+# make bench-notifications BENCH="--people 2000 --runs 3".
+bench-notifications: setup
+	$(BIN)/python -m bench.notifications $(BENCH)
 
 test: setup
 	scripts/test

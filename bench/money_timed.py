@@ -14,22 +14,19 @@ import re
 import resource
 import sys
 import threading
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 
 from bench.contracts import MONEY_PREFIX, agent_chat_id
 from bench.money_checks import check_paid, last_outbox_id
 from bench.money_providers import Provider, provider_for
+from bench.recording import LaterClock, Recorder
 from bench.results import MoneyResult, MoneySpec
 from bot.runtime import Runtime
 from conversations.contract_payments import ContractPaymentListener
@@ -50,8 +47,6 @@ from marketplace.payments import PaymentConfig, Payments, gateway_for
 from marketplace.picpay import PicPayClient
 from marketplace.settings import Settings
 from webhooks.app import create_app
-
-T = TypeVar("T")
 
 AGENT_CHAT = agent_chat_id(MONEY_PREFIX)
 
@@ -75,60 +70,6 @@ OFF = (
 
 class RunFailed(RuntimeError):
     """A call the run depends on did not do what it should; the run stops."""
-
-
-class LaterClock:
-    """Time as it passes from `start` (now, unless told), moved forward by `advance` (to
-    make pending payments due)."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.start = start or datetime.now(UTC)
-        self.began = time.monotonic()
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        """The current instant, in UTC."""
-        return self.start + timedelta(seconds=time.monotonic() - self.began) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock forward."""
-        self.offset += delta
-
-
-@dataclass
-class Recorder:
-    """The time of each call and phase, counts of what the calls did, and how many SQL
-    statements each phase sent (`<operation>.statements`)."""
-
-    latencies: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    phase_seconds: dict[str, float] = field(default_factory=dict)
-    counts: Counter[str] = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-    statements: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def count_statements(self, engine: Engine) -> None:
-        """Count every statement `engine` sends, from whichever thread."""
-        event.listen(engine, "before_cursor_execute", self._one_statement)
-
-    def _one_statement(self, *_: object) -> None:
-        with self._lock:
-            self.statements += 1
-
-    @contextmanager
-    def phase(self, operation: str) -> Iterator[None]:
-        """Time the whole phase of `operation`'s calls and count its statements."""
-        statements, began = self.statements, time.perf_counter()
-        yield
-        self.phase_seconds[operation] = time.perf_counter() - began
-        self.counts[f"{operation}.statements"] = self.statements - statements
-
-    def call(self, operation: str, work: Callable[[], T]) -> T:
-        """Run one call of `operation`, timed."""
-        began = time.perf_counter()
-        result = work()
-        self.latencies[operation].append(time.perf_counter() - began)
-        return result
 
 
 @dataclass

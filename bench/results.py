@@ -136,3 +136,61 @@ class MoneyResult:
         fields["load_average"] = tuple(fields["load_average"])
         fields["problems"] = tuple(fields["problems"])
         return cls(**fields)
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """What one notifications run does (bench/notifications.py has the phases)."""
+
+    url: str
+    people: int  # each with a chat, one or two devices and an e-mail; one receipt each, queued
+    live: int  # receipts written while both senders run, for the end-to-end latency
+    rate: float  # live receipts written a second
+    outage: int  # receipts written while FCM answers 503 and the SMTP server is down
+    outage_seconds: float  # how long the outage lasts, on the product's clock
+    slow: int = 0  # receipts written at once while FCM answers each push late
+    slow_seconds: float = 0.2  # how late
+    start: str | None = None  # the instant the run's clock starts at (ISO 8601); None: now
+
+    def to_json(self) -> str:
+        """The spec as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> NotificationSpec:
+        """Read a spec written by `to_json`."""
+        return cls(**json.loads(text))
+
+
+@dataclass(frozen=True)
+class NotificationResult:
+    """What one notifications run measured: `latencies` of single calls or messages and
+    `seconds` of phases and spans (wall time, except the outage's spans, which are on the
+    product's clock), `counts` of what was done, the load as in `RunResult`, and `problems`,
+    what the run's checks found wrong."""
+
+    latencies: dict[str, tuple[float, ...]]
+    seconds: dict[str, float]
+    counts: dict[str, int]
+    load_average: tuple[float, float]
+    problems: tuple[str, ...] = field(default=())
+
+    def percentile(self, name: str, percent: int) -> float:
+        """A percentile of `latencies[name]`, in seconds."""
+        times = self.latencies[name]
+        if len(times) == 1:
+            return times[0]
+        return statistics.quantiles(times, n=100, method="inclusive")[percent - 1]
+
+    def to_json(self) -> str:
+        """The result as one JSON object."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> NotificationResult:
+        """Read a result written by `to_json`."""
+        fields = json.loads(text)
+        fields["latencies"] = {name: tuple(times) for name, times in fields["latencies"].items()}
+        fields["load_average"] = tuple(fields["load_average"])
+        fields["problems"] = tuple(fields["problems"])
+        return cls(**fields)

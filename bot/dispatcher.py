@@ -24,6 +24,10 @@ from marketplace.outbox import ClaimedMessage
 
 logger = logging.getLogger(__name__)
 
+# No send starts this close to the end of its claim's lease: longer than one send may take
+# (the push and e-mail senders' 20 s timeouts), so none outlives the lease it began under.
+SEND_MARGIN = timedelta(seconds=30)
+
 Part = TypeVar("Part")
 Result = TypeVar("Result")
 
@@ -129,6 +133,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     held: int = 0
+    lapsed: int = 0  # left unsent for the next claim: their lease was about to end
 
     @property
     def handled(self) -> int:
@@ -164,14 +169,23 @@ class Dispatcher:
 
     async def run_once(self) -> DispatchReport:
         """Send what is due on every channel, one claim per channel; report what happened."""
+        # A claim is held for `lease`; a row still unsent when the lease is about to end
+        # is left for the next claim (ours or another process's), never sent late: a
+        # service that times out would otherwise keep a pass busy past the lease, while a
+        # second dispatcher of the channel claims the same rows and sends them too.
         report = DispatchReport()
         for channel, sender in self.senders.items():
-            claimed = await asyncio.to_thread(self._claim, channel)
+            now = self.clock.now()
+            claimed = await asyncio.to_thread(self._claim, channel, now)
+            send_until = now + self.lease - SEND_MARGIN
             by_recipient: dict[str, list[ClaimedMessage]] = {}
             for message in claimed:
                 by_recipient.setdefault(message.recipient, []).append(message)
             await asyncio.gather(
-                *(self._send_in_order(sender, queue, report) for queue in by_recipient.values())
+                *(
+                    self._send_in_order(sender, queue, report, send_until)
+                    for queue in by_recipient.values()
+                )
             )
         return report
 
@@ -198,21 +212,29 @@ class Dispatcher:
             if report.handled == 0:
                 await _pause(stop, wake, idle_seconds)
 
-    def _claim(self, channel: str) -> list[ClaimedMessage]:
+    def _claim(self, channel: str, now: datetime) -> list[ClaimedMessage]:
         with self.sessions.begin() as session:
             return outbox.claim_due(
                 session,
                 channel,
-                self.clock.now(),
+                now,
                 self.batch_size,
                 recipient=self.recipient,
                 lease=self.lease,
             )
 
     async def _send_in_order(
-        self, sender: ChannelSender, queue: list[ClaimedMessage], report: DispatchReport
+        self,
+        sender: ChannelSender,
+        queue: list[ClaimedMessage],
+        report: DispatchReport,
+        send_until: datetime,
     ) -> None:
         for position, claimed in enumerate(queue):
+            if self.clock.now() >= send_until:
+                # The lease is (nearly) over: these rows are the next claim's, unsent.
+                report.lapsed += len(queue) - position
+                return
             retry_at = await self._send_one(sender, claimed, report)
             if retry_at is not None:
                 # Later messages to this person wait for the one that failed, in order.

@@ -2,13 +2,13 @@
 
 `smtp://host:port` sends in clear (a relay on the same host), `smtp+starttls://` upgrades
 the connection first, and `smtps://` opens it over TLS; `user:password@` logs in. smtplib
-blocks, so each message is sent in a thread. The recipient is an address, which never
+blocks, so each message is sent on one of the sender's own threads (bot/sender_threads.py),
+never on those the app's webhooks share. The recipient is an address, which never
 reaches a log line: rows are named by their outbox id.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import smtplib
 import ssl
@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from bot.dispatcher import OutgoingMessage, PermanentSendError, RetryableSendError
+from bot.sender_threads import SenderThreads
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ CHANNEL = "email"
 SUBJECT_LENGTH = 78  # RFC 5322's recommended line length
 TIMEOUT_SECONDS = 20.0
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+THREADS = 4  # e-mails being handed over at once, each on a connection of its own
 
 
 class InvalidSmtpUrl(ValueError):
@@ -67,6 +69,11 @@ class EmailSender:
     def __init__(self, server: SmtpServer, sender: str) -> None:
         self.server = server
         self.sender = sender
+        self.threads = SenderThreads(THREADS, "email")
+
+    def close(self) -> None:
+        """Wait for the e-mails under way, then release the threads."""
+        self.threads.close()
 
     async def send(self, message: OutgoingMessage) -> None:
         """Hand one message to the SMTP server.
@@ -77,7 +84,7 @@ class EmailSender:
         """
         mail = self._compose(message)
         try:
-            await asyncio.to_thread(self._deliver, mail)
+            await self.threads.run(self._deliver, mail)
         except smtplib.SMTPRecipientsRefused as error:
             raise PermanentSendError(f"outbox {message.outbox_id}: recipient refused") from error
         except smtplib.SMTPResponseException as error:

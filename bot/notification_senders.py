@@ -1,7 +1,8 @@
 """The senders of push and e-mail deliveries, run by `serve` beside the chat channels.
 
-E-mail runs when `SMTP_URL` is set, push when `FCM_CREDENTIALS` is; each is a channel of
-one dispatcher loop over the outbox, with its retries, backoff and failed state. Rows of a
+E-mail runs when `SMTP_URL` is set, push when `FCM_CREDENTIALS` is; each has a dispatcher
+loop of its own over the outbox, with its retries, backoff and failed state, so that
+e-mails never wait for pushes a slow FCM is taking (nor the other way round). Rows of a
 channel that is off stay pending, to go out once it is configured.
 """
 
@@ -20,7 +21,7 @@ from bot.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-TASK_NAME = "notification-dispatcher"
+TASK_NAME = "notification-dispatcher"  # and the channel: notification-dispatcher-push
 
 
 @asynccontextmanager
@@ -33,10 +34,12 @@ async def notification_senders(runtime: Runtime) -> AsyncIterator[list[ChannelSe
     settings = runtime.settings
     senders: list[ChannelSender] = []
     push: PushSender | None = None
+    email: EmailSender | None = None
     try:
         if settings.smtp_url:
             server = SmtpServer.from_url(settings.smtp_url)
-            senders.append(EmailSender(server, settings.email_sender()))
+            email = EmailSender(server, settings.email_sender())
+            senders.append(email)
         if settings.fcm_credentials:
             push = PushSender(runtime.sessions, settings.fcm_credentials, settings.fcm_api_url)
             senders.append(push)
@@ -46,16 +49,23 @@ async def notification_senders(runtime: Runtime) -> AsyncIterator[list[ChannelSe
         yield senders
         return
 
-    dispatcher = Dispatcher(runtime.sessions, senders, runtime.clock)
     stop = asyncio.Event()
-    loop = asyncio.create_task(dispatcher.run(stop), name=TASK_NAME)
+    loops = [
+        asyncio.create_task(
+            Dispatcher(runtime.sessions, [sender], runtime.clock).run(stop),
+            name=f"{TASK_NAME}-{sender.channel}",
+        )
+        for sender in senders
+    ]
     logger.info("notification senders started: %s", ", ".join(s.channel for s in senders))
     try:
         yield senders
     finally:
         stop.set()
-        await loop
-        if push is not None:
-            # firebase-admin closes its async client with asyncio.run: not from this loop.
-            await asyncio.to_thread(push.close)
+        await asyncio.gather(*loops)
+        # Each waits for its threads; firebase-admin closes its async client with
+        # asyncio.run, which cannot run on this loop.
+        for sender in (push, email):
+            if sender is not None:
+                await asyncio.to_thread(sender.close)
         logger.info("notification senders stopped")

@@ -5,7 +5,8 @@ A row names a device by its id (marketplace.devices); the token is read when sen
 device deleted meanwhile gets nothing. FCM's answer decides what happens next: a token it
 no longer knows (UNREGISTERED, NOT_FOUND, a token it calls invalid, another sender's token)
 deletes the device and fails the row for good; quota and server trouble are retried with
-the outbox's backoff. The SDK blocks, so each call runs in a thread.
+the outbox's backoff. The SDK blocks, so each call to FCM runs on one of the sender's own
+threads (bot/sender_threads.py), never on those the app's webhooks share.
 
 firebase-admin has no option for its endpoint; `FCM_API_URL` replaces the URL its messaging
 service posts to (its `_fcm_url`), which tests point at a local fake. Its own HTTP retries
@@ -27,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dispatcher import Delivery, OutgoingMessage, PermanentSendError, RetryableSendError
+from bot.sender_threads import SenderThreads
 from marketplace import devices
 from marketplace.notifications import PUSH_CHANNEL, PUSH_TITLE
 
@@ -36,6 +38,7 @@ CHANNEL = PUSH_CHANNEL
 DEFAULT_FCM_API_URL = "https://fcm.googleapis.com"
 TIMEOUT_SECONDS = 20
 CREDENTIALS_PAUSE = 300.0  # an operator has to fix the service account; try again later
+THREADS = 8  # pushes waiting for FCM at once
 _apps = itertools.count(1)
 
 
@@ -60,9 +63,11 @@ class PushSender:
         self.sessions = sessions
         self.app = _firebase_app(credentials_path)
         _redirect(self.app, api_url.rstrip("/"))
+        self.threads = SenderThreads(THREADS, "push")
 
     def close(self) -> None:
-        """Release the Firebase app."""
+        """Wait for the pushes under way, then release the threads and the Firebase app."""
+        self.threads.close()
         firebase_admin.delete_app(self.app)
 
     async def send(self, message: OutgoingMessage) -> Delivery:
@@ -77,7 +82,7 @@ class PushSender:
             raise PermanentSendError(f"outbox {message.outbox_id}: device no longer registered")
         push = _fcm_message(target.token, message)
         try:
-            name: str = await asyncio.to_thread(messaging.send, push, app=self.app)
+            name: str = await self.threads.run(messaging.send, push, app=self.app)
         except exceptions.FirebaseError as error:
             raise await self._failure(error, message, target) from error
         except google.auth.exceptions.GoogleAuthError as error:

@@ -35,7 +35,11 @@ SENT = "sent"
 FAILED = "failed"
 HELD = "held"
 
-MAX_ATTEMPTS = 8
+# A message is tried until a day of failures has passed: the backoff doubles from 5 s to
+# its one-hour cap (85 minutes for the first 10 tries), then tries hourly. An outage of a
+# channel's service (FCM, the SMTP server, Telegram) shorter than that loses nothing; the
+# message goes out when it ends. 34 tries span just over 24 hours (a test checks it).
+MAX_ATTEMPTS = 34
 DEFAULT_LEASE = timedelta(minutes=2)
 MAX_ERROR_LENGTH = 500
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -280,3 +281,36 @@ def test_a_message_erased_while_it_is_sent_is_neither_kept_nor_sent_again(
     clock.advance(hours=2)  # past any lease and retry
     assert asyncio.run(dispatcher.run_once()).handled == 0
     assert sender.cards == 1
+
+
+class SlowSender(RecordingSender):
+    """A service that takes `seconds` (on the test clock) to answer each message."""
+
+    def __init__(self, clock: FixedClock, seconds: float) -> None:
+        super().__init__()
+        self.clock, self.seconds = clock, seconds
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Record the message once the service has taken its time."""
+        self.clock.advance(seconds=self.seconds)
+        await super().send(message)
+
+
+def test_a_pass_sends_nothing_its_lease_no_longer_covers(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, *[("ana", f"a{n}") for n in range(5)])
+    slow = SlowSender(clock, seconds=40)  # a service timing out: 2 min fits three sends
+    first = Dispatcher(sessions, [slow], clock, lease=timedelta(minutes=2))
+
+    report = asyncio.run(first.run_once())
+
+    # The fourth send would start 30 s before the lease ends: it is left for the next claim.
+    assert [text for _to, text in slow.sent] == ["a0", "a1", "a2"]
+    assert (report.sent, report.lapsed) == (3, 2)
+    # Once the lease has run out, another process claims what is left, and nothing goes twice.
+    clock.advance(minutes=2)
+    other = RecordingSender()
+    asyncio.run(Dispatcher(sessions, [other], clock).run_once())
+    assert [text for _to, text in other.sent] == ["a3", "a4"]
+    assert _statuses(sessions, ids) == [outbox.SENT] * 5

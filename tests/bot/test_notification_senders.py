@@ -99,6 +99,84 @@ def test_smtp_down_then_up_the_receipt_is_retried_and_arrives_once_beside_its_pu
     assert (push.token, push.body) == ("maria-token", "Pagamento confirmado")
 
 
+def pushes_queued(sessions: sessionmaker[Session], clock: FixedClock, count: int) -> None:
+    """`count` people with one device each, a notice queued for each device."""
+    with sessions.begin() as session:
+        for number in range(count):
+            key = ("telegram", f"busy-{number}")
+            person = Person.consumer(ensure_consumers(session, {key: "pt_BR"}, clock.now())[key])
+            register_device(session, person, f"token-{number}", Platform.ANDROID, clock.now())
+            note = Notification(kind=NotificationKind.NOTICE, text="Aviso", chat=ChatTarget(*key))
+            notify(session, person, note, clock.now())
+
+
+def test_a_slow_fcm_leaves_the_apps_threads_to_the_app(
+    settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    # The senders run on the app's event loop, whose threads also serve the webhooks
+    # (WhatsApp, PicPay, the device route): pushes FCM is slow to answer must not hold
+    # all of them, or every webhook waits for FCM.
+    fcm = FakeFcm(delay_seconds=0.5).start()
+    configured = settings.model_copy(
+        update={"fcm_credentials": str(fcm.write_credentials(tmp_path)), "fcm_api_url": fcm.url}
+    )
+    pushes_queued(sessions, clock, 16)
+
+    async def webhook_wait() -> float:
+        async with notification_senders(Runtime(configured, engine, sessions, clock)):
+            await wait_until(lambda: len(fcm.requests) > 1)  # pushes are waiting for FCM
+            began = time.monotonic()
+            await asyncio.to_thread(lambda: None)  # what a webhook does with its work
+            return time.monotonic() - began
+
+    try:
+        waited = asyncio.run(webhook_wait())
+    finally:
+        fcm.stop()
+
+    assert waited < 0.25
+    assert len(fcm.sent) == 16
+
+
+def test_a_receipts_e_mail_does_not_wait_for_pushes_fcm_is_slow_to_take(
+    settings: Settings,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    fcm, port, mailbox = FakeFcm(delay_seconds=1.0).start(), free_port(), Mailbox()
+    configured = settings.model_copy(
+        update={
+            "smtp_url": f"smtp://127.0.0.1:{port}",
+            "fcm_credentials": str(fcm.write_credentials(tmp_path)),
+            "fcm_api_url": fcm.url,
+        }
+    )
+    pushes_queued(sessions, clock, 20)  # 1 s each, 8 at once: 3 s of pushing
+
+    async def pushed_when_mailed() -> int:
+        async with notification_senders(Runtime(configured, engine, sessions, clock)):
+            await wait_until(lambda: len(fcm.requests) > 1)
+            receipt_for_maria(sessions, clock)  # her e-mail, and a push behind the others
+            await wait_until(lambda: bool(mailbox.messages))
+            return len(fcm.sent)
+
+    smtp = start_smtp_server(mailbox, port)
+    try:
+        pushed = asyncio.run(pushed_when_mailed())
+    finally:
+        smtp.stop()
+        fcm.stop()
+
+    assert pushed < 20
+    assert len(mailbox.messages) == 1
+
+
 def test_without_smtp_or_fcm_no_sender_runs_and_rows_wait(
     settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: FixedClock
 ) -> None:

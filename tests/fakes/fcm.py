@@ -12,7 +12,8 @@ what the tests exercise:
   `notification` of strings; `data` mapping strings to strings; no unknown fields.
 
 Tokens marked dead answer 404 UNREGISTERED, tokens marked invalid 400 INVALID_ARGUMENT on
-`message.token`, as FCM does; `fail_next` answers the next sends with a server error.
+`message.token`, as FCM does; `fail_next` answers the next sends with a server error, and
+`delay_seconds` answers each send that much later (a slow FCM).
 Requests that break the shape are refused with 400 and kept in `violations`.
 """
 
@@ -22,6 +23,7 @@ import itertools
 import json
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -66,6 +68,7 @@ class FakeFcm(LoopbackServer):
     violations: list[str] = field(default_factory=list)
     dead_tokens: set[str] = field(default_factory=set)
     invalid_tokens: set[str] = field(default_factory=set)
+    delay_seconds: float = 0.0
     _failures: list[int] = field(default_factory=list)
     _access_tokens: set[str] = field(default_factory=set)
     _key: rsa.RSAPrivateKey = field(
@@ -137,6 +140,8 @@ class FakeFcm(LoopbackServer):
     def send(self, path: str, authorization: str | None, body: Any) -> tuple[int, dict[str, Any]]:
         """The v1 send endpoint."""
         self.requests.append(path)
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)  # this request's own thread of the server
         if path != f"/v1/projects/{self.project_id}/messages:send":
             return _error(404, "NOT_FOUND", "Requested entity was not found.")
         if not self._authorized(authorization):

@@ -29,7 +29,7 @@ class LoopbackServer:
 
     def start(self) -> Self:
         """Listen on a free port of 127.0.0.1, in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+        self._server = _Server(("127.0.0.1", 0), self.handler())
         threading.Thread(
             target=self._server.serve_forever,
             args=(0.05,),
@@ -43,3 +43,9 @@ class LoopbackServer:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a client opening more connections at once
+    # (the push sender's threads) lost some, each retried a second later by the kernel.
+    request_queue_size = 128

@@ -256,3 +256,10 @@ def test_a_pulled_message_committed_after_a_higher_one_is_still_pulled(
     assert [m.payload["text"] for m in pulled] == ["second"]
     assert [m.payload["text"] for m in then] == ["first written, committed last"]
     assert again == []  # once: it was not delivered before, it is now
+
+
+def test_a_message_is_tried_for_a_day_before_it_fails_for_good() -> None:
+    waits = [outbox.retry_delay(attempt) for attempt in range(1, outbox.MAX_ATTEMPTS)]
+
+    assert sum(waits, timedelta(0)) >= timedelta(hours=24)
+    assert sum(waits[:-1], timedelta(0)) < timedelta(hours=24)  # and not much longer
