@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -108,7 +109,12 @@ async def send_parts(
 
 
 class ChannelSender(Protocol):
-    """Delivers messages on one channel."""
+    """Delivers messages on one channel.
+
+    A sender whose calls wait for a few threads of its own (push, e-mail) says how many in
+    a `concurrency` attribute: the dispatcher then starts no more sends at once, so that a
+    send begins when its call does, not queued behind others past its claim's lease.
+    """
 
     @property
     def channel(self) -> str:
@@ -178,12 +184,13 @@ class Dispatcher:
             now = self.clock.now()
             claimed = await asyncio.to_thread(self._claim, channel, now)
             send_until = now + self.lease - SEND_MARGIN
+            slots = _slots(sender)
             by_recipient: dict[str, list[ClaimedMessage]] = {}
             for message in claimed:
                 by_recipient.setdefault(message.recipient, []).append(message)
             await asyncio.gather(
                 *(
-                    self._send_in_order(sender, queue, report, send_until)
+                    self._send_in_order(sender, queue, report, send_until, slots)
                     for queue in by_recipient.values()
                 )
             )
@@ -229,13 +236,17 @@ class Dispatcher:
         queue: list[ClaimedMessage],
         report: DispatchReport,
         send_until: datetime,
+        slots: AbstractAsyncContextManager[object],
     ) -> None:
         for position, claimed in enumerate(queue):
-            if self.clock.now() >= send_until:
-                # The lease is (nearly) over: these rows are the next claim's, unsent.
-                report.lapsed += len(queue) - position
-                return
-            retry_at = await self._send_one(sender, claimed, report)
+            async with slots:
+                # Checked once the sender can take it: a send waiting for one of its
+                # threads would otherwise start after the check, however late.
+                if self.clock.now() >= send_until:
+                    # The lease is (nearly) over: these rows are the next claim's, unsent.
+                    report.lapsed += len(queue) - position
+                    return
+                retry_at = await self._send_one(sender, claimed, report)
             if retry_at is not None:
                 # Later messages to this person wait for the one that failed, in order.
                 rest = [message.id for message in queue[position + 1 :]]
@@ -326,6 +337,14 @@ class Dispatcher:
     def _release(self, message_ids: list[int], retry_at: datetime) -> None:
         with self.sessions.begin() as session:
             outbox.release(session, message_ids, retry_at)
+
+
+def _slots(sender: ChannelSender) -> AbstractAsyncContextManager[object]:
+    """How many sends of one pass may be under way at once: the sender's `concurrency`."""
+    concurrency = getattr(sender, "concurrency", None)
+    if isinstance(concurrency, int) and concurrency > 0:
+        return asyncio.Semaphore(concurrency)
+    return nullcontext()
 
 
 async def _pause(stop: asyncio.Event, wake: asyncio.Event | None, seconds: float) -> None:

@@ -65,6 +65,7 @@ class EmailSender:
     """Sends outbox rows of channel `email`; a refused connection or a 4xx is retried."""
 
     channel = CHANNEL
+    concurrency = THREADS  # the dispatcher starts no more sends at once
 
     def __init__(self, server: SmtpServer, sender: str) -> None:
         self.server = server

@@ -56,6 +56,7 @@ class PushSender:
     """Sends outbox rows of channel `push` to one device each."""
 
     channel = CHANNEL
+    concurrency = THREADS  # the dispatcher starts no more sends at once
 
     def __init__(
         self, sessions: sessionmaker[Session], credentials_path: str, api_url: str

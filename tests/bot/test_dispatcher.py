@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.dispatcher import (
+    SEND_MARGIN,
     Delivery,
     Dispatcher,
     OutgoingMessage,
     PermanentSendError,
     RetryableSendError,
 )
+from bot.sender_threads import SenderThreads
 from conversations.events import Option, Reply
 from marketplace import outbox
 from marketplace.clock import FixedClock
@@ -313,4 +315,50 @@ def test_a_pass_sends_nothing_its_lease_no_longer_covers(
     other = RecordingSender()
     asyncio.run(Dispatcher(sessions, [other], clock).run_once())
     assert [text for _to, text in other.sent] == ["a3", "a4"]
+    assert _statuses(sessions, ids) == [outbox.SENT] * 5
+
+
+class PooledSlowSender(RecordingSender):
+    """A service called on a pool of the sender's own threads (as push and e-mail are):
+    `concurrency` calls at once, each taking `seconds` on the test clock; the rest wait
+    in the pool's queue."""
+
+    def __init__(self, clock: FixedClock, seconds: float, concurrency: int) -> None:
+        super().__init__()
+        self.clock, self.seconds, self.concurrency = clock, seconds, concurrency
+        self.threads = SenderThreads(concurrency, "test")
+        self.started: list[tuple[str, datetime]] = []
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Call the service on one of the threads, once one is free."""
+        await self.threads.run(self._call, message)
+        await super().send(message)
+
+    def _call(self, message: OutgoingMessage) -> None:
+        self.started.append((message.recipient, self.clock.now()))
+        self.clock.advance(seconds=self.seconds)
+
+
+def test_no_send_waiting_for_the_senders_threads_starts_past_the_lease(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    # Five people, one message each: the pass starts all five sends at once, but the
+    # service is called on one thread, 40 s a call.
+    ids = _write(sessions, clock, *[(f"p{n}", f"m{n}") for n in range(5)])
+    claimed_at = clock.now()
+    slow = PooledSlowSender(clock, seconds=40, concurrency=1)
+
+    try:
+        report = asyncio.run(Dispatcher(sessions, [slow], clock).run_once())
+    finally:
+        slow.threads.close()
+
+    lease_ends = claimed_at + outbox.DEFAULT_LEASE
+    assert all(started < lease_ends - SEND_MARGIN for _to, started in slow.started)
+    assert (report.sent, report.lapsed) == (3, 2)
+    # What the lease no longer covered goes with the next claim, once.
+    clock.advance(minutes=2)
+    other = RecordingSender()
+    asyncio.run(Dispatcher(sessions, [other], clock).run_once())
+    assert sorted(slow.sent + other.sent) == [(f"p{n}", f"m{n}") for n in range(5)]
     assert _statuses(sessions, ids) == [outbox.SENT] * 5
