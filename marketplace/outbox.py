@@ -261,13 +261,14 @@ def mark_failed(
     """Count a failed attempt: due again at `retry_at`, or `failed` for good.
 
     The row fails for good when `retry_at` is None (a permanent error) or when this was
-    attempt number `max_attempts`. Returns the row's new status; `failed` for a row deleted
-    while it was being sent (its consumer forgotten), which leaves nothing to retry.
+    attempt number `max_attempts`. Returns the row's new status; `failed` for a row no
+    longer claimed, which leaves nothing to retry and is left as it is: deleted while it was
+    being sent (its consumer forgotten), or claimed again once a slow attempt outlived its
+    lease (and perhaps sent, or held, since).
     """
     connection = session.connection()
-    attempts = connection.execute(
-        select(_outbox.c.attempts).where(_outbox.c.id == message_id)
-    ).scalar()
+    claimed = (_outbox.c.id == message_id, _outbox.c.status == SENDING)
+    attempts = connection.execute(select(_outbox.c.attempts).where(*claimed)).scalar()
     if attempts is None:
         return FAILED
     attempts += 1
@@ -279,8 +280,8 @@ def mark_failed(
     }
     if status == PENDING:
         values["next_attempt_at"] = retry_at
-    result = connection.execute(update(_outbox).where(_outbox.c.id == message_id).values(**values))
-    # Deleted between the two statements: there is nothing left to retry either.
+    result = connection.execute(update(_outbox).where(*claimed).values(**values))
+    # Deleted (or sent) between the two statements: there is nothing left to retry either.
     return status if result.rowcount == 1 else FAILED
 
 

@@ -263,3 +263,23 @@ def test_a_message_is_tried_for_a_day_before_it_fails_for_good() -> None:
 
     assert sum(waits, timedelta(0)) >= timedelta(hours=24)
     assert sum(waits[:-1], timedelta(0)) < timedelta(hours=24)  # and not much longer
+
+
+def test_a_late_failure_does_not_bring_back_a_row_sent_under_a_later_claim(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    [message_id] = _write(sessions, clock, "ana")
+    _claim(sessions, clock)  # the first dispatcher's send to a slow service outlives its lease
+    clock.advance(seconds=outbox.DEFAULT_LEASE.total_seconds() + 1)
+    assert _claim(sessions, clock) == [message_id]  # a second dispatcher takes and sends it
+    with sessions.begin() as session:
+        assert outbox.mark_sent(session, message_id, clock.now())
+
+    with sessions.begin() as session:  # then the first one's send times out
+        status = outbox.mark_failed(session, message_id, "timeout", clock.now())
+
+    assert status == outbox.FAILED  # nothing for the first dispatcher to retry
+    row = _row(sessions, message_id)
+    assert (row.status, row.attempts, row.last_error) == (outbox.SENT, 1, None)
+    clock.advance(hours=1)
+    assert _claim(sessions, clock) == []
