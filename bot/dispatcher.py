@@ -139,7 +139,8 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     held: int = 0
-    lapsed: int = 0  # left unsent for the next claim: their lease was about to end
+    # Left unsent for the next claim: their lease was about to end, or the loop was stopped.
+    lapsed: int = 0
 
     @property
     def handled(self) -> int:
@@ -173,8 +174,12 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.recipient = recipient
 
-    async def run_once(self) -> DispatchReport:
-        """Send what is due on every channel, one claim per channel; report what happened."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> DispatchReport:
+        """Send what is due on every channel, one claim per channel; report what happened.
+
+        Once `stop` is set no more sends begin: those under way end, and the rows not
+        begun are given back, due at once, for the next process to send.
+        """
         # A claim is held for `lease`; a row still unsent when the lease is about to end
         # is left for the next claim (ours or another process's), never sent late: a
         # service that times out would otherwise keep a pass busy past the lease, while a
@@ -190,7 +195,7 @@ class Dispatcher:
                 by_recipient.setdefault(message.recipient, []).append(message)
             await asyncio.gather(
                 *(
-                    self._send_in_order(sender, queue, report, send_until, slots)
+                    self._send_in_order(sender, queue, report, send_until, slots, stop)
                     for queue in by_recipient.values()
                 )
             )
@@ -211,7 +216,7 @@ class Dispatcher:
             if wake is not None:
                 wake.clear()
             try:
-                report = await self.run_once()
+                report = await self.run_once(stop)
             except Exception:
                 # A database hiccup must not kill the loop; the rows stay in the outbox.
                 logger.exception("dispatch pass failed; retrying in %s s", idle_seconds)
@@ -237,9 +242,16 @@ class Dispatcher:
         report: DispatchReport,
         send_until: datetime,
         slots: AbstractAsyncContextManager[object],
+        stop: asyncio.Event | None,
     ) -> None:
         for position, claimed in enumerate(queue):
             async with slots:
+                if stop is not None and stop.is_set():
+                    # Shutting down: a slow service must not hold it up for a whole pass.
+                    rest = [message.id for message in queue[position:]]
+                    await asyncio.to_thread(self._release, rest, self.clock.now())
+                    report.lapsed += len(rest)
+                    return
                 # Checked once the sender can take it: a send waiting for one of its
                 # threads would otherwise start after the check, however late.
                 if self.clock.now() >= send_until:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -361,4 +362,47 @@ def test_no_send_waiting_for_the_senders_threads_starts_past_the_lease(
     other = RecordingSender()
     asyncio.run(Dispatcher(sessions, [other], clock).run_once())
     assert sorted(slow.sent + other.sent) == [(f"p{n}", f"m{n}") for n in range(5)]
+    assert _statuses(sessions, ids) == [outbox.SENT] * 5
+
+
+class OneAtATimeSender(RecordingSender):
+    """A service answering one call at a time, `seconds` (real time) each."""
+
+    concurrency = 1
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.calling = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Take the service's time, then record."""
+        self.calling.set()
+        await asyncio.sleep(self.seconds)
+        await super().send(message)
+
+
+def test_a_stopped_loop_starts_no_more_sends_and_leaves_the_rest_due(
+    sessions: sessionmaker[Session], clock: FixedClock
+) -> None:
+    ids = _write(sessions, clock, *[(f"p{n}", f"m{n}") for n in range(5)])
+    slow = OneAtATimeSender(seconds=0.5)  # the whole pass would take 2.5 s
+
+    async def stop_during_the_first_send() -> float:
+        stop = asyncio.Event()
+        task = asyncio.create_task(Dispatcher(sessions, [slow], clock).run(stop))
+        await slow.calling.wait()
+        stop.set()
+        began = time.monotonic()
+        await task
+        return time.monotonic() - began
+
+    stopping = asyncio.run(stop_during_the_first_send())
+
+    assert stopping < 1.0  # the send under way ends, no other begins
+    assert slow.sent == [("p0", "m0")]
+    # What was left goes out at once with the next process, not when the lease ends.
+    other = RecordingSender()
+    asyncio.run(Dispatcher(sessions, [other], clock).run_once())
+    assert other.sent == [(f"p{n}", f"m{n}") for n in range(1, 5)]
     assert _statuses(sessions, ids) == [outbox.SENT] * 5
