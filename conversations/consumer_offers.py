@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from conversations.characters import first_character, whole_prefix
 from conversations.consumer_data import (
     DISTRIBUTOR_ID,
     OFFER_BRIEF,
@@ -176,7 +177,8 @@ def offer_label(
         if len(label) <= limit:
             return label
     room = limit - len(_label(translator, number, "", saving)) - len(ELLIPSIS)
-    return _label(translator, number, words[0][: max(room, 1)] + ELLIPSIS, saving)
+    head = whole_prefix(words[0], room) or first_character(words[0])
+    return _label(translator, number, head + ELLIPSIS, saving)
 
 
 def _search(context: AskContext, page: int) -> OfferSearchResult:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from conversations.characters import whole_prefix
 from conversations.events import Option, Reply
 from conversations.i18n import N_, Translator
 from conversations.parsing import parse_record_id
@@ -146,8 +147,8 @@ def shorten(label: str, limit: int) -> str:
     if len(label) <= limit:
         return label
     room = limit - len(ELLIPSIS)
-    head = label[:room]
-    if label[room] != " " and " " in head:
+    head = whole_prefix(label, room)
+    if label[len(head)] != " " and " " in head:
         by_word = head[: head.rfind(" ")].rstrip(_TRAILING)
         # A lone short word says less than most of a long one, marked as cut.
         if len(by_word) >= room // 2:

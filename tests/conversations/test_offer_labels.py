@@ -100,3 +100,12 @@ def test_a_shorter_limit_drops_name_words_but_keeps_the_saving_whole() -> None:
 
     assert shown == f"1. Sol {DASH} R$ 46/mês"
     assert len(shown) <= BUTTON_LABEL_LIMIT
+
+
+def test_a_long_first_word_is_cut_between_whole_characters() -> None:
+    # One word too long for a button, with a decomposed "ç" (c + U+0327) where it is cut.
+    name = "Cooperati" + "c\u0327" + "aoEnergeticaDoNordeste"
+
+    label = offer_label(PT, 1, ranked(name, None), limit=14)
+
+    assert label == "1. Cooperati…"

@@ -282,3 +282,18 @@ def test_the_buttons_that_come_with_news_keep_their_whole_label(locale: str) -> 
         [body] = rendered(Reply("News", options=(Option("id", label),)))
         [button] = body["interactive"]["action"]["buttons"]
         assert button["reply"]["title"] == label
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        # A decomposed "é" (e + U+0301) at the cut: the letter goes whole, or not at all.
+        ("A" * 18 + "e\u0301" + "nergia", "A" * 18 + ELLIPSIS),
+        # Flags are pairs of regional indicators: never half of one (a lone letter box).
+        ("1. X" + "\U0001f1e7\U0001f1f7" * 10, "1. X" + "\U0001f1e7\U0001f1f7" * 7 + ELLIPSIS),
+        # An emoji's skin tone or variation selector stays with it.
+        ("Sols" + "\u2600\ufe0f" * 10, "Sols" + "\u2600\ufe0f" * 7 + ELLIPSIS),
+    ],
+)
+def test_shortening_never_splits_a_character_from_its_marks(label: str, expected: str) -> None:
+    assert shorten(label, 20) == expected
