@@ -25,9 +25,11 @@ from marketplace.outbox import ClaimedMessage
 
 logger = logging.getLogger(__name__)
 
-# No send starts this close to the end of its claim's lease: longer than one send may take
-# (the push and e-mail senders' 20 s timeouts), so none outlives the lease it began under.
-SEND_MARGIN = timedelta(seconds=30)
+# No send starts this close to the end of its claim's lease: longer than one send can take
+# (an e-mail's eight SMTP commands at 20 s each; a push's OAuth token fetch and its own 20 s
+# call), so no send outlives the lease it began under, and no other dispatcher, finding the
+# row due again, sends it a second time.
+SEND_MARGIN = timedelta(minutes=3)
 
 Part = TypeVar("Part")
 Result = TypeVar("Result")

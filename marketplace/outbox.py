@@ -40,7 +40,9 @@ HELD = "held"
 # channel's service (FCM, the SMTP server, Telegram) shorter than that loses nothing; the
 # message goes out when it ends. 34 tries span just over 24 hours (a test checks it).
 MAX_ATTEMPTS = 34
-DEFAULT_LEASE = timedelta(minutes=2)
+# A claim's lease: the dispatcher's margin (bot.dispatcher.SEND_MARGIN, 3 min) plus two
+# minutes to start sends in; a dead dispatcher's rows are due again after it.
+DEFAULT_LEASE = timedelta(minutes=5)
 MAX_ERROR_LENGTH = 500
 
 _outbox: Table = OutboxMessage.__table__  # type: ignore[assignment]

@@ -304,15 +304,16 @@ def test_a_pass_sends_nothing_its_lease_no_longer_covers(
 ) -> None:
     ids = _write(sessions, clock, *[("ana", f"a{n}") for n in range(5)])
     slow = SlowSender(clock, seconds=40)  # a service timing out: 2 min fits three sends
-    first = Dispatcher(sessions, [slow], clock, lease=timedelta(minutes=2))
+    lease = SEND_MARGIN + timedelta(minutes=2)
+    first = Dispatcher(sessions, [slow], clock, lease=lease)
 
     report = asyncio.run(first.run_once())
 
-    # The fourth send would start 30 s before the lease ends: it is left for the next claim.
+    # The fourth send would start within the margin: it is left for the next claim.
     assert [text for _to, text in slow.sent] == ["a0", "a1", "a2"]
     assert (report.sent, report.lapsed) == (3, 2)
     # Once the lease has run out, another process claims what is left, and nothing goes twice.
-    clock.advance(minutes=2)
+    clock.advance(seconds=lease.total_seconds())
     other = RecordingSender()
     asyncio.run(Dispatcher(sessions, [other], clock).run_once())
     assert [text for _to, text in other.sent] == ["a3", "a4"]
@@ -358,7 +359,7 @@ def test_no_send_waiting_for_the_senders_threads_starts_past_the_lease(
     assert all(started < lease_ends - SEND_MARGIN for _to, started in slow.started)
     assert (report.sent, report.lapsed) == (3, 2)
     # What the lease no longer covered goes with the next claim, once.
-    clock.advance(minutes=2)
+    clock.advance(seconds=outbox.DEFAULT_LEASE.total_seconds())
     other = RecordingSender()
     asyncio.run(Dispatcher(sessions, [other], clock).run_once())
     assert sorted(slow.sent + other.sent) == [(f"p{n}", f"m{n}") for n in range(5)]
