@@ -253,3 +253,32 @@ def test_a_message_pulled_late_with_a_lower_id_is_shown_once(page: ChatPage) -> 
 
     assert shown.texts("bot")[-2:] == ["Nice to meet you, Ana! Pick a colour.", "Late news"]
     assert shown.texts().count("Late news") == 1
+
+
+def test_every_message_of_the_bots_last_turn_keeps_its_buttons(page: ChatPage) -> None:
+    token, _ = _start_chat(page)
+    # One turn, two messages with buttons (an agent's "Message the consumer" after accepting,
+    # then the menu): the first must not go dead because the second came.
+    setup = f"""
+      localStorage.setItem("ce-chat-token", {json.dumps(token)});
+      const realFetch = window.fetch;
+      let polls = 0;
+      window.fetch = async function (path, options) {{
+        const response = await realFetch(path, options);
+        if (!path.startsWith("/chat/api/messages?after=") || path.endsWith("=0")) return response;
+        if (++polls > 1) return response;
+        const accepted = {{ id: 90, text: "You accepted lead #1.",
+                           options: [{{ id: "ask:1", label: "Message the consumer" }}] }};
+        const menu = {{ id: 91, text: "What now?", options: [{{ id: "leads", label: "Leads" }}] }};
+        return new Response(JSON.stringify({{ messages: [accepted, menu] }}), {{
+          status: 200, headers: {{ "content-type": "application/json" }},
+        }});
+      }};
+    """
+
+    shown = page.open(setup, budget_ms=30_000)
+
+    last_two = shown.items[-2:]
+    assert [item["text"] for item in last_two] == ["You accepted lead #1.", "What now?"]
+    assert [b["disabled"] for item in last_two for b in item["buttons"]] == [False, False]
+    assert all(b["disabled"] for b in shown.items[0]["buttons"])  # answered long ago

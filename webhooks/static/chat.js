@@ -164,16 +164,17 @@
     return item;
   }
 
-  // Only the newest question's buttons work: those of the last bot message with options,
-  // until the person answers. Older ones stay visible, disabled.
+  // The buttons of the bot's last turn work (every message since the person last wrote:
+  // an agent's "Message the consumer" and the menu that follows it), until the person
+  // answers. Older ones stay visible, disabled.
   function settleOptions() {
     const items = Array.prototype.slice.call(log.children);
-    let live = null;
+    const live = [];
     for (let i = items.length - 1; i >= 0 && !items[i].classList.contains("me"); i--) {
-      if (items[i].querySelector(".options")) { live = items[i]; break; }
+      live.push(items[i]);
     }
     log.querySelectorAll(".options button").forEach(function (button) {
-      button.disabled = !live || !live.contains(button);
+      button.disabled = live.indexOf(button.closest(".msg")) < 0;
     });
   }
 
