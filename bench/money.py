@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.results import MoneyResult, MoneySpec
+from bench.results import MoneyResult, MoneySpec, run_backends
 from bench.throwaway import BACKENDS, BenchSetupError, throwaway_database
 
 PROVIDERS = ("sandbox", "fake-picpay")  # as bench/money_providers.py names them
@@ -64,14 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"callbacks at once, {arguments.pending} left to the periodic check (rounds of "
         f"{arguments.check_limit}), {arguments.http} through HTTP; {arguments.runs} run(s)"
     )
-    failed = False
-    for backend in backends:
-        results = [_one_run(arguments, backend, n) for n in range(1, arguments.runs + 1)]
-        if len(results) > 1:
-            print(f"{backend}, median of {len(results)} runs:")
-            print(summary(results, arguments.callers))
-        failed = failed or any(result.problems for result in results)
-    return 1 if failed else 0
+    return run_backends(
+        backends,
+        arguments.runs,
+        lambda backend, number: _one_run(arguments, backend, number),
+        lambda results: summary(results, arguments.callers),
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -38,7 +38,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.results import NotificationResult, NotificationSpec
+from bench.results import NotificationResult, NotificationSpec, run_backends
 from bench.throwaway import BACKENDS, BenchSetupError, throwaway_database
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -59,14 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{arguments.rate:g}/s; {arguments.outage} during {arguments.outage_seconds:g} s of "
         f"outage; {arguments.slow} with FCM {arguments.slow_ms:g} ms slow; {arguments.runs} run(s)"
     )
-    failed = False
-    for backend in backends:
-        results = [_one_run(arguments, backend, n) for n in range(1, arguments.runs + 1)]
-        if len(results) > 1:
-            print(f"{backend}, median of {len(results)} runs:")
-            print(summary(results))
-        failed = failed or any(result.problems for result in results)
-    return 1 if failed else 0
+    return run_backends(
+        backends,
+        arguments.runs,
+        lambda backend, number: _one_run(arguments, backend, number),
+        summary,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

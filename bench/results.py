@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Protocol, TypeVar
 
 
 @dataclass(frozen=True)
@@ -194,3 +196,33 @@ class NotificationResult:
         fields["load_average"] = tuple(fields["load_average"])
         fields["problems"] = tuple(fields["problems"])
         return cls(**fields)
+
+
+Checked = TypeVar("Checked", bound="CheckedResult")
+
+
+class CheckedResult(Protocol):
+    """A run that checked itself: what it found wrong, if anything."""
+
+    @property
+    def problems(self) -> Sequence[str]:
+        """What the run did not do that it claims; empty when it did it all."""
+        ...
+
+
+def run_backends(
+    backends: Sequence[str],
+    runs: int,
+    one_run: Callable[[str, int], Checked],
+    summarize: Callable[[list[Checked]], str],
+) -> int:
+    """Run each backend `runs` times, print the median of several, and say whether every
+    run did what it claims: 0, or 1 when one did not."""
+    failed = False
+    for backend in backends:
+        results = [one_run(backend, number) for number in range(1, runs + 1)]
+        if len(results) > 1:
+            print(f"{backend}, median of {len(results)} runs:")
+            print(summarize(results))
+        failed = failed or any(result.problems for result in results)
+    return 1 if failed else 0
