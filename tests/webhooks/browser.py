@@ -56,8 +56,13 @@ document.addEventListener("DOMContentLoaded", function () {
   report.hidden = true;
   document.body.appendChild(report);
   setInterval(function () {
+    const box = function (element) {
+      const rect = element.getBoundingClientRect();
+      return { top: rect.top, bottom: rect.bottom, left: rect.left, right: rect.right };
+    };
     const items = Array.from(document.querySelectorAll("#log > li")).map(function (li) {
       return {
+        box: box(li),
         kind: li.classList.contains("me") ? "me" : "bot",
         text: li.firstChild ? li.firstChild.textContent : "",
         whole: li.textContent,
@@ -72,10 +77,6 @@ document.addEventListener("DOMContentLoaded", function () {
       };
     });
     const status = document.getElementById("status");
-    const box = function (element) {
-      const rect = element.getBoundingClientRect();
-      return { top: rect.top, bottom: rect.bottom, left: rect.left, right: rect.right };
-    };
     const last = document.querySelector("#log > li:last-child");
     report.textContent = JSON.stringify({
       items: items,

@@ -81,6 +81,28 @@ def test_the_offers_fit_a_phone_with_the_input_in_view(
     assert all(0 <= button["left"] < button["right"] <= width for button in layout["buttons"])
 
 
+def test_the_calculation_shows_from_its_first_line_not_scrolled_past_by_the_offers(
+    live_app: FastAPI, live_server: str, tmp_path: Path
+) -> None:
+    page = ChatPage(live_app, live_server, tmp_path)
+    ask = (
+        TO_THE_OFFERS
+        + """
+      harness.at(2500, function () { harness.tap("Como você calculou?"); });
+    """
+    )
+
+    shown = page.open(ask, size=(390, 844))
+
+    # The answer is the calculation, then the offers again, together taller than the screen.
+    [calculation] = [item for item in shown.items if item["text"].startswith("Como eu calculei")]
+    log = shown.layout["log"]
+    assert (
+        shown.items[-1]["box"]["bottom"] - calculation["box"]["top"] > log["bottom"] - log["top"]
+    )
+    assert log["top"] - 1 <= calculation["box"]["top"] < log["bottom"]
+
+
 def test_a_page_reloaded_before_the_consent_shows_the_greeting_again(
     live_app: FastAPI, live_server: str, tmp_path: Path
 ) -> None:

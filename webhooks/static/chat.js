@@ -71,14 +71,17 @@
   function place(item) {
     log.insertBefore(item, log.querySelector(".msg.pending"));
     settleOptions();
-    reveal(item);
+    return item;
   }
 
-  // Bring the newest message into view; one taller than the screen (a list of offers) from
-  // its first line, so it reads from the top, with the input still below.
-  function reveal(item) {
-    const tall = item.offsetHeight > log.parentElement.clientHeight;
-    item.scrollIntoView({ block: tall ? "start" : "end" });
+  // Bring what just came (`first` to `last`) into view; when it is taller than the screen
+  // (a calculation, then the list of offers again), from the first line of its first
+  // message, so it reads from the top, with the input still below.
+  function reveal(first, last) {
+    const end = last || first;
+    const height = end.getBoundingClientRect().bottom - first.getBoundingClientRect().top;
+    if (height > log.parentElement.clientHeight) first.scrollIntoView({ block: "start" });
+    else end.scrollIntoView({ block: "end" });
   }
 
   // The bot writes "R$ 1.234,56" and a rating "★ 4,6" with a plain space (people type it
@@ -187,12 +190,16 @@
   }
 
   function showMessages(messages) {
+    let first = null;
+    let last = null;
     messages.forEach(function (message) {
       if (shownIds.has(message.id)) return;
       shownIds.add(message.id);
       lastSeen = Math.max(lastSeen, message.id);
-      place(bubble("bot", message.text, message.options, message.image));
+      last = place(bubble("bot", message.text, message.options, message.image));
+      first = first || last;
     });
+    if (first) reveal(first, last);
     localStorage.setItem(KEYS.last, String(lastSeen));
   }
 
@@ -301,10 +308,12 @@
       try {
         const data = await call("/chat/api/history");
         const mine = {};
+        let last = null;
         data.lines.forEach(function (line) {
           if (line.from === "me") mine[line.client_id] = true;
-          place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options, line.image));
+          last = place(bubble(line.from === "me" ? "me" : "bot", line.text, line.options, line.image));
         });
+        if (last) reveal(last);
         if (data.lines.length === 0 && data.last > 0) {
           // Nothing is kept before the privacy consent: the bot's words so far are only in its
           // outbox, so show them from there rather than a blank page.
