@@ -116,7 +116,12 @@ def fact_sheet(translator: Translator, quote: OfferQuote) -> str:
 
 def _options(translator: Translator, terms: OfferTerms) -> tuple[Option, ...]:
     _ = translator.gettext
-    contact = _("I want to be contacted") if terms.available_now else _("Join the waitlist")
+    if not terms.available_now:
+        contact = _("Join the waitlist")
+    elif terms.sign_directly:
+        contact = _("I want to sign up")  # no call first: the contract comes at once
+    else:
+        contact = _("I want to be contacted")
     return (
         Option(CONTACT, contact),
         Option(HOW, _("How did you calculate?")),

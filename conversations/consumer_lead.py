@@ -73,6 +73,11 @@ def ask_share_consent(context: AskContext) -> Reply:
             "To put you on the {supplier} waitlist, we will send them your name and the phone "
             "or e-mail you give me, so they can tell you when it opens. Do you authorise this?"
         )
+    elif terms is not None and terms.sign_directly:
+        text = _(
+            "To prepare your contract with {supplier}, we will send them your name and the "
+            "phone or e-mail you give me. Do you authorise this?"
+        )
     else:
         text = _(
             "For {supplier} to contact you, we will send them your name and the phone or "

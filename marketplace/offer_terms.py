@@ -56,6 +56,7 @@ class OfferTerms:
     min_bill_brl: Decimal
     states: tuple[str, ...]
     distributors: tuple[str, ...]  # names as on the bill; empty: every one of the states
+    sign_directly: bool = False  # the consumer signs at once: no call from the supplier first
 
     @property
     def available_now(self) -> bool:
@@ -145,6 +146,7 @@ def _read_offer_terms(session: Session, offer_id: int) -> OfferTerms | None:
         distributors=_distributor_names(
             session, [int(id_) for id_ in _listed(row.distributor_ids)]
         ),
+        sign_directly=offer.sign_directly,
     )
 
 

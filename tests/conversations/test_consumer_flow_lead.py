@@ -295,3 +295,12 @@ def test_another_offer_makes_another_lead(person: Chat, sessions: sessionmaker[S
         supplier_id(sessions, TELHADO),
         supplier_id(sessions, "Sol Nascente Energia (demo)"),
     ]
+
+
+def test_an_offer_signed_directly_is_asked_for_as_a_sign_up_not_a_call(person: Chat) -> None:
+    offer = person.go_through("oi", "sim", "60110-000", "350", "2")[-1]
+    consent = person.say("quero")[-1]
+
+    assert offer.options[0].label == "Quero contratar"
+    assert consent.text.startswith("Para preparar o seu contrato com a Sol Nascente")
+    assert "entrar em contato" not in consent.text

@@ -220,7 +220,8 @@ def test_the_subscription_fact_sheet(
         "Quem pode contratar: residências em CE, clientes da ENEL CE, com conta a partir de "
         "R$ 150,00"
     ) in sheet
-    assert labels(replies[0]) == OFFER_OPTIONS
+    # This offer is signed directly: the consumer signs up, no call comes first.
+    assert labels(replies[0]) == ["Quero contratar", *OFFER_OPTIONS[1:]]
 
 
 def test_the_free_market_fact_sheet_is_a_waitlist(person: Chat) -> None:
