@@ -48,6 +48,7 @@ PAGE_TEXT = {
     "pay": N_("Pay (simulated)"),
     "expire": N_("Let it expire"),
     "back": N_("Go back to the chat: the confirmation is sent there."),
+    "back_expired": N_("Go back to the chat: you can ask for a new link there."),
 }
 STATUS_TEXT = {
     "created": N_("waiting for payment"),
@@ -175,6 +176,7 @@ def _payment_page(
         recorded=_.gettext(STATUS_TEXT.get(recorded, recorded)) if recorded else "-",
         can_act=view.status == "created",
         settled=view.status in ("paid", "completed"),
+        expired=view.status == "expired",
         csrf=guard.token(nonce, view.reference_id),
         notice=_.gettext(NOT_NOTIFIED) if notice else None,
         action_base=f"{SANDBOX_PATH}/{view.reference_id}",

@@ -131,6 +131,8 @@ def test_let_expire_walks_the_callback_path_to_expired(sandbox: Sandbox) -> None
 
     assert sandbox.status_of(payment) == "expired"
     assert heard(sandbox.payments.sessions, payment.id) == ["ready", "expired"]
+    page = sandbox.client.get(sandbox.page_path(payment), headers=ENGLISH).text
+    assert "Go back to the chat: you can ask for a new link there." in page
 
 
 @pytest.mark.parametrize("csrf", ["", "0" * 64, "not-hex"])
